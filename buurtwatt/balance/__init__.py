@@ -1,0 +1,1 @@
+"""Energy and CO2 balance of the building: pure functions over hourly increases."""

@@ -1,0 +1,292 @@
+"""The site config: one TOML file, validated by typed models.
+
+``load_config`` returns a :class:`SiteConfig` or raises :class:`ConfigError`
+holding one message per problem, each naming the key path, the line where it
+can be found, and what is allowed.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from buurtwatt.balance.config import BalanceConfig
+from buurtwatt.config_base import DeviceConfig, SecretRef, StrictModel
+from buurtwatt.device_types import UnknownDeviceType, config_model
+from buurtwatt.shares.config import InstallationConfig, SharesConfig
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "demo.toml"
+
+
+class Site(StrictModel):
+    name: str
+    id: str = Field(default="", pattern=r"^[a-z0-9_\-]*$",
+                    description="short id used as the 'site' tag; defaults from the name")
+    timezone: str = "Europe/Amsterdam"
+    latitude: float = Field(default=52.37, ge=-90, le=90)
+    longitude: float = Field(default=4.89, ge=-180, le=180)
+    night: Literal["gap", "zero"] = "gap"
+    started: str | None = Field(default=None, description="local date the building started counting")
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone_exists(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use e.g. \"Europe/Amsterdam\"") from None
+        return value
+
+    @model_validator(mode="after")
+    def _default_id(self) -> Site:
+        if not self.id:
+            slug = re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-") or "site"
+            object.__setattr__(self, "id", slug)
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class SqliteStoreConfig(StrictModel):
+    type: Literal["sqlite"]
+    path: Path = Path("buurtwatt.sqlite")
+    raw_retention_days: int = Field(default=35, ge=1)
+    heartbeat_s: float = Field(default=60, gt=0)
+    cadence: dict[str, float] = Field(
+        default_factory=dict,
+        description="minimum seconds between stored raw points, per quantity (e.g. voltage_l1_v = 10)",
+    )
+
+    @field_validator("cadence")
+    @classmethod
+    def _known_quantities(cls, value: dict[str, float]) -> dict[str, float]:
+        from buurtwatt.vocabulary import quantity
+
+        for name in value:
+            quantity(name)
+        return value
+
+
+class InfluxStoreConfig(StrictModel):
+    type: Literal["influxdb"]
+    url: str = "http://localhost:8086"
+    api: Literal["v1", "v2", "v3"] = "v2"
+    org: str = "-"
+    bucket: str = "buurtwatt"
+    database: str = "buurtwatt"
+    retention_policy: str = ""
+    token: SecretRef | None = None
+    username: str | None = None
+    password: SecretRef | None = None
+    outbox: Path = Path("outbox.sqlite")
+    outbox_max_mb: float = Field(default=1024, gt=0)
+    batch_size: int = Field(default=5000, ge=1)
+    timeout_s: float = Field(default=10, gt=0)
+    heartbeat_s: float = Field(default=60, gt=0)
+    cadence: dict[str, float] = Field(default_factory=dict)
+
+
+StoreConfig = Annotated[SqliteStoreConfig | InfluxStoreConfig, Field(discriminator="type")]
+
+
+class CollectorConfig(StrictModel):
+    health_host: str = "127.0.0.1"
+    health_port: int = Field(default=8765, ge=0, le=65535)
+    commit_interval_s: float = Field(default=0.5, gt=0, le=1)
+    log_format: Literal["text", "json"] = "text"
+
+
+class DashboardConfig(StrictModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8050, ge=0, le=65535)
+    language: Literal["nl", "en"] = "nl"
+    rotate_seconds: int = Field(default=15, ge=3)
+    stale_after_s: int = Field(default=30, ge=5)
+    price_eur_per_kwh: float = Field(default=0.30, ge=0)
+    gas_price_eur_per_m3: float = Field(default=1.40, ge=0)
+    admin_password_hash: SecretRef | None = None
+    secret_key: SecretRef | None = None
+    collector_health_url: str | None = None
+    sites: list[str] = Field(default_factory=list, description="extra site ids for the /stad page")
+
+
+class SiteConfig(StrictModel):
+    site: Site
+    store: StoreConfig
+    collector: CollectorConfig = CollectorConfig()
+    dashboard: DashboardConfig = DashboardConfig()
+    devices: list[DeviceConfig] = Field(default_factory=list)
+    balance: BalanceConfig = BalanceConfig()
+    shares: SharesConfig = SharesConfig()
+    installations: list[InstallationConfig] = Field(default_factory=list)
+    source_path: Path | None = None
+
+    def device(self, name: str) -> DeviceConfig:
+        for device in self.devices:
+            if device.name == name:
+                return device
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    path: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f" (line {self.line})" if self.line else ""
+        return f"{self.path}{where}: {self.message}"
+
+
+class ConfigError(Exception):
+    def __init__(self, file: Path | str, problems: list[ConfigProblem]) -> None:
+        self.file = str(file)
+        self.problems = problems
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        lines = [f"{self.file}: {len(self.problems)} problem(s) in the config"]
+        lines += [f"  {self.file}: {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+def _key_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _find_line(text: str, loc: tuple[Any, ...]) -> int | None:
+    """Best-effort line of a key path in TOML text (tomllib keeps no positions)."""
+    tables: list[tuple[tuple[Any, ...], int]] = []  # (table path, first line)
+    counts: dict[tuple[str, ...], int] = {}
+    current: tuple[Any, ...] = ()
+    header = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\" ]+?)\s*\]\]?\s*(#.*)?$")
+    keyline = re.compile(r"^\s*([A-Za-z0-9_\-\"]+)\s*=")
+    best: int | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        m = header.match(line)
+        if m:
+            names = tuple(p.strip().strip('"') for p in m.group(2).split("."))
+            if m.group(1) == "[[":
+                idx = counts.get(names, 0)
+                counts[names] = idx + 1
+                current = (*names[:-1], names[-1], idx)
+            else:
+                current = names
+            tables.append((current, number))
+            if tuple(loc[: len(current)]) == current and best is None and len(current) == len(loc):
+                best = number
+            continue
+        k = keyline.match(line)
+        if k:
+            full = (*current, k.group(1).strip('"'))
+            if tuple(loc[: len(full)]) == full:
+                return number
+    if best:
+        return best
+    # fall back to the deepest table that contains the path
+    for path, number in reversed(tables):
+        if tuple(loc[: len(path)]) == path:
+            return number
+    return None
+
+
+def _problems_from(exc: ValidationError, text: str, prefix: tuple[Any, ...] = ()) -> list[ConfigProblem]:
+    problems = []
+    for err in exc.errors():
+        loc = (*prefix, *err["loc"])
+        # drop the discriminator tag pydantic inserts for unions
+        loc = tuple(p for p in loc if p not in ("sqlite", "influxdb"))
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (a typo?); remove it or check the spelling in config/demo.toml"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        elif err["type"] == "literal_error":
+            msg = f"{msg}; found {err.get('input')!r}"
+        problems.append(ConfigProblem(_key_path(loc), msg, _find_line(text, loc)))
+    return problems
+
+
+def _resolve_paths(raw: dict[str, Any], base: Path) -> None:
+    """Relative paths in a config are relative to the config file's folder."""
+    store = raw.get("store")
+    if isinstance(store, dict):
+        for key in ("path", "outbox"):
+            if isinstance(store.get(key), str):
+                store[key] = str((base / store[key]).resolve())
+    shares = raw.get("shares")
+    if isinstance(shares, dict):
+        for key, value in list(shares.items()):
+            if isinstance(value, str) and key not in ("default_scheme",):
+                shares[key] = str((base / value).resolve())
+
+
+def parse_config(text: str, file: Path | str = "<config>", base: Path | None = None) -> SiteConfig:
+    """Validate TOML text. ``base`` is the folder relative paths start from."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise ConfigError(file, [ConfigProblem("(file)", f"not valid TOML: {exc}",
+                                               int(m.group(1)) if m else None)]) from None
+    _resolve_paths(raw, base or Path.cwd())
+    problems: list[ConfigProblem] = []
+    devices: list[DeviceConfig] = []
+    names: set[str] = set()
+    for index, device in enumerate(raw.pop("devices", []) or []):
+        loc: tuple[Any, ...] = ("devices", index)
+        if not isinstance(device, dict) or "type" not in device:
+            problems.append(ConfigProblem(_key_path((*loc, "type")), "every device needs a type",
+                                          _find_line(text, loc)))
+            continue
+        try:
+            model = config_model(str(device["type"]))
+            parsed = model.model_validate(device)
+        except UnknownDeviceType as exc:
+            problems.append(ConfigProblem(_key_path((*loc, "type")), str(exc),
+                                          _find_line(text, (*loc, "type"))))
+            continue
+        except ValidationError as exc:
+            problems += _problems_from(exc, text, loc)
+            continue
+        if parsed.name in names:
+            problems.append(ConfigProblem(_key_path((*loc, "name")),
+                                          f"device name {parsed.name!r} is used twice; names must be unique",
+                                          _find_line(text, (*loc, "name"))))
+        names.add(parsed.name)
+        devices.append(parsed)
+    try:
+        config = SiteConfig.model_validate({**raw, "source_path": str(file)})
+    except ValidationError as exc:
+        problems += _problems_from(exc, text)
+        config = None
+    if problems or config is None:
+        raise ConfigError(file, problems)
+    # devices were validated one by one with their own models
+    return config.model_copy(update={"devices": devices})
+
+
+def load_config(path: Path | str | None = None) -> SiteConfig:
+    """Read and validate a config file (default: config/demo.toml)."""
+    file = Path(path) if path else DEFAULT_CONFIG
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(file, [ConfigProblem("(file)", f"cannot read the config: {exc.strerror}; "
+                                               "check the path given with --config")]) from None
+    return parse_config(text, file, file.resolve().parent)

@@ -1,0 +1,1 @@
+"""The collective roof: share register and allocation of its yield."""

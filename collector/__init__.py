@@ -1,0 +1,1 @@
+"""collector: turns device bytes into stored series."""

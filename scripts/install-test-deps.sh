@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests talk to for real: a MQTT broker, an InfluxDB server,
+# Chromium with its driver, and docker-compose (only to validate docker-compose.yml).
+# As root it installs what is missing; otherwise it only says what is missing, and the tests
+# that need it are skipped (or fail when CI=true).
+set -euo pipefail
+need=()
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
+command -v influxd >/dev/null 2>&1 || need+=(influxdb)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Debian packages for the tests: ${need[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+    # the packages start their services; the tests start their own on free ports
+    systemctl disable --now mosquitto influxdb >/dev/null 2>&1 || true
+else
+    echo "Not root: the tests that need ${need[*]} will be skipped. Install them with:"
+    echo "  sudo apt-get install ${need[*]}"
+fi

@@ -1,0 +1,23 @@
+"""Shared fixtures: real brokers and databases, started once per session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.services import ServiceProcess, start_influxdb, start_mosquitto
+
+
+@pytest.fixture(scope="session")
+def mosquitto() -> Iterator[ServiceProcess]:
+    service = start_mosquitto()
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session")
+def influxdb() -> Iterator[ServiceProcess]:
+    service = start_influxdb()
+    yield service
+    service.stop()
