@@ -8,15 +8,15 @@ A series is ``DEVICE:QUANTITY``; DEVICE is the configured device name.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     COUNTER = "counter"  # ever-increasing total; read as its increase per interval
     GAUGE = "gauge"  # a level at a moment; read as mean/min/max per interval
 
 
-class Rollup(str, Enum):
+class Rollup(StrEnum):
     INCREASE = "increase"  # first/last/increase per bucket
     MEAN = "mean"  # count/sum/min/max per bucket
     LAST = "last"  # states (tariff, inverter status): the last value counts

@@ -6,11 +6,11 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class State(str, Enum):
+class State(StrEnum):
     STARTING = "starting"
     OK = "ok"
     ASLEEP = "asleep"  # an inverter at night: expected, not a fault

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Protocol
 
 from buurtwatt.readings import Reading
 
 
-class Resolution(str, Enum):
+class Resolution(StrEnum):
     RAW = "raw"
     MIN1 = "1m"
     MIN15 = "15m"

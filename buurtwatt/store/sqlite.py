@@ -13,6 +13,7 @@ that drops restarts the counter without a step.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sqlite3
@@ -408,10 +409,8 @@ class SqliteStore:
         con = getattr(self._local, "con", None)
         if con is not None:
             if not self.readonly:
-                try:
+                with contextlib.suppress(sqlite3.OperationalError):
                     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                except sqlite3.OperationalError:
-                    pass
             con.close()
             self._local.con = None
 
