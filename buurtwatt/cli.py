@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name != name:  # a real missing dependency, not an area that is not there
+            if not exc.name or not name.startswith(exc.name):  # a missing dependency: say so
                 raise
             continue
         module.register(sub)

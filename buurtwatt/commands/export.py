@@ -1,0 +1,74 @@
+"""``buurtwatt export``: series out of the store as CSV or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Iterator
+
+from buurtwatt.commands.config import load_or_exit
+from buurtwatt.store import Resolution, Store, open_store
+from buurtwatt.store.base import Row
+from buurtwatt.timeutil import iso_utc, parse_when
+from buurtwatt.vocabulary import UnknownSeries, split_series
+
+STATS = ("mean", "min", "max")
+
+
+def export_rows(store: Store, series: list[str], start: float, end: float, resolution: Resolution,
+                stat: str = "mean") -> Iterator[tuple[str, str, float]]:
+    """(time ISO UTC, series, value): counter increases, or the chosen gauge statistic."""
+    for name in series:
+        _, q = split_series(name)
+        for row in store.read(name, start, end, resolution):
+            value = _pick(row, stat, counter=q.is_counter, raw=resolution is Resolution.RAW)
+            if value is not None:
+                yield iso_utc(row.ts), name, value
+
+
+def _pick(row: Row, stat: str, counter: bool, raw: bool) -> float | None:
+    if raw or counter or stat == "mean":
+        return row.value
+    return row.min if stat == "min" else row.max
+
+
+def _export(args: argparse.Namespace) -> int:
+    config = load_or_exit(args.config)
+    tz = config.site.timezone
+    try:
+        for name in args.series:
+            split_series(name)
+        start, end = parse_when(args.from_, tz), parse_when(args.to, tz)
+        resolution = Resolution.parse(args.resolution)
+    except (UnknownSeries, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if end <= start:
+        print("error: --to must be after --from (--to is exclusive)", file=sys.stderr)
+        return 2
+    store = open_store(config, readonly=True)
+    rows = export_rows(store, args.series, start, end, resolution, args.stat)
+    out = sys.stdout
+    if args.format == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(("time", "series", "value"))
+        writer.writerows(rows)
+    else:
+        json.dump([{"time": t, "series": s, "value": v} for t, s, v in rows], out)
+        out.write("\n")
+    store.close()
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("export", help="export series as CSV or JSON")
+    p.add_argument("--config", help="site config (default config/demo.toml)")
+    p.add_argument("--series", action="append", required=True, help="DEVICE:QUANTITY, repeatable")
+    p.add_argument("--from", dest="from_", required=True, help="local date or ISO time")
+    p.add_argument("--to", required=True, help="local date or ISO time (exclusive)")
+    p.add_argument("--resolution", default="1h", help="raw, 1m, 15m, 1h, 1d or 1mo")
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--stat", choices=STATS, default="mean", help="for gauges at a resolution")
+    p.set_defaults(func=_export)
