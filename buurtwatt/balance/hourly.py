@@ -32,7 +32,7 @@ class SeriesHours:
     values: np.ndarray  # float, 0 where there is no usable value
     present: np.ndarray  # bool: the hour had samples and a usable value
     check: Check = "hour"
-    went_back: int = 0  # hours with a negative increase, not counted
+    went_back: np.ndarray | None = None  # bool: negative increase (counter went back), left out
 
     @classmethod
     def from_values(cls, series: str, role: Role, values: Sequence[float | None] | np.ndarray,
@@ -40,12 +40,12 @@ class SeriesHours:
         """``None`` or NaN marks an hour without samples."""
         raw = np.array([np.nan if v is None else v for v in values], dtype=float)
         present = ~np.isnan(raw)
-        went_back = 0
+        back = None
         if role != "intensity":
             back = present & (raw < 0)
-            went_back = int(back.sum())
             present &= ~back
-        return cls(series, role, np.where(present, raw, 0.0), present, check, went_back)
+        return cls(series, role, np.where(present, raw, 0.0), present, check,
+                   back if back is not None and back.any() else None)
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,8 @@ class HourlyData:
         if export_kwh is not None:
             items.append(SeriesHours.from_values(f"{grid_meter}:export_kwh", "export", export_kwh))
         for name, values in (production_kwh or {}).items():
-            items.append(SeriesHours.from_values(f"{name}:energy_kwh", "production", values, production_check))
+            series = name if ":" in name else f"{name}:energy_kwh"
+            items.append(SeriesHours.from_values(series, "production", values, production_check))
         if gas_m3 is not None:
             items.append(SeriesHours.from_values(f"{gas_meter or grid_meter}:gas_m3", "gas", gas_m3))
         for name, values in (collective_kwh or {}).items():

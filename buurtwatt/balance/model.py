@@ -1,0 +1,138 @@
+"""The typed results of the balance: energy, CO2 and data coverage per period."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from buurtwatt.balance.factors import Factor
+from buurtwatt.balance.periods import Period
+
+
+@dataclass(frozen=True, slots=True)
+class EnergyBalance:
+    """Energy of one period, kWh unless the name says otherwise.
+
+    ``consumption = import + self_consumed`` with ``self_consumed = max(production - export, 0)``,
+    which is ``import + production - export`` whenever the data are consistent.
+    ``generation`` (renewable, attributed to the building) and ``demand`` follow the boundary.
+    """
+
+    import_kwh: float
+    export_kwh: float
+    production_kwh: float
+    consumption_kwh: float
+    self_consumed_kwh: float
+    self_sufficiency: float | None  # self_consumed / consumption; None when nothing was used
+    self_consumption_ratio: float | None  # self_consumed / production; None without production
+    gas_m3: float
+    gas_kwh: float
+    collective_production_kwh: float  # the whole collective installation
+    collective_share_kwh: float  # the building's part, 0 when outside the boundary
+    generation_kwh: float
+    demand_kwh: float
+    surplus_kwh: float  # generation - demand
+    energy_positive: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FactorUse:
+    """A yearly factor and the number of hours of the period it was applied to."""
+
+    role: str  # "grid", "avoided" or "gas"
+    factor: Factor
+    hours: int
+
+
+@dataclass(frozen=True, slots=True)
+class Co2Balance:
+    """CO2 of one period in kg CO2-eq. ``net = avoided - emitted``; positive is good."""
+
+    emitted_kg: float
+    emitted_electricity_kg: float
+    emitted_gas_kg: float
+    avoided_kg: float
+    avoided_export_kg: float
+    avoided_collective_kg: float
+    net_kg: float
+    co2_positive: bool
+    factors: tuple[FactorUse, ...]
+    hourly_intensity_hours: int  # hours that used grid:co2_g_per_kwh instead of the yearly factor
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesCoverage:
+    series: str
+    unit: str  # "hour" or "day": what must have samples
+    expected: int
+    present: int
+    went_back: int = 0  # hours with a negative increase (counter went back), left out
+
+    @property
+    def missing(self) -> int:
+        return self.expected - self.present
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """How much of a period the data cover. Future hours are not expected."""
+
+    hours: int  # length of the period
+    expected_hours: int  # completed hours (the rest lies in the future)
+    series: tuple[SeriesCoverage, ...]
+
+    @property
+    def in_progress(self) -> bool:
+        return self.expected_hours < self.hours
+
+    @property
+    def partial(self) -> bool:
+        """Some expected data are missing: the figures are too low, not zero."""
+        return any(s.missing > 0 or s.went_back > 0 for s in self.series)
+
+    @property
+    def fraction(self) -> float:
+        """The worst series' share of expected hours or days that have data."""
+        shares = [s.present / s.expected for s in self.series if s.expected]
+        return min(shares) if shares else 1.0
+
+    def problems(self) -> list[str]:
+        out = []
+        for s in self.series:
+            if s.missing > 0:
+                out.append(f"{s.series}: no data in {s.missing} of {s.expected} {s.unit}s")
+            if s.went_back > 0:
+                out.append(f"{s.series}: counter went back in {s.went_back} hour(s) "
+                           "(meter replaced?); those hours are left out")
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodBalance:
+    period: Period
+    energy: EnergyBalance
+    co2: Co2Balance
+    coverage: Coverage
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "period": self.period.label,
+            "start": self.period.start,
+            "end": self.period.end,
+            "energy": asdict(self.energy),
+            "co2": {k: v for k, v in asdict(self.co2).items() if k != "factors"}
+            | {"factors": [_factor_dict(u) for u in self.co2.factors]},
+            "coverage": {
+                "hours": self.coverage.hours,
+                "expected_hours": self.coverage.expected_hours,
+                "in_progress": self.coverage.in_progress,
+                "partial": self.coverage.partial,
+                "fraction": self.coverage.fraction,
+                "problems": self.coverage.problems(),
+                "series": [asdict(s) for s in self.coverage.series],
+            },
+        }
+
+
+def _factor_dict(use: FactorUse) -> dict[str, Any]:
+    return {"role": use.role, "hours": use.hours, **asdict(use.factor)}
