@@ -1,0 +1,83 @@
+"""``buurtwatt collect`` runs the collector; ``buurtwatt status`` shows its health."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+import urllib.error
+import urllib.request
+
+from buurtwatt.commands.config import load_or_exit
+from buurtwatt.logs import setup_logging
+from collector.runtime import Collector
+
+
+def _collect(args: argparse.Namespace) -> int:
+    config = load_or_exit(args.config)
+    setup_logging(args.log_format or config.collector.log_format, verbose=args.verbose)
+    try:
+        collector = Collector(config)
+    except OSError as exc:
+        logging.getLogger("buurtwatt").error("cannot open the store: %s", exc)
+        return 2
+    try:
+        return collector.run(args.seconds)
+    except OSError as exc:  # the health port is taken, and the like: say what to change
+        logging.getLogger("buurtwatt").error("%s", exc)
+        collector.stop()
+        return 2
+
+
+def fetch_health(url: str, timeout: float = 3.0) -> dict:
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return json.load(response)
+
+
+def _ago(ts: float | None) -> str:
+    if not ts:
+        return "never"
+    seconds = max(0, int(time.time() - ts))
+    return f"{seconds} s ago" if seconds < 120 else f"{seconds // 60} min ago"
+
+
+def _status(args: argparse.Namespace) -> int:
+    config = load_or_exit(args.config)
+    c = config.collector
+    url = f"http://{c.health_host}:{c.health_port}/health"
+    try:
+        health = fetch_health(url)
+    except (urllib.error.URLError, OSError) as exc:
+        print(f"The collector does not answer on {url} ({exc}). Is it running? "
+              "Start it with: buurtwatt collect --config FILE", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(health, indent=2))
+        return 0
+    print(f"Site {health['site']}: {health['status']}, {health['committed']} readings committed")
+    print(f"{'device':<20} {'type':<9} {'state':<9} {'last reading':<14} {'readings':>9} "
+          f"{'dropped':>8} {'reconnects':>10}")
+    for d in health["devices"]:
+        for row in [d, *d.get("children", [])]:
+            name = row["name"] if row is d else f"  {row['name']}"
+            print(f"{name:<20} {row['type']:<9} {row['state']:<9} {_ago(row['last_reading']):<14} "
+                  f"{row['readings']:>9} {sum(row['drops'].values()):>8} {row['reconnects']:>10}"
+                  + (f"  {row['message']}" if row["message"] else ""))
+    store = health["store"]
+    print(f"store: {store.get('kind', '?')} {'ok' if store.get('ok', True) else 'PROBLEM'} "
+          + (f"outbox {store['outbox']}" if store.get("outbox") else ""))
+    return 0 if health["status"] == "ok" else 1
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("collect", help="read every configured device into the store")
+    p.add_argument("--config", help="site config (default config/demo.toml)")
+    p.add_argument("--seconds", type=float, help="stop after N seconds (for tests)")
+    p.add_argument("--log-format", choices=("text", "json"), help="default: the config's")
+    p.set_defaults(func=_collect)
+    s = sub.add_parser("status", help="show the running collector's health")
+    s.add_argument("--config", help="site config (default config/demo.toml)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=_status)
