@@ -1,0 +1,129 @@
+"""The ``mqtt`` source: one broker connection feeding many devices.
+
+paho's network thread receives messages and turns them into readings (see
+:mod:`collector.mqtt.intake`); this source's own thread hands them to the core in
+batches, checks for silent devices and watches the connection. paho reconnects by
+itself with a backoff from 1 to 60 s; subscriptions are renewed in ``on_connect``
+because a broker restart forgets them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from paho.mqtt.client import Client, ConnectFlags, DisconnectFlags, MQTTMessage
+from paho.mqtt.reasoncodes import ReasonCode
+
+from buurtwatt.config import SiteConfig
+from buurtwatt.readings import Reading
+from collector.backoff import Backoff
+from collector.health import State
+from collector.mqtt.client import REFUSED_CREDENTIALS, Broker, make_client
+from collector.mqtt.config import MqttConfig
+from collector.mqtt.intake import Intake
+from collector.source import SourceContext
+
+FLUSH_INTERVAL_S = 0.1  # readings wait at most this long before the core gets them
+
+
+class MqttSource:
+    def __init__(self, config: MqttConfig, site: SiteConfig | None = None) -> None:
+        self.config = config
+        self.site_id = site.site.id if site else "site"
+        self.broker = Broker.parse(config.broker)
+        self.client_id = config.client_id or f"buurtwatt-{self.site_id}-{config.name}"
+        self._pending: list[Reading] = []
+        self._pending_lock = threading.Lock()
+        self._connected_once = False
+        self._refused = False
+        self.intake: Intake | None = None
+
+    def _password(self, ctx: SourceContext) -> str | None | bool:
+        """The password, None when none is configured, False when stopping before it appeared."""
+        if not self.config.password:
+            return None
+        backoff = Backoff(5, 60)
+        while True:
+            value = self.config.password.get()
+            if value is not None:
+                return value
+            where = self.config.password.describe()
+            ctx.health.set_state(State.ERROR, f"MQTT password not found: set {where}")
+            if not ctx.sleep(backoff.next()):
+                return False
+
+    def run(self, ctx: SourceContext) -> None:
+        password = self._password(ctx)
+        if password is False:
+            return
+        intake = self.intake = Intake(self.config.subscriptions, ctx.health, self.config.max_message_bytes)
+        client = make_client(self.broker, self.client_id, self.config.username,
+                             password if isinstance(password, str) else None, self.config.ca_file)
+        self._wire(client, ctx, intake)
+        ctx.health.set_state(State.STARTING, f"connecting to {self.broker}")
+        client.connect_async(self.broker.host, self.broker.port, keepalive=self.config.keepalive)
+        client.loop_start()
+        try:
+            while ctx.sleep(FLUSH_INTERVAL_S):
+                self._flush(ctx)
+                intake.check_stale(time.time())
+        finally:
+            client.disconnect()
+            client.loop_stop()
+            self._flush(ctx)
+
+    def _flush(self, ctx: SourceContext) -> None:
+        with self._pending_lock:
+            batch, self._pending = self._pending, []
+        if batch:
+            ctx.emit(batch)
+            ctx.health.count_readings(len(batch), batch[-1].ts)
+
+    def _wire(self, client: Client, ctx: SourceContext, intake: Intake) -> None:
+        health = ctx.health
+
+        def on_connect(client: Client, userdata: Any, flags: ConnectFlags, reason: ReasonCode,
+                       properties: Any) -> None:
+            if reason.is_failure:
+                if str(reason) in REFUSED_CREDENTIALS:
+                    self._refused = True
+                    who = f"user {self.config.username!r}" if self.config.username else "anonymous clients"
+                    health.set_state(State.ERROR, f"the broker {self.broker} refused {who} ({reason}); "
+                                     "check username and password in the config and on the broker")
+                else:
+                    health.set_state(State.ERROR, f"the broker {self.broker} refused the connection: "
+                                     f"{reason}")
+                return
+            self._refused = False
+            if self._connected_once:
+                health.count_reconnect()
+            self._connected_once = True
+            # a clean session forgets subscriptions, so they are made again on every connect
+            client.subscribe(intake.filters())
+            health.set_state(State.OK, f"connected to {self.broker}")
+
+        def on_disconnect(client: Client, userdata: Any, flags: DisconnectFlags, reason: ReasonCode,
+                          properties: Any) -> None:
+            if not ctx.stopping.is_set() and not self._refused:
+                health.set_state(State.OFFLINE, f"lost the connection to {self.broker} ({reason}); retrying")
+
+        def on_connect_fail(client: Client, userdata: Any) -> None:
+            if not self._refused:
+                health.set_state(State.OFFLINE, f"cannot reach the broker {self.broker}; retrying")
+
+        def on_message(client: Client, userdata: Any, message: MQTTMessage) -> None:
+            try:
+                topic = message.topic
+            except UnicodeDecodeError:  # paho would let this end its network thread
+                return
+            readings = intake.receive(topic, message.payload, bool(message.retain), time.time())
+            if readings:
+                with self._pending_lock:
+                    self._pending.extend(readings)
+
+        client.on_connect = on_connect
+        client.on_disconnect = on_disconnect
+        client.on_connect_fail = on_connect_fail
+        client.on_message = on_message
