@@ -1,0 +1,74 @@
+"""Config of the ``p1`` device type: one smart meter, reached over one transport."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from buurtwatt.config_base import DEVICE_NAME_PATTERN, DeviceConfig, SecretRef
+
+SpecName = Literal["auto", "v5", "v4", "v2_2", "belgian"]
+
+
+class P1Config(DeviceConfig):
+    """A P1 port. Give exactly one of ``port``, ``host`` (raw TCP), ``homewizard`` or ``replay``.
+
+    Electricity series use ``name`` (default ``meter``), gas series use ``gas_name``.
+    """
+
+    type: Literal["p1"]
+    name: str = "meter"
+    gas_name: str = Field(default="gas", pattern=DEVICE_NAME_PATTERN)
+
+    # transports
+    port: str | None = Field(default=None, description="serial device, best /dev/serial/by-id/...")
+    baud: Literal["auto", 115200, 9600] = "auto"
+    parity: Literal["auto", "N", "E"] = "auto"
+    bytesize: Literal["auto", 7, 8] = "auto"
+    host: str | None = Field(default=None, description="raw TCP stream (ser2net, Wi-Fi P1 gateway)")
+    tcp_port: int = Field(default=23, ge=1, le=65535)
+    homewizard: str | None = Field(default=None, description="host name or IP of a HomeWizard P1 meter")
+    api: Literal["v1", "v2"] = "v1"
+    token: SecretRef | None = Field(default=None, description="HomeWizard API v2 token")
+    verify: bool | Path = Field(
+        default=False,
+        description="TLS check for API v2: false (the device has a HomeWizard-signed certificate), "
+                    "true (system CAs) or a CA bundle file")
+    poll_s: float = Field(default=1.0, gt=0, le=3600, description="HomeWizard polling interval")
+    replay: Path | None = Field(default=None, description="file of telegrams to replay")
+    replay_interval_s: float = Field(default=0.0, ge=0, description="pause between replayed telegrams")
+
+    # decoding and timing
+    spec: SpecName = "auto"
+    silence_s: float = Field(default=60.0, gt=0,
+                             description="reconnect when no byte arrived for this long (half-open links)")
+    interval_s: float = Field(default=0.0, ge=0,
+                              description="store at most one telegram per interval; 0 = every telegram")
+    max_clock_skew_s: float = Field(default=86400.0, gt=0,
+                                    description="use the receive time when the meter clock is further off")
+    probe_s: float = Field(default=25.0, gt=0,
+                           description="with baud = auto: time to wait for a good telegram per setting")
+
+    @model_validator(mode="after")
+    def _one_transport(self) -> P1Config:
+        given = [k for k in ("port", "host", "homewizard", "replay") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of port = \"/dev/serial/by-id/...\", host = \"IP\" (raw TCP), "
+                             f"homewizard = \"IP\" or replay = \"file\"; found {given or 'none'}")
+        if self.homewizard and self.api == "v2" and self.token is None:
+            raise ValueError("HomeWizard API v2 needs token = { env = \"NAME\" } or { file = \"/path\" }")
+        if self.gas_name == self.name:
+            raise ValueError(f"gas_name {self.gas_name!r} must differ from name {self.name!r}")
+        return self
+
+    @property
+    def transport_kind(self) -> str:
+        if self.port:
+            return "serial"
+        if self.host:
+            return "tcp"
+        if self.homewizard:
+            return "homewizard"
+        return "replay"
