@@ -349,7 +349,9 @@ def parse_register(participants_text: str, holdings_text: str, installations: Se
 
 
 def _all_ids(text: str) -> set[str]:
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    text = text.lstrip("\ufeff")
+    first = text.split("\n", 1)[0]
+    rows = list(csv.reader(io.StringIO(text), delimiter=";" if first.count(";") > first.count(",") else ","))
     if not rows:
         return set()
     header = [c.strip().lower() for c in rows[0]]

@@ -1,0 +1,52 @@
+"""Round exact parts once, so the rounded parts add up to the rounded total exactly.
+
+Largest remainder (Hamilton): floor every part to the unit, then hand the units still missing
+to the parts with the largest remainders. Ties go to the larger exact part, then to the first
+key, so the result does not depend on input order.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Mapping
+from decimal import Decimal
+from fractions import Fraction
+from typing import TypeVar
+
+K = TypeVar("K", bound=Hashable)
+
+
+def round_half_up(value: Fraction, precision: int) -> int:
+    """``value`` in units of 10**-precision, halves away from zero."""
+    scaled = value * 10**precision
+    units = math.floor(abs(scaled) + Fraction(1, 2))
+    return units if scaled >= 0 else -units
+
+
+def to_decimal(units: int, precision: int) -> Decimal:
+    return Decimal(units).scaleb(-precision)
+
+
+def round_total(value: Fraction, precision: int) -> Decimal:
+    return to_decimal(round_half_up(value, precision), precision)
+
+
+def largest_remainder(parts: Mapping[K, Fraction], precision: int,
+                      target: Decimal | None = None) -> dict[K, Decimal]:
+    """Round ``parts`` so they add up to the rounded exact sum (or to ``target``, when a
+    sum was already reported, e.g. a participant's year total split into months)."""
+    exact_total = sum(parts.values(), Fraction(0))
+    scale = 10**precision
+    floors: dict[K, int] = {}
+    remainders: list[tuple[Fraction, Fraction, str, K]] = []
+    for key, value in parts.items():
+        scaled = value * scale
+        floor = math.floor(scaled)
+        floors[key] = floor
+        remainders.append((scaled - floor, value, str(key), key))
+    goal = round_half_up(exact_total if target is None else Fraction(target), precision)
+    missing = min(max(goal - sum(floors.values()), 0), len(floors))
+    remainders.sort(key=lambda r: (-r[0], -r[1], r[2]))
+    for _remainder, _value, _label, key in remainders[:missing]:
+        floors[key] += 1
+    return {key: to_decimal(units, precision) for key, units in floors.items()}

@@ -1,0 +1,274 @@
+"""A settlement: kWh and euros per participant per month for one installation and period.
+
+Confirmed (locked) years are taken from their files. Open years are allocated from the daily
+production and priced per :mod:`buurtwatt.shares.tariffs`; the postcoderoos cap of 10,000 kWh
+counts from 1 January. Changes to a confirmed year are posted as corrections on 1 January of
+the next open year. Pure: the caller supplies the production (see :func:`production_span`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from buurtwatt.shares.allocate import allocate_shares, month_starts
+from buurtwatt.shares.config import InstallationConfig
+from buurtwatt.shares.locked import LockedYear, Pair
+from buurtwatt.shares.production import DailyProduction
+from buurtwatt.shares.register import Holding
+from buurtwatt.shares.rounding import largest_remainder, round_total
+from buurtwatt.shares.tariffs import RatePeriod, Tariffs, rate_periods
+
+UNALLOCATED = "\x00unallocated"  # rounding key; sorts before every participant id
+ONE_DAY = timedelta(days=1)
+
+
+class SettlementError(ValueError):
+    pass
+
+
+@dataclass
+class _Figures:
+    total: dict[date, Fraction] = field(default_factory=lambda: defaultdict(Fraction))
+    kwh: dict[str, dict[date, Fraction]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Fraction)))
+    eur: dict[str, dict[date, Fraction]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Fraction)))
+    share_days: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    estimated_days: int = 0
+    notes: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class RoundedRow:
+    participant_id: str
+    share_days: int
+    kwh: Decimal
+    eur: Decimal
+
+
+@dataclass(frozen=True)
+class RoundedSettlement:
+    installation: str
+    start: date
+    end: date
+    precision: int
+    total_kwh: Decimal
+    unallocated_kwh: Decimal
+    estimated_days: int
+    rows: tuple[RoundedRow, ...]
+
+    def to_json(self) -> dict:
+        return {"installation": self.installation, "from": self.start.isoformat(), "to": self.end.isoformat(),
+                "total_kwh": f"{self.total_kwh:f}", "unallocated_kwh": f"{self.unallocated_kwh:f}",
+                "estimated_days": self.estimated_days,
+                "participants": [{"participant_id": r.participant_id, "share_days": r.share_days,
+                                  "kwh": f"{r.kwh:f}", "eur": f"{r.eur:f}"} for r in self.rows]}
+
+
+@dataclass(frozen=True)
+class Settlement:
+    installation: InstallationConfig
+    start: date
+    end: date
+    months: tuple[date, ...]
+    total: dict[date, Fraction]
+    kwh: dict[str, dict[date, Fraction]]
+    eur: dict[str, dict[date, Fraction]]
+    share_days: dict[str, int]
+    estimated_days: int
+    locked_years: tuple[int, ...] = ()
+    corrections: dict[int, dict[str, Pair]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def total_kwh(self) -> Fraction:
+        return sum(self.total.values(), Fraction(0))
+
+    def participant_kwh(self, participant_id: str) -> Fraction:
+        return sum(self.kwh.get(participant_id, {}).values(), Fraction(0))
+
+    def participant_eur(self, participant_id: str) -> Fraction:
+        return sum(self.eur.get(participant_id, {}).values(), Fraction(0))
+
+    @property
+    def unallocated_kwh(self) -> Fraction:
+        return self.total_kwh - sum((self.participant_kwh(p) for p in self.kwh), Fraction(0))
+
+    def rounded(self, precision: int = 3) -> RoundedSettlement:
+        """Round once for the whole period: participants + unallocated = total, exactly."""
+        parts = {pid: self.participant_kwh(pid) for pid in self.kwh}
+        parts[UNALLOCATED] = self.unallocated_kwh
+        kwh = largest_remainder(parts, precision)
+        eur = largest_remainder({pid: self.participant_eur(pid) for pid in self.kwh}, 2)
+        rows = tuple(RoundedRow(pid, self.share_days.get(pid, 0), kwh[pid], eur[pid]) for pid in sorted(self.kwh))
+        return RoundedSettlement(self.installation.name, self.start, self.end, precision,
+                                 round_total(self.total_kwh, precision), kwh[UNALLOCATED], self.estimated_days, rows)
+
+
+def production_span(installation: InstallationConfig, start: date, end: date,
+                    locked: dict[int, LockedYear]) -> tuple[date, date]:
+    """The days of production a settlement of [start, end] needs (the cap counts from 1 January;
+    confirmed years are recomputed to find corrections)."""
+    first = date(start.year, 1, 1)
+    earlier = [y for y in locked if y < start.year]
+    if earlier:
+        first = date(min(earlier), 1, 1)
+    return max(first, installation.delivery_start), end
+
+
+def _rate_at(periods: list[RatePeriod], day: date) -> RatePeriod:
+    for period in periods:
+        if period.first <= day <= period.last:
+            return period
+    raise SettlementError(f"no price for {day}")
+
+
+def _open_year(installation: InstallationConfig, holdings: list[Holding], production: DailyProduction,
+               tariffs: Tariffs, year: int, first: date, last: date, out: _Figures) -> None:
+    """Allocate year ``year`` from 1 January (for the cap) and add [first, last] to ``out``."""
+    a = max(date(year, 1, 1), installation.delivery_start)
+    z = last
+    if a > z:
+        return
+    for day in (a, z):
+        if day not in production.kwh:
+            raise SettlementError(f"no production figures for {day} (they cover {production.first} to "
+                                  f"{production.last})")
+    periods = rate_periods(installation, tariffs, a, z)
+    out.notes.update(p.note for p in periods if p.note and p.last >= first)
+    buckets = sorted({*month_starts(a, z), *(p.first for p in periods), max(first, a)})
+    alloc = allocate_shares(production, holdings, installation.shares_issued, a, z,
+                            installation.count_unsold, buckets)
+    scale = Fraction(1)
+    sce = installation.sce
+    if sce is not None and sce.payout == "per_kwh" and sce.kwp is not None:
+        cap = Fraction(sce.kwp) * (sce.full_load_hours or tariffs.full_load_hours)
+        produced = alloc.total_kwh
+        if produced > cap:
+            scale = cap / produced
+            out.notes.add(f"{year}: production above the SCE cap of {cap} kWh; subsidy scaled down")
+    days_in_year = (date(year + 1, 1, 1) - date(year, 1, 1)).days
+    cap_kwh = Fraction(tariffs.cap_kwh_per_year)
+    for pid, values in alloc.kwh.items():
+        running = Fraction(0)
+        for index, value in enumerate(values):
+            begin = alloc.buckets[index]
+            rate = _rate_at(periods, begin).eur_per_kwh
+            if installation.scheme == "postcoderoos":
+                eligible = min(cap_kwh, running + value) - min(cap_kwh, running)
+                euros = eligible * rate
+            elif sce is not None and sce.payout == "per_share":
+                assert sce.eur_per_share_year is not None
+                in_window = _rate_at(periods, begin).note == ""
+                euros = (Fraction(sce.eur_per_share_year) * alloc.bucket_share_days[pid][index] / days_in_year
+                         if in_window else Fraction(0))
+            else:
+                euros = value * rate * scale
+            running += value
+            if begin < first:
+                continue
+            month = begin.replace(day=1)
+            out.kwh[pid][month] += value
+            out.eur[pid][month] += euros
+            out.share_days[pid] += alloc.bucket_share_days[pid][index]
+    for index, begin in enumerate(alloc.buckets):
+        if begin >= first:
+            out.total[begin.replace(day=1)] += alloc.total[index]
+    out.estimated_days += sum(1 for d in production.estimated if first <= d <= z)
+
+
+def _share_days(holdings: list[Holding], first: date, last: date) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for h in holdings:
+        a, b = max(h.start, first), min(h.end or last, last)
+        if a <= b:
+            out[h.participant_id] += h.shares * ((b - a).days + 1)
+    return out
+
+
+def _month_end(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - ONE_DAY
+
+
+def settle(installation: InstallationConfig, holdings: list[Holding], production: DailyProduction,
+           tariffs: Tariffs, start: date, end: date, locked: dict[int, LockedYear] | None = None) -> Settlement:
+    """kWh and euros per participant per month for [start, end] (local dates, inclusive)."""
+    if end < start:
+        raise SettlementError(f"the period ends ({end}) before it starts ({start})")
+    locked = locked or {}
+    out = _Figures()
+    corrections: dict[int, dict[str, Pair]] = {}
+    used_locks: list[int] = []
+    for year in range(start.year, end.year + 1):
+        first, last = max(start, date(year, 1, 1)), min(end, date(year, 12, 31))
+        if year in locked:
+            lock = locked[year]
+            if first.day != 1 or last != _month_end(last):
+                raise SettlementError(f"{year} is confirmed and can only be reported in whole months; "
+                                      f"choose a period from the 1st to the last day of a month")
+            used_locks.append(year)
+            whole = first == date(year, 1, 1) and last == date(year, 12, 31)
+            for month, value in lock.total.items():
+                if first <= month <= last:
+                    out.total[month] += value
+            for pid, months in lock.kwh.items():
+                for month, value in months.items():
+                    if first <= month <= last:
+                        out.kwh[pid][month] += value
+                        out.eur[pid][month] += lock.eur.get(pid, {}).get(month, Fraction(0))
+            days = lock.share_days if whole else _share_days(holdings, first, last)
+            for pid, n in days.items():
+                out.share_days[pid] += n
+            if whole:
+                out.estimated_days += lock.estimated_days
+            continue
+        _open_year(installation, holdings, production, tariffs, year, first, last, out)
+        if first == date(year, 1, 1):
+            _post_corrections(installation, holdings, production, tariffs, year, locked, out, corrections)
+    months = tuple(m for m in month_starts(start, end))
+    keys = tuple(m.replace(day=1) for m in months)
+    return Settlement(
+        installation, start, end, keys,
+        {m: out.total.get(m, Fraction(0)) for m in keys},
+        {pid: dict(sorted(v.items())) for pid, v in sorted(out.kwh.items())},
+        {pid: dict(sorted(v.items())) for pid, v in sorted(out.eur.items())},
+        dict(out.share_days), out.estimated_days, tuple(used_locks), corrections, tuple(sorted(out.notes)))
+
+
+def _post_corrections(installation: InstallationConfig, holdings: list[Holding], production: DailyProduction,
+                      tariffs: Tariffs, year: int, locked: dict[int, LockedYear], out: _Figures,
+                      corrections: dict[int, dict[str, Pair]]) -> None:
+    """Recompute the confirmed years just before ``year`` and post what changed on 1 January."""
+    earlier = year - 1
+    january = date(year, 1, 1)
+    while earlier in locked:
+        lock = locked[earlier]
+        fresh = _Figures()
+        _open_year(installation, holdings, production, tariffs, earlier, date(earlier, 1, 1),
+                   date(earlier, 12, 31), fresh)
+        absorbed: dict[str, list[Fraction]] = defaultdict(lambda: [Fraction(0), Fraction(0)])
+        for later in range(earlier + 1, year):
+            for pid, (k, e) in locked[later].absorbed.get(earlier, {}).items():
+                absorbed[pid][0] += k
+                absorbed[pid][1] += e
+        changes: dict[str, Pair] = {}
+        for pid in sorted(set(fresh.kwh) | set(lock.kwh) | set(absorbed)):
+            new_k = sum(fresh.kwh.get(pid, {}).values(), Fraction(0))
+            new_e = sum(fresh.eur.get(pid, {}).values(), Fraction(0))
+            d_k = new_k - lock.year_kwh(pid) - absorbed[pid][0]
+            d_e = new_e - lock.year_eur(pid) - absorbed[pid][1]
+            if d_k or d_e:
+                changes[pid] = (d_k, d_e)
+                out.kwh[pid][january] += d_k
+                out.eur[pid][january] += d_e
+        new_total = sum(fresh.total.values(), Fraction(0))
+        d_total = new_total - lock.year_total - absorbed[UNALLOCATED][0]
+        if d_total:
+            changes[UNALLOCATED] = (d_total, Fraction(0))
+            out.total[january] += d_total
+        if changes:
+            corrections[earlier] = changes
+            out.notes.add(f"corrections to confirmed {earlier} posted on {january}")
+        earlier -= 1
