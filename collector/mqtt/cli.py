@@ -1,0 +1,109 @@
+"""``buurtwatt mqtt listen``: show what each message on a topic turns into."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from buurtwatt.config_base import SecretRef
+from buurtwatt.readings import Reading
+from buurtwatt.units import convert
+from buurtwatt.vocabulary import QUANTITIES
+from collector.health import DeviceHealth, State
+from collector.mqtt.config import MqttConfig
+from collector.mqtt.source import MqttSource
+from collector.source import SourceContext
+
+FORMATS = ("tasmota", "shelly-gen2", "zigbee2mqtt", "esphome", "json", "value")
+
+
+class PrintingHealth(DeviceHealth):
+    """Health that also prints every dropped message on stderr (the log shows one a minute)."""
+
+    def drop(self, reason: str, n: int = 1, detail: str = "") -> None:
+        print(f"dropped: {reason}" + (f" ({detail})" if detail else ""), file=sys.stderr, flush=True)
+        with self._lock:
+            self.drops[reason] = self.drops.get(reason, 0) + n
+
+
+def register(sub: Any) -> None:
+    mqtt = sub.add_parser("mqtt", help="MQTT sensors and plugs")
+    actions = mqtt.add_subparsers(dest="mqtt_command", metavar="ACTION")
+    listen = actions.add_parser("listen", help="print the readings each message on a topic gives")
+    listen.add_argument("--broker", required=True, help="mqtt://HOST:PORT or mqtts://HOST:PORT")
+    listen.add_argument("--topic", required=True, help="topic filter, e.g. tele/+/SENSOR or zigbee2mqtt/#")
+    listen.add_argument("--format", required=True, choices=FORMATS)
+    listen.add_argument("--device", help="device name: literal or a topic level like {1} (default: "
+                        "the name the format finds)")
+    listen.add_argument("--series", action="append", default=[], metavar="QUANTITY=PATH",
+                        help="where a quantity is (json: ENERGY.Power; value: a topic filter); repeatable")
+    listen.add_argument("--quantity", help="value format: the quantity of every message, e.g. power_w")
+    listen.add_argument("--seconds", type=float, help="stop after this many seconds (default: Ctrl-C)")
+    listen.add_argument("--json", action="store_true", help="one JSON object per line")
+    listen.add_argument("--retained", action="store_true",
+                        help="also show retained messages (they may be old)")
+    listen.add_argument("--username")
+    listen.add_argument("--password-env", metavar="VAR", help="environment variable holding the password")
+    listen.add_argument("--ca-file", help="CA certificate for mqtts")
+    listen.set_defaults(func=listen_command)
+    mqtt.set_defaults(func=lambda args: (mqtt.print_help(), 2)[1])
+
+
+def _config(args: argparse.Namespace) -> MqttConfig:
+    series = dict(item.split("=", 1) for item in args.series if "=" in item)
+    subscription: dict[str, Any] = {"topic": args.topic, "format": args.format, "series": series,
+                                    "retained": "store" if args.retained else "skip"}
+    if args.device:
+        subscription["device"] = args.device
+    if args.quantity:
+        subscription["quantity"] = args.quantity
+    return MqttConfig.model_validate({
+        "type": "mqtt", "name": "listen", "broker": args.broker, "subscriptions": [subscription],
+        "username": args.username, "ca_file": args.ca_file,
+        "password": SecretRef(env=args.password_env) if args.password_env else None,
+        "client_id": f"buurtwatt-listen-{int(time.time())}",
+    })
+
+
+def format_reading(reading: Reading, as_json: bool) -> str:
+    unit = QUANTITIES[reading.quantity].unit
+    value = convert(reading.value, reading.unit, unit)
+    when = datetime.fromtimestamp(reading.ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if as_json:
+        return json.dumps({"time": when, "series": reading.series, "value": value})
+    return f"{when}  {reading.series:<32} {value:g} {unit}".rstrip()
+
+
+def listen_command(args: argparse.Namespace) -> int:
+    try:
+        config = _config(args)
+    except ValidationError as exc:
+        for error in exc.errors():
+            print(f"buurtwatt mqtt listen: {error['msg'].removeprefix('Value error, ')}", file=sys.stderr)
+        return 2
+
+    def show(readings: Sequence[Reading]) -> None:
+        for reading in readings:
+            print(format_reading(reading, args.json), flush=True)
+
+    health = PrintingHealth(name="listen", type="mqtt")
+    ctx = SourceContext(emit=show, health=health)
+    thread = threading.Thread(target=MqttSource(config).run, args=(ctx,), daemon=True)
+    thread.start()
+    with contextlib.suppress(KeyboardInterrupt):
+        ctx.stopping.wait(args.seconds)
+    ctx.stopping.set()
+    thread.join(5)
+    if health.state is not State.OK:
+        print(f"buurtwatt mqtt listen: {health.state.value}: {health.message}", file=sys.stderr)
+        return 1
+    return 1 if health.dropped else 0
