@@ -61,7 +61,8 @@ class MappedSource:
             except DeviceException as exc:
                 if exc.quiet:
                     raise
-                raise DeviceFault(f"{group.register} registers {group.address}..{group.address + group.count - 1}"
+                last = group.address + group.count - 1
+                raise DeviceFault(f"{group.register} registers {group.address}..{last}"
                                   f" of map {self.register_map.name}: {exc}") from exc
             values.update(group_values(group, registers))
         return values
@@ -74,7 +75,7 @@ class MappedSource:
             number = to_vocabulary(f, value)
             if quantity(f.series).is_counter and number <= 0:
                 continue  # a lifetime counter of 0 is a device that does not know, never data
-            readings.append(Reading(self.name, f.series, now, number))
+            readings.append(Reading(self.name, f.series, now, round(number, 9)))  # drop float noise
         status = next((r.value for r in readings if r.quantity == "status"), None)
         return Poll(readings, asleep=status in ASLEEP_STATES)
 

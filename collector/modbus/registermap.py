@@ -76,7 +76,8 @@ def _field(raw: dict[str, Any], where: str, default_order: str) -> MapField:
              "length", "unit", "values"}
     unknown = set(raw) - known
     if unknown:
-        raise MapError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(known))}")
+        raise MapError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
+                       f"allowed: {', '.join(sorted(known))}")
     type_ = str(raw.get("type", "")).lower()
     type_ = TYPE_ALIASES.get(type_, type_)
     if type_ != "string" and type_ not in NUMBER_TYPES:
@@ -100,7 +101,8 @@ def _field(raw: dict[str, Any], where: str, default_order: str) -> MapField:
     values = raw.get("values")
     return MapField(
         name=str(raw.get("name", series or "")), series=series, register=register, address=raw["address"],
-        type=type_, byte_order=order, scale=float(raw.get("scale", 1.0)), offset=float(raw.get("offset", 0.0)),
+        type=type_, byte_order=order, scale=float(raw.get("scale", 1.0)),
+        offset=float(raw.get("offset", 0.0)),
         invert=bool(raw.get("invert", False)), length=int(raw.get("length", 0)), unit=raw.get("unit"),
         values={int(k, 0): float(v) for k, v in values.items()} if values else None)
 
@@ -122,8 +124,10 @@ def load_map(path: Path) -> RegisterMap:
         raise MapError(f"{path}: no [[fields]]")
     fields = tuple(_field(f, f"{path} field {i + 1} ({f.get('name', f.get('series', '?'))})", order)
                    for i, f in enumerate(raw_fields))
-    workarounds = {WORKAROUNDS[k]: float(v) for k, v in data.get("workarounds", {}).items() if k in WORKAROUNDS}
-    return RegisterMap(name=str(meta.get("name", Path(path).stem)), source=str(meta["source"]), path=Path(path),
+    workarounds = {WORKAROUNDS[k]: float(v) for k, v in data.get("workarounds", {}).items()
+                   if k in WORKAROUNDS}
+    return RegisterMap(name=str(meta.get("name", Path(path).stem)), source=str(meta["source"]),
+                       path=Path(path),
                        fields=fields, unit=meta.get("unit"), port=meta.get("port"),
                        max_register_fill=int(meta.get("max_register_fill", 0)), workarounds=workarounds)
 
@@ -166,4 +170,5 @@ def field_value(f: MapField, registers: list[int]) -> float | str | None:
 
 
 def group_values(group: ReadGroup, registers: list[int]) -> dict[MapField, float | str | None]:
-    return {f: field_value(f, registers[f.address - group.address:f.end - group.address]) for f in group.fields}
+    base = group.address
+    return {f: field_value(f, registers[f.address - base:f.end - base]) for f in group.fields}
