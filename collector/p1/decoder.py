@@ -292,4 +292,5 @@ class Decoder:
 
     @staticmethod
     def _crc_detail(frame: Frame) -> str:
-        return f"bad CRC: the telegram says {frame.crc}, its content gives {crc16(frame.body):04X}"
+        return (f"expected {crc16(frame.body):04X} (computed over the content), "
+                f"found {frame.crc} (in the telegram)")
