@@ -67,15 +67,20 @@ class MappedSource:
             values.update(group_values(group, registers))
         return values
 
-    def poll(self, now: float) -> Poll:
+    def readings_from(self, fields: dict[MapField, float | str | None], now: float) -> list[Reading]:
+        """Readings from read fields: units converted, missing values and zero counters left out."""
         readings: list[Reading] = []
-        for f, value in self.read_fields().items():
+        for f, value in fields.items():
             if f.series is None or value is None or isinstance(value, str):
                 continue
             number = to_vocabulary(f, value)
             if quantity(f.series).is_counter and number <= 0:
                 continue  # a lifetime counter of 0 is a device that does not know, never data
             readings.append(Reading(self.name, f.series, now, round(number, 9)))  # drop float noise
+        return readings
+
+    def poll(self, now: float) -> Poll:
+        readings = self.readings_from(self.read_fields(), now)
         status = next((r.value for r in readings if r.quantity == "status"), None)
         return Poll(readings, asleep=status in ASLEEP_STATES)
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import math
 import threading
 import time
@@ -38,6 +39,10 @@ from buurtwatt.sun import clear_sky_fraction, sun_elevation
 from collector.modbus import sunspec_models as sm
 from collector.modbus.registermap import MapField, RegisterMap, load_map
 from collector.modbus.registers import encode
+
+# pymodbus logs every exception answer with a traceback; a sleeping simulator would flood test output
+if logging.getLogger("pymodbus").level == logging.NOTSET:
+    logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
 
 SleepMode = Literal["awake", "closed", "silent", "exception", "busy", "status"]
 Layout = Literal["int", "float", "der", "solaredge"]

@@ -166,7 +166,7 @@ def read_values(link: ModbusLink, layout: Layout) -> dict[str, float]:
         dc = sm.decode_mppt_dc_power(read_model(link, layout.mppt, layout.mppt.length + 2))
         if dc is not None:
             values["dc_power_w"] = dc
-    return values
+    return {name: round(value, 6) for name, value in values.items()}  # drop float noise of 10**sf
 
 
 class SunSpecSource:

@@ -1,0 +1,143 @@
+"""``buurtwatt modbus scan`` and ``buurtwatt modbus read``: look at a Modbus device by hand.
+
+Exit codes: 0 read fine; 1 it answered but is not what was asked (no 'SunS'
+marker, an illegal address in the map); 2 unreachable or silent (within 10 s),
+or bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any
+
+from buurtwatt.vocabulary import quantity
+from collector.modbus.config import ModbusMapConfig, SunSpecConfig, resolve_map
+from collector.modbus.link import LinkError
+from collector.modbus.mapped import MappedSource
+from collector.modbus.polling import DeviceFault
+from collector.modbus.registermap import MapError, load_map, plan_reads
+from collector.modbus.sunspec import NotSunSpec, SunSpecSource, discover, read_values
+
+CLI_TIMEOUT_S = 3.0  # with no retries: unreachable or silent devices give up well within 10 s
+SERIAL_PREFIXES = ("/dev/", "socket://", "rfc2217://", "COM")
+
+
+def connection_args(target: str, unit: int, baud: int) -> dict[str, Any]:
+    """HOST[:PORT] or a serial port (/dev/ttyUSB0, socket://HOST:PORT for RTU over TCP)."""
+    common: dict[str, Any] = {"unit": unit, "timeout_s": CLI_TIMEOUT_S, "retries": 0}
+    if target.startswith(SERIAL_PREFIXES):
+        return {**common, "serial_port": target, "baud": baud}
+    host, sep, port = target.rpartition(":") if target.count(":") == 1 else (target, "", "")
+    if sep and not port.isdigit():
+        raise ValueError(f"port in {target!r} must be a number")
+    return {**common, "host": host, "port": int(port) if sep else 502}
+
+
+def _format(name: str, value: float) -> str:
+    unit = quantity(name).unit
+    return f"  {name:<14} {value:>14.3f} {unit}".rstrip()
+
+
+def _fail(message: str, code: int) -> int:
+    print(message, file=sys.stderr)
+    return code
+
+
+def scan(args: argparse.Namespace) -> int:
+    try:
+        config = SunSpecConfig(type="sunspec", name="scan",
+                               **connection_args(args.target, args.unit, args.baud))
+    except ValueError as exc:
+        return _fail(f"bad address: {exc}", 2)
+    source = SunSpecSource(config)
+    try:
+        layout = discover(source.link)
+        values = read_values(source.link, layout)
+    except NotSunSpec as exc:
+        return _fail(f"{config.describe()} answers, but is not a SunSpec device: {exc}", 1)
+    except DeviceFault as exc:
+        return _fail(f"{config.describe()}: {exc}", 1)
+    except LinkError as exc:
+        if not exc.quiet:
+            return _fail(f"{config.describe()}: {exc}", 1)
+        return _fail(f"{config.describe()} is unreachable: {exc}", 2)
+    finally:
+        source.close()
+    if args.json:
+        print(json.dumps({"models": [m.as_dict() for m in layout.models], "readings": values}))
+        return 0
+    info = layout.info
+    print(f"SunSpec at {layout.base} ({config.describe()}): {info.get('Mn', '?')} {info.get('Md', '')}"
+          f"{', serial ' + info['SN'] if 'SN' in info else ''}")
+    for m in layout.models:
+        role = " <- inverter" if m == layout.inverter else " <- MPPT" if m == layout.mppt else ""
+        print(f"  model {m.id:>5} at {m.address:>5}, length {m.length:>3}{role}")
+    print("readings:")
+    for name, value in values.items():
+        print(_format(name, value))
+    return 0
+
+
+def read(args: argparse.Namespace) -> int:
+    try:
+        register_map = load_map(resolve_map(args.map))
+    except MapError as exc:
+        return _fail(str(exc), 2)
+    unit = args.unit if args.unit is not None else (register_map.unit if register_map.unit is not None else 1)
+    try:
+        config = ModbusMapConfig(type="modbus", name="read", map=args.map,
+                                 **connection_args(args.target, unit, args.baud))
+    except ValueError as exc:
+        return _fail(f"bad address: {exc}", 2)
+    source = MappedSource(config, register_map=register_map)
+    started = time.time()
+    try:
+        fields = source.read_fields()
+    except DeviceFault as exc:
+        return _fail(f"{config.describe()}: {exc}", 1)
+    except LinkError as exc:
+        if not exc.quiet:
+            return _fail(f"{config.describe()}: {exc}", 1)
+        return _fail(f"{config.describe()} is unreachable: {exc}", 2)
+    finally:
+        source.close()
+    readings = {r.quantity: r.value for r in source.readings_from(fields, started)}
+    groups = plan_reads(register_map.fields, config.max_registers_per_read, register_map.max_register_fill)
+    if args.json:
+        print(json.dumps({"groups": [{"register": g.register, "address": g.address, "count": g.count}
+                                     for g in groups],
+                          "fields": {f.name: v for f, v in fields.items()}, "readings": readings}))
+        return 0
+    print(f"{register_map.name} ({config.describe()}), map from: {register_map.source}")
+    print(f"{len(groups)} read(s): " + ", ".join(f"{g.register} {g.address}+{g.count}" for g in groups))
+    for f, value in fields.items():
+        shown = "missing" if value is None else value
+        print(f"  {f.name:<28} {f.register:<7} {f.address:>5}  {shown}")
+    print("readings:")
+    for name, value in readings.items():
+        print(_format(name, value))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("modbus", help="look at a Modbus device (SunSpec scan, register map read)")
+    modbus = parser.add_subparsers(dest="modbus_command", metavar="SUBCOMMAND")
+    parser.set_defaults(func=lambda args: parser.print_help() or 2)
+
+    p = modbus.add_parser("scan", help="find the SunSpec models of a device and read each series once")
+    p.add_argument("target", metavar="HOST[:PORT]", help="Modbus TCP address, or a serial port for RTU")
+    p.add_argument("--unit", type=int, default=1, help="unit id (default 1; SMA 126, GoodWe 247)")
+    p.add_argument("--baud", type=int, default=9600, help="RTU only")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=scan)
+
+    p = modbus.add_parser("read", help="read a device through a register map once")
+    p.add_argument("--map", required=True, help="config/registers/NAME.toml or NAME")
+    p.add_argument("target", metavar="HOST[:PORT]", help="Modbus TCP address, or a serial port for RTU")
+    p.add_argument("--unit", type=int, default=None, help="unit id (default: the map's)")
+    p.add_argument("--baud", type=int, default=9600, help="RTU only")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=read)
