@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,7 +64,7 @@ class BalanceReport:
             "from": self.start.isoformat(),
             "to": (self.end - timedelta(days=1)).isoformat(),
             "by": self.by,
-            "boundary": asdict(self.balance.boundary),
+            "boundary": self.balance.boundary.model_dump(),
             "boundary_text": self.boundary_lines(),
             "gas_kwh_per_m3": self.balance.gas_kwh_per_m3,
             "gas_kwh_per_m3_source": self.balance.gas_kwh_per_m3_source,

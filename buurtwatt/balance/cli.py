@@ -1,0 +1,116 @@
+"""``buurtwatt balance`` and ``buurtwatt import-intensity``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from buurtwatt.balance.factors import FactorError
+from buurtwatt.balance.periods import BY_CHOICES, local_date
+
+
+def _day(text: str, config, today: date) -> date:  # noqa: ANN001
+    if text == "today":
+        return today
+    if text == "start":
+        if not config.site.started:
+            raise SystemExit("--from start needs site.started in the config")
+        return date.fromisoformat(config.site.started)
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise SystemExit(f"not a date: {text!r}; use YYYY-MM-DD, 'today' or 'start'") from None
+
+
+def _balance(args: argparse.Namespace) -> int:
+    from buurtwatt.balance.api import balance_for, factors_for
+    from buurtwatt.balance.render import render
+    from buurtwatt.commands.config import load_or_exit
+    from buurtwatt.store import open_store
+
+    config = load_or_exit(args.config)
+    now = time.time()
+    today = local_date(now, config.site.tz)
+    start = _day(args.date_from, config, today)
+    end = _day(args.date_to, config, today) + timedelta(days=1)  # --to is included
+    if end <= start:
+        print("--to must not be before --from", file=sys.stderr)
+        return 2
+    try:
+        factors = factors_for(config)
+    except FactorError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    store = open_store(config, readonly=True)
+    try:
+        report = balance_for(store, config, start, end, args.by, now=now, factors=factors, exact=args.exact)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(render(report, factors))
+    return 1 if report.total.coverage.partial else 0
+
+
+def _import_intensity(args: argparse.Namespace) -> int:
+    from buurtwatt.balance.api import resolve_path
+    from buurtwatt.balance.intensity import IntensityCsvError, parse_intensity_csv
+    from buurtwatt.commands.config import load_or_exit
+    from buurtwatt.store import open_store
+
+    config = load_or_exit(args.config)
+    path = Path(args.csv) if args.csv else resolve_path(config, config.balance.grid_intensity_csv)
+    if path is None:
+        print("give a CSV file, or set balance.grid_intensity_csv in the config", file=sys.stderr)
+        return 2
+    try:
+        parsed = parse_intensity_csv(path.read_text(encoding="utf-8-sig"), tz=config.site.tz,
+                                     time_column=args.time_column, value_column=args.value_column,
+                                     unit=args.unit)
+    except (OSError, IntensityCsvError) as exc:
+        print(f"{path}: {exc}", file=sys.stderr)
+        return 2
+    print(f"{path}: {len(parsed.readings)} values from column {parsed.value_column!r} ({parsed.unit}), "
+          f"times from {parsed.time_column!r}; {parsed.skipped_count} line(s) skipped")
+    for why in parsed.skipped:
+        print(f"  skipped {why}")
+    if args.dry_run or not parsed.readings:
+        return 1 if not parsed.readings else 0
+    store = open_store(config)
+    try:
+        result = store.write(parsed.readings)
+    finally:
+        store.close()
+    duplicates = getattr(result, "duplicates", 0)
+    print("stored as grid:co2_g_per_kwh" + (f"; {duplicates} not newer than what was stored, ignored"
+                                             if duplicates else ""))
+    if config.balance.grid_intensity != "hourly":
+        print("note: set balance.grid_intensity = \"hourly\" to use it in the balance")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("balance", help="energy and CO2 balance: energy-positive and CO2-positive per period")
+    p.add_argument("--config", help="site config (default config/demo.toml)")
+    p.add_argument("--from", dest="date_from", required=True, help="first local date, YYYY-MM-DD or 'start'")
+    p.add_argument("--to", dest="date_to", required=True, help="last local date (included) or 'today'")
+    p.add_argument("--by", choices=BY_CHOICES, default="total",
+                   help="split into periods (default: one total)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--exact", action="store_true", help="always read hour by hour (slower)")
+    p.set_defaults(func=_balance)
+
+    q = sub.add_parser("import-intensity", help="load an hourly grid CO2 intensity CSV as grid:co2_g_per_kwh")
+    q.add_argument("csv", nargs="?", help="the CSV (default balance.grid_intensity_csv)")
+    q.add_argument("--config", help="site config (default config/demo.toml)")
+    q.add_argument("--time-column", help="name of the time column (found automatically otherwise)")
+    q.add_argument("--value-column", help="name of the intensity column (found automatically otherwise)")
+    q.add_argument("--unit", choices=("g/kWh", "kg/kWh"),
+                   help="unit of the values (from the header otherwise)")
+    q.add_argument("--dry-run", action="store_true", help="read and check the CSV, store nothing")
+    q.set_defaults(func=_import_intensity)
