@@ -55,7 +55,10 @@ def parse(topic: str, payload: bytes, sub: Subscription) -> Mapped:
             raise BadPayload("unknown availability word", word[:40])
         return Mapped(name, online=online)
     data = load_object(payload)
-    defaults = known_values(data, KEYS, "")
+    keys = KEYS
+    if "battery" in data:  # on battery devices "voltage" is the battery in mV, not the mains
+        keys = {k: v for k, v in KEYS.items() if k != "voltage"}
+    defaults = known_values(data, keys, "")
     if "illuminance_lux" not in data and data.get("illuminance") is not None:  # 2.x renamed it
         defaults += known_values(data, {"illuminance": ("illuminance_lx", None)}, "")
     overrides, missing = values_at_paths(data, sub.series, sub.units)
