@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Literal
+from typing import Any, Literal
 
 from pymodbus import FramerType
 from pymodbus.client import ModbusSerialClient, ModbusTcpClient
@@ -116,17 +116,13 @@ class ModbusLink:
         device_id = self.config.unit if unit is None else unit
         with self._lock:
             try:
-                self._ensure_connected()
-                wait = self._last_request + self.config.request_delay - time.monotonic()
-                if wait > 0:
-                    time.sleep(wait)
-                call = (self._client.read_holding_registers if kind == "holding"
-                        else self._client.read_input_registers)
                 try:
-                    response = call(address, count=count, device_id=device_id)
-                finally:
-                    self._last_request = time.monotonic()
-                    self.requests += 1
+                    response = self._request(address, count, kind, device_id)
+                except ConnectionException:
+                    # a kept-open connection the device has dropped (restart, or another client took
+                    # its only slot): connect again once before calling the device unreachable
+                    self._client.close()
+                    response = self._request(address, count, kind, device_id)
             except ConnectionException as exc:
                 self._client.close()
                 raise Unreachable(f"cannot connect to {self.config.describe()}") from exc
@@ -143,6 +139,18 @@ class ModbusLink:
         if len(registers) != count:
             raise Garbled(f"asked {count} registers at {address}, got {len(registers)}")
         return registers
+
+    def _request(self, address: int, count: int, kind: RegisterKind, device_id: int) -> Any:
+        self._ensure_connected()
+        wait = self._last_request + self.config.request_delay - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        call = self._client.read_holding_registers if kind == "holding" else self._client.read_input_registers
+        try:
+            return call(address, count=count, device_id=device_id)
+        finally:
+            self._last_request = time.monotonic()
+            self.requests += 1
 
     def close(self) -> None:
         with self._lock:

@@ -1,0 +1,54 @@
+"""Simulators on loopback, stopped after each test, and helpers for night/day sites."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from buurtwatt.config import SiteConfig
+from buurtwatt.sun import sun_elevation
+from collector.modbus.simulator import MappedSimulator, SunSpecSimulator
+
+
+@pytest.fixture
+def sunspec_sim() -> Iterator[Callable[..., SunSpecSimulator]]:
+    started: list[SunSpecSimulator] = []
+
+    def make(*args: Any, **kwargs: Any) -> SunSpecSimulator:
+        sim = SunSpecSimulator(*args, **kwargs)
+        sim.start()
+        started.append(sim)
+        return sim
+
+    yield make
+    for sim in started:
+        sim.stop()
+
+
+@pytest.fixture
+def mapped_sim() -> Iterator[Callable[..., MappedSimulator]]:
+    started: list[MappedSimulator] = []
+
+    def make(*args: Any, **kwargs: Any) -> MappedSimulator:
+        sim = MappedSimulator(*args, **kwargs)
+        sim.start()
+        started.append(sim)
+        return sim
+
+    yield make
+    for sim in started:
+        sim.stop()
+
+
+def site_where(now: float, night: bool, night_mode: str = "gap") -> SiteConfig:
+    """A site on the equator where it is now deep night (or midday), in a matching time zone."""
+    pick = min if night else max
+    lon = pick(range(-179, 180, 3), key=lambda lon: sun_elevation(0.0, lon, now))
+    offset = max(-12, min(12, round(lon / 15)))
+    zone = f"Etc/GMT{-offset:+d}" if offset else "UTC"
+    return SiteConfig.model_validate({
+        "site": {"name": "test", "latitude": 0.0, "longitude": float(lon), "timezone": zone, "night": night_mode},
+        "store": {"type": "sqlite"},
+    })
