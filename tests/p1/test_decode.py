@@ -1,0 +1,196 @@
+"""Decoding: golden cases (telegram files next to their readings), both parsers, and edge cases."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from buurtwatt.cli import main as buurtwatt
+from buurtwatt.vocabulary import split_series
+from collector.p1.decoder import BadTelegram, Decoder
+from collector.p1.framing import TelegramFramer
+from collector.p1.simulator import SimMeter, corrupt
+from collector.p1.stream import TelegramStream
+from tests.p1.helpers import CASES, EXAMPLE, as_rows, edit, load_expected
+
+CASE_DIRS = sorted(p for p in CASES.iterdir() if (p / "expected.jsonl").exists())
+RECEIVED = 1_780_000_000.0
+
+
+def _decode(data: bytes, parser: str = "fast", spec: str = "auto", received: float = RECEIVED):
+    stream = TelegramStream(spec=spec, parser=parser, max_clock_skew_s=None, report_leading=True)
+    outcomes = stream.feed(data, received) + stream.finish(received)
+    return stream, outcomes
+
+
+@pytest.mark.parametrize("parser", ["fast", "library"])
+@pytest.mark.parametrize("case", CASE_DIRS, ids=[p.name for p in CASE_DIRS])
+def test_golden_case(case: Path, parser: str) -> None:
+    stream, outcomes = _decode((case / "telegrams.txt").read_bytes(), parser)
+    got = as_rows([r for o in outcomes for r in o.readings])
+    want = load_expected(case)
+    for row, g in zip(want, got, strict=False):
+        if row["time"] is None:  # a meter without clock: the receive time stands in
+            row["time"] = RECEIVED
+            assert g["time"] == RECEIVED
+    assert got == want
+    drops = {o.reason: 0 for o in outcomes if o.bad}
+    for o in outcomes:
+        if o.bad:
+            drops[o.reason] += 1
+    assert drops == json.loads((case / "drops.json").read_text())
+    for row in got:
+        split_series(row["series"])  # every name is in the vocabulary
+
+
+def test_example_is_the_public_dsmr_502_telegram() -> None:
+    text = EXAMPLE.read_bytes()
+    assert text.endswith(b"!E47C\r\n") and b"0-1:24.2.1(101209112500W)(12785.123*m3)" in text
+
+
+def test_counters_carry_the_meter_serial() -> None:
+    _, outcomes = _decode(EXAMPLE.read_bytes())
+    for r in outcomes[0].readings:
+        counter = split_series(r.series)[1].is_counter
+        assert (r.meter is not None) == counter
+    gas = [r for r in outcomes[0].readings if r.device == "gas"]
+    assert gas[0].meter == "2222ABCD123456789"
+
+
+def test_net_energy_matches_power_integral() -> None:
+    meter = SimMeter(version="5", start=1_780_000_000.0)
+    stream = TelegramStream()
+    rows = [{r.quantity: r.value for r in stream.feed(meter.telegram(), meter.now)[0].readings}
+            for _ in range(600)]
+    def net(row: dict) -> float:
+        return row["import_kwh"] - row["export_kwh"]
+
+    net_kwh = net(rows[-1]) - net(rows[0])
+    integral_kwh = sum(r["import_w"] - r["export_w"] for r in rows[1:]) / 3_600_000
+    assert net_kwh == pytest.approx(integral_kwh, abs=0.003)
+
+
+@pytest.mark.parametrize(("stamp", "utc"), [("251026023000S", "2025-10-26T00:30:00Z"),
+                                            ("251026023000W", "2025-10-26T01:30:00Z"),
+                                            ("260701120000S", "2026-07-01T10:00:00Z")])
+def test_meter_time_to_utc_uses_the_dst_flag(stamp: str, utc: str) -> None:
+    from collector.p1.cli import iso
+
+    telegram = edit(EXAMPLE.read_bytes(), "0-0:1.0.0(101209113020W)", f"0-0:1.0.0({stamp})")
+    _, outcomes = _decode(telegram)
+    assert iso(outcomes[0].time) == utc
+
+
+def test_clock_far_off_falls_back_to_receive_time_and_counts() -> None:
+    stream = TelegramStream(max_clock_skew_s=86400)
+    out = stream.feed(EXAMPLE.read_bytes(), RECEIVED)[0]  # the example is from 2010
+    assert out.time == RECEIVED
+    assert stream.stats["time_from_receive_clock_off"] == 1
+    gas = [r for r in out.readings if r.device == "gas"][0]
+    assert gas.ts == pytest.approx(RECEIVED - 320)  # keeps its distance to the telegram time
+
+
+@pytest.mark.parametrize("line", ["0-1:24.2.1(632525252525S)(00000.000)",
+                                  "0-1:24.2.1(700101010000W)(00000000)", "0-1:24.2.1(0)"])
+def test_broken_or_placeholder_gas_gives_no_gas(line: str) -> None:
+    telegram = edit(EXAMPLE.read_bytes(), "0-1:24.2.1(101209112500W)(12785.123*m3)", line)
+    for parser in ("fast", "library"):
+        _, outcomes = _decode(telegram, parser)
+        assert outcomes[0].readings and not [r for r in outcomes[0].readings if r.device == "gas"]
+
+
+def test_heat_meter_is_not_gas() -> None:
+    telegram = edit(EXAMPLE.read_bytes(), "0-1:24.1.0(003)", "0-1:24.1.0(004)")
+    _, outcomes = _decode(telegram)
+    assert not [r for r in outcomes[0].readings if r.device == "gas"]
+
+
+def test_unknown_version_is_reported() -> None:
+    telegram = edit(EXAMPLE.read_bytes(), "1-3:0.2.8(50)", "1-3:0.2.8(99)")
+    _, outcomes = _decode(telegram)
+    assert outcomes[0].reason == "unknown_spec" and not outcomes[0].readings
+
+
+@pytest.mark.parametrize("parser", ["fast", "library"])
+def test_bad_crc_never_gives_readings(parser: str) -> None:
+    frame = TelegramFramer().feed(corrupt(EXAMPLE.read_bytes()))[0]
+    with pytest.raises(BadTelegram) as info:
+        Decoder(parser=parser).decode(frame)
+    assert info.value.reason == "bad_crc"
+
+
+def test_partial_telegram_at_connect_is_silent() -> None:
+    data = EXAMPLE.read_bytes()
+    stream = TelegramStream()
+    outcomes = stream.feed(data[400:] + data, RECEIVED)
+    assert [o.reason for o in outcomes] == [None]
+
+
+def test_counter_backwards_without_crc_is_dropped() -> None:
+    meter = SimMeter(version="2.2")
+    first, second = meter.telegram(), meter.telegram()
+    lower = second.replace(b"1-0:1.8.1(12345", b"1-0:1.8.1(12245")
+    stream = TelegramStream()
+    results = stream.feed(first + lower + second, RECEIVED)
+    assert [o.reason for o in results] == [None, "counter_backwards", None]
+
+
+def test_changed_serial_without_crc_needs_confirmation() -> None:
+    meter = SimMeter(version="2.2")
+    stream = TelegramStream()
+    assert stream.feed(meter.telegram(), RECEIVED)[0].readings
+    meter.replace_meter("BWSIM00000000002")
+    reasons = [stream.feed(meter.telegram(), RECEIVED + i)[0].reason for i in range(1, 5)]
+    assert reasons == ["serial_unconfirmed", "serial_unconfirmed", None, None]
+
+
+def test_meter_replacement_with_crc_is_immediate() -> None:
+    meter = SimMeter(version="5")
+    stream = TelegramStream(max_clock_skew_s=None)
+    stream.feed(meter.telegram(), RECEIVED)
+    meter.replace_meter("BWSIM00000000002", "BWGAS00000000002")
+    out = stream.feed(meter.telegram(), RECEIVED)[0]
+    assert out.reason is None
+    imp = [r for r in out.readings if r.quantity == "import_kwh"][0]
+    assert imp.meter == "BWSIM00000000002" and imp.value < 1
+
+
+def test_interval_thins_electricity_but_keeps_gas() -> None:
+    meter = SimMeter(version="5", start=1_780_000_490.0)
+    stream = TelegramStream(interval_s=10, max_clock_skew_s=None)
+    outcomes = [o for _ in range(30) for o in stream.feed(meter.telegram(), RECEIVED)]
+    power = [r for o in outcomes for r in o.readings if r.quantity == "import_w"]
+    gas = [r for o in outcomes for r in o.readings if r.quantity == "gas_m3"]
+    assert len(power) == 3 and len(gas) == 2
+
+
+def test_cli_decode_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert buurtwatt(["p1", "decode", str(EXAMPLE), "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {"time": "2010-12-09T10:30:20Z", "series": "meter:import_kwh", "value": 246913.578} in lines
+    assert {"time": "2010-12-09T10:25:00Z", "series": "gas:gas_m3", "value": 12785.123} in lines
+
+
+def test_cli_decode_reports_bad_telegrams_and_keeps_good_ones(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    good = EXAMPLE.read_bytes()
+    later = edit(good, "0-0:1.0.0(101209113020W)", "0-0:1.0.0(101209113030W)")
+    unknown = edit(good, "1-3:0.2.8(50)", "1-3:0.2.8(99)")
+    file = tmp_path / "mixed.txt"
+    file.write_bytes(good + corrupt(later) + later[:300] + later + unknown)
+    assert buurtwatt(["p1", "decode", str(file)]) == 1
+    captured = capsys.readouterr()
+    err = captured.err.splitlines()
+    assert len(err) == 3
+    assert f"telegram 2 at byte {len(good)}" in err[0] and "bad CRC: expected" in err[0] and "found" in err[0]
+    assert "telegram 3" in err[1] and "truncated" in err[1]
+    assert "unknown spec" in err[2] and "(99)" in err[2]
+    assert captured.out.count("meter:import_kwh") == 2
+
+
+def test_cli_decode_with_explicit_spec(capsys: pytest.CaptureFixture[str]) -> None:
+    assert buurtwatt(["p1", "decode", str(CASES / "v22_no_crc_no_clock" / "telegrams.txt"),
+                      "--spec", "v2_2"]) == 0
+    assert "meter:import_kwh" in capsys.readouterr().out
