@@ -258,7 +258,7 @@ class SqliteStore:
                         b[6] += inc
                 if stored_ts is None or restarted or (
                         ts - stored_ts >= cadence and (v != stored_value or ts - stored_ts >= heartbeat)):
-                    raw_rows.append((sid, int(round(ts * 1000)), v))
+                    raw_rows.append((sid, int(ts * 1000 + 0.5), v))
                     stored_ts, stored_value = ts, v
                 last_ts, last_value = ts, v
                 result.accepted += 1
@@ -285,9 +285,11 @@ class SqliteStore:
     def _upsert_rollups(self, con: sqlite3.Connection, minute: dict[tuple[int, int], list],
                         result: WriteResult) -> None:
         levels: list[tuple[str, dict[tuple[int, int], list]]] = [("1m", minute)]
+        finer = minute
         for name, width in ROLLUPS[1:]:
+            # each level merges the one below it: 15 min from minutes, hours from quarters, ...
             merged: dict[tuple[int, int], list] = {}
-            for (sid, ts), b in minute.items():
+            for (sid, ts), b in finer.items():
                 bts = ts - ts % width if width else self._day_of_hour(ts - ts % 3600)
                 m = merged.get((sid, bts))
                 if m is None:
@@ -304,6 +306,7 @@ class SqliteStore:
                     if m[6] is not None:
                         m[6] += b[6]
             levels.append((name, merged))
+            finer = merged
         if self.track_touched:
             result.touched = {}
         for name, buckets in levels:
