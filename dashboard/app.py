@@ -1,0 +1,66 @@
+"""The app factory: ``create_app(config, store=None)`` returns a Dash app (a WSGI callable).
+
+One app per process: Dash Pages keeps its page registry per process.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import dash
+import flask
+from dash import Dash, html
+
+from buurtwatt.config import SiteConfig
+from buurtwatt.store import open_store
+from buurtwatt.store.base import Store
+from dashboard import auth, live
+from dashboard.context import EXTENSION, DashContext
+from dashboard.lang import remember
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+
+INDEX = """<!DOCTYPE html>
+<html lang="nl">
+<head>{%metas%}<title>{%title%}</title>{%favicon%}{%css%}
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="theme-color" content="#1b1e24"></head>
+<body>{%app_entry%}<footer>{%config%}{%scripts%}{%renderer%}</footer></body>
+</html>"""
+
+
+def site_store(config: SiteConfig, site_id: str) -> Store:
+    """A read-only store scoped to another site in the same database (the /stad page)."""
+    other = config.model_copy(update={"site": config.site.model_copy(update={"id": site_id})})
+    return open_store(other, readonly=True)
+
+
+def create_app(config: SiteConfig, store: Store | None = None) -> Dash:
+    store = store or open_store(config, readonly=True)
+    app = Dash(
+        __name__,
+        use_pages=True,
+        pages_folder=str(HERE / "pages"),
+        assets_folder=str(HERE / "assets"),
+        suppress_callback_exceptions=True,  # page layouts are built per request, with data
+        update_title=None,  # no "Updating..." flicker on the wall screen
+        title="buurtwatt",
+        serve_locally=True,  # the workshop may have no internet; nothing comes from a CDN
+        health_endpoint="/health",
+        compress=False,
+    )
+    app.index_string = INDEX
+    server: flask.Flask = app.server
+    sites = {sid: site_store(config, sid) for sid in config.dashboard.sites if sid != config.site.id}
+    server.extensions[EXTENSION] = DashContext(config, store, site_stores=sites)
+    secret = config.dashboard.secret_key.get() if config.dashboard.secret_key else None
+    server.secret_key = auth.secret_key(secret)
+    server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+    server.after_request(remember)
+    auth.register(server)
+    live.register(app)
+    app.layout = html.Div([dash.page_container], id="app-root")
+    log.info("dashboard for site %s with %d page(s)", config.site.id, len(dash.page_registry))
+    return app

@@ -1,0 +1,90 @@
+"""Numbers, units, money and times formatted per language with Babel.
+
+Units scale by themselves (W/kW/MW, kWh/MWh) so a screen never shows
+"3200 W" next to "0,8 kW". Power always says W, energy always says kWh.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+from babel.dates import format_date, format_datetime, format_time
+from babel.numbers import format_currency, format_decimal, format_percent
+
+from buurtwatt.timeutil import zone
+from dashboard.i18n import locale
+
+DASH = "–"
+
+
+def number(value: float | None, lang: str, decimals: int = 0) -> str:
+    if value is None or not math.isfinite(value):
+        return DASH
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(round(value, decimals) + 0.0, format=pattern, locale=locale(lang))
+
+
+def _scaled(value: float | None, lang: str, steps: tuple[tuple[float, str, int], ...]) -> str:
+    if value is None or not math.isfinite(value):
+        return DASH
+    size = abs(value)
+    for limit, unit, decimals in steps:
+        if size < limit:
+            factor = {"W": 1, "kW": 1e-3, "MW": 1e-6, "Wh": 1e3, "kWh": 1, "MWh": 1e-3, "GWh": 1e-6}[unit]
+            return f"{number(value * factor, lang, decimals)}\u00a0{unit}"
+    raise AssertionError("unreachable: the last step has an infinite limit")
+
+
+def power(watts: float | None, lang: str) -> str:
+    """Power now: '850 W', '3,2 kW', '1,25 MW'."""
+    return _scaled(watts, lang, ((999.5, "W", 0), (99_950, "kW", 1), (999_500, "kW", 0),
+                                 (math.inf, "MW", 2)))
+
+
+def energy(kwh: float | None, lang: str) -> str:
+    """Energy over a time: '0,35 kWh', '12,4 kWh', '1.234 kWh', '12,3 MWh'."""
+    return _scaled(kwh, lang, ((9.995, "kWh", 2), (99.95, "kWh", 1), (9_999.5, "kWh", 0),
+                               (9_999_500, "MWh", 1), (math.inf, "GWh", 1)))
+
+
+def money(eur: float | None, lang: str, decimals: int = 2) -> str:
+    if eur is None or not math.isfinite(eur):
+        return DASH
+    fmt = "¤\u00a0#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_currency(eur, "EUR", format=fmt, locale=locale(lang), currency_digits=False)
+
+
+def kg(value: float | None, lang: str) -> str:
+    """CO2 mass in kg; small amounts get one decimal."""
+    if value is None or not math.isfinite(value):
+        return DASH
+    return f"{number(value, lang, 1 if abs(value) < 10 else 0)}\u00a0kg"
+
+
+def gas(m3: float | None, lang: str) -> str:
+    if m3 is None or not math.isfinite(m3):
+        return DASH
+    return f"{number(m3, lang, 1 if abs(m3) < 100 else 0)}\u00a0m³"
+
+
+def percent(fraction: float | None, lang: str) -> str:
+    if fraction is None or not math.isfinite(fraction):
+        return DASH
+    return format_percent(fraction, format="#,##0\u00a0%", locale=locale(lang))
+
+
+def clock(ts: float, tz: str, lang: str) -> str:
+    return format_time(datetime.fromtimestamp(ts, zone(tz)), format="HH:mm", locale=locale(lang))
+
+
+def day(ts: float, tz: str, lang: str, style: str = "long") -> str:
+    return format_date(datetime.fromtimestamp(ts, zone(tz)).date(), format=style, locale=locale(lang))
+
+
+def moment(ts: float, tz: str, lang: str) -> str:
+    return format_datetime(datetime.fromtimestamp(ts, zone(tz)), format="d MMM HH:mm", locale=locale(lang))
+
+
+def month_name(ts: float, tz: str, lang: str) -> str:
+    return format_date(datetime.fromtimestamp(ts, zone(tz)).date(), format="LLL yyyy", locale=locale(lang))

@@ -1,0 +1,167 @@
+"""Live values: one server round trip every 2 s fills every live number on a page.
+
+The server returns formatted texts (per language); a clientside callback spreads them
+over the page and decides, from the reading's own timestamp, whether the data is
+stale, so the banner also appears when the server itself stops answering.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from typing import Any
+
+from dash import ALL, Dash, Input, Output, State
+
+from buurtwatt.timeutil import local_date, local_midnight
+from dashboard import balance_adapter, fmt, shares_adapter
+from dashboard.context import DashContext, current
+from dashboard.data import live_now
+from dashboard.i18n import pick_language, t
+
+log = logging.getLogger(__name__)
+
+MAX_ARROW_PX = 44
+FULL_SCALE_W = 10_000  # arrow at full thickness; a sqrt scale keeps small flows visible
+
+
+def arrow_px(watts: float | None) -> int:
+    if not watts or watts < 5:
+        return 0
+    return int(4 + (MAX_ARROW_PX - 4) * min(1.0, math.sqrt(watts / FULL_SCALE_W)))
+
+
+def _today(ctx: DashContext, lang: str, now: float) -> dict[str, str]:
+    tz = ctx.tz
+    start = local_midnight(local_date(now, tz), tz)
+    roles = ctx.roles()
+    totals = ctx.cached(("today", start), 5, lambda: balance_adapter.period_totals(
+        ctx, ctx.store, roles, start, now + 1))
+    price = ctx.config.dashboard.price_eur_per_kwh
+    co2 = balance_adapter.co2_of(ctx, totals, local_date(now, tz).year)
+    out = {
+        "today_import": fmt.energy(totals.import_kwh, lang),
+        "today_export": fmt.energy(totals.export_kwh, lang),
+        "today_solar": fmt.energy(totals.solar_kwh, lang),
+        "today_use": fmt.energy(totals.use_kwh, lang),
+        "today_selfused": fmt.energy(totals.self_used_kwh, lang),
+        "today_selfused_eur": t("now.saved_eur", lang, eur=fmt.money(totals.self_used_kwh * price, lang)),
+        "today_selfsuff": fmt.percent(totals.self_sufficiency, lang),
+        "today_co2": fmt.kg(co2.net_kg, lang),
+        "today_co2_sentence": t("co2.today_saved" if co2.net_kg <= 0 else "co2.today_caused", lang,
+                                kg=fmt.kg(abs(co2.net_kg), lang)),
+        "today_net": t("now.net_export" if totals.net_kwh < 0 else "now.net_import", lang,
+                       kwh=fmt.energy(abs(totals.net_kwh), lang)),
+    }
+    # the face compares today's CO2 with zero: below zero we avoided more than we caused
+    half = co2.avoided_kg >= co2.emitted_kg / 2
+    out["face"] = "happy" if co2.net_kg <= 0 else ("neutral" if half else "sad")
+    out["face_text"] = t(f"co2.face_{out['face']}", lang)
+    cmp = balance_adapter.comparisons(ctx, co2.net_kg)
+    if cmp:
+        key, amount = cmp[0]
+        out["co2_compare"] = t(f"cmp.{key}", lang, amount=fmt.number(amount, lang, 0 if amount >= 10 else 1))
+    return out
+
+
+def _roof(ctx: DashContext, lang: str, now: float) -> dict[str, str]:
+    roof = ctx.cached(("roof", int(now // 30)), 30, lambda: shares_adapter.roof_totals(ctx, now))
+    if roof is None:
+        return {"roof_today": fmt.DASH, "roof_year": fmt.DASH}
+    return {"roof_today": fmt.energy(roof.today_kwh, lang), "roof_year": fmt.energy(roof.year_kwh, lang)}
+
+
+def snapshot(ctx: DashContext, lang: str, now: float | None = None) -> dict[str, Any]:
+    now = now or time.time()
+    live = live_now(ctx.store, ctx.roles())
+    stale_after = ctx.config.dashboard.stale_after_s
+    age = live.age(now)
+    stale = age is None or age > stale_after
+    net = live.net_grid_w
+    text: dict[str, str] = {}
+    if stale:
+        # never show a frozen number that looks alive
+        text.update(solar_w=fmt.DASH, use_w=fmt.DASH, grid_w=fmt.DASH, grid_verb="", solar_verb="",
+                    use_verb="")
+        direction = "none"
+    else:
+        direction = "none" if not net or abs(net) < 5 else ("in" if net > 0 else "out")
+        text.update(
+            solar_w=fmt.power(live.solar_w or 0, lang),
+            use_w=fmt.power(live.use_w, lang),
+            grid_w=fmt.power(abs(net or 0), lang),
+            solar_verb=t("flow.sun_verb", lang) if (live.solar_w or 0) >= 5 else t("flow.sun_idle", lang),
+            use_verb=t("flow.use_verb", lang),
+            grid_verb=t(f"flow.grid_{direction}", lang),
+        )
+    for part in (_today, _roof):
+        try:
+            text.update(part(ctx, lang, now))
+        except Exception:  # one broken part must not blank the whole screen
+            log.exception("live part %s failed", part.__name__)
+    stale_text = t("stale.never", lang)
+    if live.ts:
+        stale_text = t("stale.since", lang, time=fmt.clock(live.ts, ctx.tz, lang),
+                       day=fmt.day(live.ts, ctx.tz, lang))
+    return {
+        "ts": live.ts,
+        "stale_after": stale_after,
+        "stale_text": stale_text,
+        "text": text,
+        "arrows": {
+            "solar": {"px": 0 if stale else arrow_px(live.solar_w), "dir": "right"},
+            "grid": {"px": 0 if stale else arrow_px(abs(net or 0)),
+                     "dir": "left" if direction == "in" else "right"},
+        },
+        "face": text.get("face"),
+        "updated": t("live.updated", lang, time=fmt.clock(live.ts, ctx.tz, lang)) if live.ts else "",
+    }
+
+
+SPREAD_JS = """
+function(data, tick, rootClass) {
+    const C = window.dash_clientside;
+    const ctx = C.callback_context;
+    const outs = ctx.outputs_list;
+    const d = data || {text: {}, arrows: {}};
+    const texts = outs[0].map(o => (d.text && o.id.key in d.text) ? d.text[o.id.key] : C.no_update);
+    const styles = outs[1].map(o => {
+        const a = (d.arrows || {})[o.id.key] || {px: 0};
+        return {'--bar': a.px + 'px'};
+    });
+    const classes = outs[2].map(o => {
+        const a = (d.arrows || {})[o.id.key] || {px: 0, dir: 'right'};
+        return 'flow-arrow dir-' + a.dir + (a.px ? '' : ' idle');
+    });
+    const faces = outs[3].map(o => d.face ? '/assets/icons/face-' + d.face + '.svg' : C.no_update);
+    const now = Date.now() / 1000;
+    const stale = !data || !d.ts || (now - d.ts) > d.stale_after;
+    const banner = data ? d.stale_text : C.no_update;
+    return [texts, styles, classes, faces, banner,
+            'stale-banner' + (stale && data ? '' : ' hidden'),
+            (rootClass || 'bw-page').replace(/ ?is-(stale|live)/g, '') + (stale && data ? ' is-stale' : ' is-live')];
+}
+"""
+
+
+def register(app: Dash) -> None:
+    @app.callback(Output("live-data", "data"), Input("live-tick", "n_intervals"), State("page-lang", "data"))
+    def _live(_n: int | None, lang: str | None) -> dict[str, Any]:
+        ctx = current()
+        lang = pick_language(lang, default=ctx.config.dashboard.language)
+        return ctx.cached(("snapshot", lang), 1.0, lambda: snapshot(ctx, lang))
+
+    app.clientside_callback(
+        SPREAD_JS,
+        Output({"type": "live", "key": ALL}, "children"),
+        Output({"type": "arrow", "key": ALL}, "style"),
+        Output({"type": "arrow", "key": ALL}, "className"),
+        Output({"type": "face", "key": ALL}, "src"),
+        Output("stale-banner", "children"),
+        Output("stale-banner", "className"),
+        Output("page-root", "className"),
+        Input("live-data", "data"),
+        Input("clock-tick", "n_intervals"),
+        State("page-root", "className"),
+    )

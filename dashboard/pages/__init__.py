@@ -1,0 +1,1 @@
+"""One module per page (Dash Pages). Each registers its path and builds its layout per request."""
