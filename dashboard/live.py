@@ -140,7 +140,8 @@ function(data, tick, rootClass) {
     const banner = data ? d.stale_text : C.no_update;
     return [texts, styles, classes, faces, banner,
             'stale-banner' + (stale && data ? '' : ' hidden'),
-            (rootClass || 'bw-page').replace(/ ?is-(stale|live)/g, '') + (stale && data ? ' is-stale' : ' is-live')];
+            (rootClass || 'bw-page').replace(/ ?is-(stale|live)/g,
+                                             '') + (stale && data ? ' is-stale' : ' is-live')];
 }
 """
 

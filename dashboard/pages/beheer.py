@@ -33,7 +33,8 @@ def _login(lang: str, error: str | None) -> list:
             html.Label(t("admin.password", lang), htmlFor="password", className="form-label"),
             html.Div(dash.dcc.Input(id="password", name="password", type="password", className="form-control",
                                     autoComplete="current-password"), className="mb-3"),
-            html.Button(t("admin.login", lang), type="submit", className="btn btn-primary btn-lg", id="login-btn"),
+            html.Button(t("admin.login", lang), type="submit", className="btn btn-primary btn-lg",
+                        id="login-btn"),
         ], method="POST", action="/beheer/login", className="login-form", id="login-form"),
     ]
 
@@ -60,7 +61,8 @@ def _admin(lang: str) -> list:
     newest = status.get("newest")
     register = shares_adapter.register_rows(ctx)
     reg_table = dbc.Table([
-        html.Thead(html.Tr([html.Th(t(f"admin.col_{c}", lang)) for c in ("participant_id", "name", "postcode")])),
+        html.Thead(html.Tr([html.Th(t(f"admin.col_{c}", lang)) for c in ("participant_id", "name",
+                                                                         "postcode")])),
         html.Tbody([html.Tr([html.Td(r["participant_id"]), html.Td(r["name"]), html.Td(r["postcode"])])
                     for r in register]),
     ], striped=True, size="sm", id="register-table") if register else html.P(t("admin.no_register", lang))
@@ -74,7 +76,8 @@ def _admin(lang: str) -> list:
         _health(ctx.config.dashboard.collector_health_url, lang),
         html.H2(t("admin.store", lang)),
         html.Ul([html.Li(f"{k}: {v}") for k, v in status.items() if k != "newest"] +
-                [html.Li(t("admin.newest", lang, time=fmt.moment(newest, ctx.tz, lang) if newest else fmt.DASH))],
+                [html.Li(t("admin.newest", lang, time=fmt.moment(newest, ctx.tz,
+                                                                 lang) if newest else fmt.DASH))],
                 id="store-status"),
         html.H2(t("admin.register", lang)),
         reg_table,

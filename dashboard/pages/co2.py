@@ -39,7 +39,8 @@ def layout(lang: str | None = None, **_: str) -> html.Div:
     months_x = [fmt.month_name(ts, tz, lang) for ts, _ in view.months]
     monthly = go.Figure([go.Bar(
         x=months_x, y=[kg for _, kg in view.months], name=t("co2.month_net", lang),
-        marker={"color": [charts.PALETTE["export"] if kg <= 0 else charts.PALETTE["import"] for _, kg in view.months],
+        marker={"color": [charts.PALETTE["export"] if kg <= 0 else charts.PALETTE["import"] for _,
+                          kg in view.months],
                 "pattern": {"shape": ["/" if kg <= 0 else "" for _, kg in view.months]}})],
         charts.layout(title=t("co2.chart_months", lang), yaxis={"title": "kg CO₂"}, showlegend=False))
     cumulative = go.Figure([go.Scatter(
@@ -60,7 +61,8 @@ def layout(lang: str | None = None, **_: str) -> html.Div:
         html.H1(t("co2.heading", lang)),
         html.P(status, className=f"co2-status {tone}", id="co2-status"),
         dbc.Row([
-            dbc.Col(stat(t("co2.total", lang), fmt.kg(view.total_kg, lang), t("co2.total_sub", lang)), xs=12, md=6),
+            dbc.Col(stat(t("co2.total", lang), fmt.kg(view.total_kg, lang), t("co2.total_sub", lang)),
+                    xs=12, md=6),
             dbc.Col(stat(t("co2.rolling", lang), fmt.kg(view.rolling12_kg, lang), t("co2.rolling_sub", lang)),
                     xs=12, md=6),
         ], className="g-3"),

@@ -49,11 +49,13 @@ def layout(lang: str | None = None, **_: str) -> html.Div:
             explain(t("coach.day_explain1", lang), t("coach.day_explain2", lang)),
             dbc.Row([
                 dbc.Col(dcc.DatePickerSingle(id="day-pick", date=yesterday.isoformat(),
-                                             max_date_allowed=yesterday.isoformat(), display_format="DD-MM-YYYY",
+                                             max_date_allowed=yesterday.isoformat(),
+                                             display_format="DD-MM-YYYY",
                                              first_day_of_week=1), xs=12, md=4),
                 dbc.Col([html.Label(t("coach.day_speed", lang), htmlFor="day-speed"),
                          dcc.Slider(id="day-speed", min=1, max=8, step=1, value=4,
-                                    marks={1: t("coach.slow", lang), 8: t("coach.fast", lang)})], xs=12, md=8),
+                                    marks={1: t("coach.slow", lang), 8: t("coach.fast",
+                                                                          lang)})], xs=12, md=8),
             ], className="g-3 align-items-center"),
             dcc.Store(id="day-data"),
             dcc.Interval(id="day-tick", interval=200),
@@ -109,7 +111,8 @@ def _day(day: str | None, lang: str | None):
     ctx = current()
     first = date.fromisoformat((day or date.today().isoformat())[:10])
     start, end = local_midnight(first, ctx.tz), local_midnight(first + timedelta(days=1), ctx.tz)
-    series = ctx.cached(("day", start), 600, lambda: history(ctx.store, ctx.roles(), start, end, Resolution.MIN15))
+    series = ctx.cached(("day", start), 600, lambda: history(ctx.store, ctx.roles(), start, end,
+                                                             Resolution.MIN15))
     stamps = [start + i * 900 for i in range(int((end - start) // 900))]
     sol, use = dict(series["solar_kwh"]), dict(series["use_kwh"])
     return {"x": [fmt.clock(ts, ctx.tz, lang) for ts in stamps],

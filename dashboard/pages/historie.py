@@ -22,7 +22,8 @@ from dashboard.i18n import pick_language, t
 from dashboard.lang import page_language, request_language
 
 VIEWS = ("day", "week", "month", "year")
-RESOLUTION = {"day": Resolution.HOUR, "week": Resolution.DAY, "month": Resolution.DAY, "year": Resolution.MONTH}
+RESOLUTION = {"day": Resolution.HOUR, "week": Resolution.DAY, "month": Resolution.DAY,
+              "year": Resolution.MONTH}
 
 
 def title(**_: str) -> str:
@@ -67,7 +68,8 @@ def layout(lang: str | None = None, view: str | None = None, day: str | None = N
             dbc.Col([dcc.Checklist(id="hist-compare", options=[{"label": t("hist.compare", lang),
                                                                   "value": "on"}], value=[],
                                    className="bw-check"),
-                     html.Button(t("hist.csv", lang), id="hist-csv-btn", className="btn btn-outline-dark mt-2"),
+                     html.Button(t("hist.csv", lang), id="hist-csv-btn",
+                                 className="btn btn-outline-dark mt-2"),
                      dcc.Download(id="hist-csv")], xs=6, md=4),
         ], className="g-3 align-items-end"),
         html.Div(id="hist-totals", className="mt-3"),
@@ -119,7 +121,8 @@ def _update(view: str, anchor: str | None, compare: list[str], lang: str | None)
                                      yaxis={"title": "kWh"}))
     grid = go.Figure([charts.bar(x, ys("import_kwh"), t("series.import", lang), "import"),
                       charts.bar(x, ys("export_kwh", -1), t("series.export", lang), "export")],
-                     charts.layout(title=t("hist.chart_grid", lang), barmode="relative", yaxis={"title": "kWh"}))
+                     charts.layout(title=t("hist.chart_grid", lang), barmode="relative",
+                                   yaxis={"title": "kWh"}))
     gas = go.Figure([charts.bar(x, ys("gas_m3"), t("series.gas", lang), "gas")],
                     charts.layout(title=t("hist.chart_gas", lang), yaxis={"title": "m³"}))
     totals = totals_from_history(series, ctx.roles().gas is not None)

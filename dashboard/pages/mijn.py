@@ -49,7 +49,8 @@ def layout(token: str = "", lang: str | None = None, **_: str) -> html.Div:
         html.P(t("mine.shares", lang, shares=fmt.number(view.shares, lang),
                  installations=", ".join(view.installations)), className="lead"),
         dbc.Row([
-            dbc.Col(stat(t("mine.this_year", lang), fmt.energy(view.year_kwh, lang), fmt.money(view.year_eur, lang)),
+            dbc.Col(stat(t("mine.this_year", lang), fmt.energy(view.year_kwh, lang),
+                         fmt.money(view.year_eur, lang)),
                     xs=6),
             dbc.Col(stat(t("mine.last_year", lang), fmt.energy(view.last_year_kwh, lang),
                          fmt.money(view.last_year_eur, lang)), xs=6),
@@ -66,8 +67,10 @@ def layout(token: str = "", lang: str | None = None, **_: str) -> html.Div:
                  dbc.Progress(value=done, label=f"{done} %", style={"height": "32px"}),
                  html.P(t("mine.repay_text", lang, repaid=fmt.money(r.repaid_eur, lang),
                           left=fmt.money(r.left_eur, lang),
-                          when=fmt.day(time.mktime(r.payoff.timetuple()), ctx.tz, lang) if r.payoff else fmt.DASH))]
+                          when=fmt.day(time.mktime(r.payoff.timetuple()), ctx.tz,
+                                       lang) if r.payoff else fmt.DASH))]
     if view.statement_url:
-        body.append(html.A(t("mine.statement", lang), href=view.statement_url, className="btn btn-primary btn-lg"))
+        body.append(html.A(t("mine.statement", lang), href=view.statement_url,
+                           className="btn btn-primary btn-lg"))
     body.append(html.P(t("mine.explain", lang), className="explain"))
     return frame(lang, "/mijn", body)

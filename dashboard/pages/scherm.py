@@ -29,7 +29,8 @@ def _panel(key: str, heading: str, body: list) -> html.Section:
 
 
 def _figure(label: str, key: str, tone: str) -> html.Div:
-    return html.Div([html.Div(label, className="k-label"), live_text(key, "k-value")], className=f"k-fig {tone}")
+    return html.Div([html.Div(label, className="k-label"), live_text(key, "k-value")],
+                    className=f"k-fig {tone}")
 
 
 def layout(lang: str | None = None, panel: str | None = None, rotate: str | None = None,

@@ -78,7 +78,8 @@ def readings(start: float, end: float, step: float, scale: float = 1.0) -> list[
         gas += (0.4 if ((ts % 86400) / 3600) < 9 else 0.05) * step / 3600 * scale
         out += [
             Reading("meter", "import_w", ts, max(net, 0)), Reading("meter", "export_w", ts, max(-net, 0)),
-            Reading("meter", "import_kwh", ts, round(imp, 3)), Reading("meter", "export_kwh", ts, round(exp, 3)),
+            Reading("meter", "import_kwh", ts, round(imp, 3)),
+            Reading("meter", "export_kwh", ts, round(exp, 3)),
             Reading("meter", "gas_m3", ts, round(gas, 3)),
             Reading("pv", "power_w", ts, s), Reading("pv", "energy_kwh", ts, round(pv, 3)),
             Reading("plug-koelkast", "power_w", ts, 85.0),
