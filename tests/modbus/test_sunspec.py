@@ -28,7 +28,8 @@ def poll_values(source: SunSpecSource) -> dict[str, float]:
 
 @pytest.mark.parametrize(("layout", "base", "expected"), [
     ("int", 40000, [(1, 40002, 66), (103, 40070, 50), (160, 40122, 48)]),
-    ("solaredge", 40000, [(1, 40002, 65), (103, 40069, 50), (160, 40121, 48), (1, 40171, 65), (203, 40238, 105)]),
+    ("solaredge", 40000,
+     [(1, 40002, 65), (103, 40069, 50), (160, 40121, 48), (1, 40171, 65), (203, 40238, 105)]),
     ("der", 50000, [(1, 50002, 66), (701, 50070, 153), (160, 50225, 48)]),
     ("float", 0, [(1, 2, 66), (113, 70, 60), (160, 132, 48)]),
 ])
@@ -57,7 +58,8 @@ def test_inverter_model_preference(sunspec_sim) -> None:
 
 
 def test_scale_factors_from_the_same_read(sunspec_sim) -> None:
-    sim = sunspec_sim("int", profile=lambda ts: 2345.6, w_sf=-1, wh_sf=1, hz_sf=-2, tmp_sf=-1, energy_wh=987_650.0)
+    sim = sunspec_sim("int", profile=lambda ts: 2345.6, w_sf=-1, wh_sf=1, hz_sf=-2, tmp_sf=-1,
+                      energy_wh=987_650.0)
     raw = ModbusTcpClient("127.0.0.1", port=sim.port)
     assert raw.connect()
     block = raw.read_holding_registers(40070, count=39, device_id=1).registers
