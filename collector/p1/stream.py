@@ -50,6 +50,7 @@ class Outcome:
 class _MeterState:
     serial: str | None
     time: float
+    meter_time: float | None
     counters: dict[str, float]
 
 
@@ -72,6 +73,7 @@ class TelegramStream:
         self._last_body: bytes | None = None
         self._gas_key: tuple[str, float] | None = None
         self._gas_value: float | None = None
+        self._clock_offset: float | None = None
 
     # -- bytes in ------------------------------------------------------------------------
     def feed(self, data: bytes, received: float) -> list[Outcome]:
@@ -113,7 +115,11 @@ class TelegramStream:
             if self.stats["time_from_receive_clock_off"] == 0:
                 log.warning("meter clock is %.0f s off the receive time; using the receive time", -skew)
             self.stats["time_from_receive_clock_off"] += 1
-            return received, skew
+            # keep one offset while it holds, so telegrams that arrive together keep their spacing
+            if self._clock_offset is None or abs(skew - self._clock_offset) > 60:
+                self._clock_offset = skew
+            return telegram.meter_time + self._clock_offset, self._clock_offset
+        self._clock_offset = None
         return telegram.meter_time, 0.0
 
     def _accept(self, offset: int, telegram: MeterTelegram, received: float) -> Outcome:
@@ -122,7 +128,8 @@ class TelegramStream:
         last = self._last
         no_crc = telegram.spec == "v2_2"
         if last is not None and telegram.serial == last.serial:
-            if ts <= last.time and telegram.meter_time is not None:
+            if telegram.meter_time is not None and last.meter_time is not None \
+                    and telegram.meter_time <= last.meter_time:
                 out.reason, out.detail = "repeat", "meter time did not advance"
                 return out
             problem = self._check_counters(last, telegram, ts)
@@ -141,7 +148,7 @@ class TelegramStream:
         if last is not None and telegram.serial != last.serial:
             log.info("meter serial changed %s -> %s: counters restart", last.serial, telegram.serial)
         self._pending_serial = (None, 0)
-        self._last = _MeterState(telegram.serial, ts, dict(telegram.counters))
+        self._last = _MeterState(telegram.serial, ts, telegram.meter_time, dict(telegram.counters))
         if ts - self._last_emit >= self.interval_s:
             self._last_emit = ts
             out.readings = self._electricity(telegram, ts)
