@@ -40,8 +40,10 @@ class _Device:
 
 class Intake:
     def __init__(self, subscriptions: Sequence[Subscription], health: DeviceHealth,
-                 max_message_bytes: int = 65536) -> None:
+                 max_message_bytes: int = 65536, ignore_prefix: str | None = None) -> None:
         self.health = health
+        # our own republished readings must never come back in as input
+        self.ignore_prefix = f"{ignore_prefix}/" if ignore_prefix else None
         self.max_message_bytes = max_message_bytes
         self.routes: list[Route] = []
         for sub in subscriptions:
@@ -66,6 +68,8 @@ class Intake:
             return self._cache[topic]
         except KeyError:
             pass
+        if self.ignore_prefix and topic.startswith(self.ignore_prefix):
+            return None
         # the first subscription that matches wins, so overlapping filters never store a value twice
         found = next((r for r in self.routes if topic_matches(r.topic_filter, topic)), None)
         if len(self._cache) >= _TOPIC_CACHE_MAX:

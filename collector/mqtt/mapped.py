@@ -71,7 +71,10 @@ def number(raw: Any, where: str) -> float:
     if isinstance(raw, bool) or raw is None:
         raise BadPayload(NOT_A_NUMBER, f"{where} = {raw!r}")
     if isinstance(raw, (int, float)):
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:  # a JSON integer with hundreds of digits
+            raise BadPayload(NOT_A_NUMBER, f"{where} is too large") from None
     elif isinstance(raw, str):
         try:
             value = float(raw.strip())

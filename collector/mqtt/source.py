@@ -23,6 +23,7 @@ from collector.health import State
 from collector.mqtt.client import REFUSED_CREDENTIALS, Broker, make_client
 from collector.mqtt.config import MqttConfig
 from collector.mqtt.intake import Intake
+from collector.mqtt.publish import ReadingPublisher
 from collector.source import SourceContext
 
 FLUSH_INTERVAL_S = 0.1  # readings wait at most this long before the core gets them
@@ -39,6 +40,7 @@ class MqttSource:
         self._connected_once = False
         self._refused = False
         self.intake: Intake | None = None
+        self.publisher: ReadingPublisher | None = None
 
     def _password(self, ctx: SourceContext) -> str | None | bool:
         """The password, None when none is configured, False when stopping before it appeared."""
@@ -58,9 +60,14 @@ class MqttSource:
         password = self._password(ctx)
         if password is False:
             return
-        intake = self.intake = Intake(self.config.subscriptions, ctx.health, self.config.max_message_bytes)
+        publish = self.config.publish
+        intake = self.intake = Intake(self.config.subscriptions, ctx.health, self.config.max_message_bytes,
+                                      ignore_prefix=publish.prefix if publish.enabled else None)
         client = make_client(self.broker, self.client_id, self.config.username,
                              password if isinstance(password, str) else None, self.config.ca_file)
+        if publish.enabled:
+            self.publisher = ReadingPublisher(client, self.site_id, publish)
+            self.publisher.prepare()
         self._wire(client, ctx, intake)
         ctx.health.set_state(State.STARTING, f"connecting to {self.broker}")
         client.connect_async(self.broker.host, self.broker.port, keepalive=self.config.keepalive)
@@ -79,6 +86,8 @@ class MqttSource:
             batch, self._pending = self._pending, []
         if batch:
             ctx.emit(batch)  # the core counts them on ctx.health
+            if self.publisher:
+                self.publisher.publish(batch)
 
     def _wire(self, client: Client, ctx: SourceContext, intake: Intake) -> None:
         health = ctx.health
@@ -101,6 +110,8 @@ class MqttSource:
             self._connected_once = True
             # a clean session forgets subscriptions, so they are made again on every connect
             client.subscribe(intake.filters())
+            if self.publisher:
+                self.publisher.connected()
             health.set_state(State.OK, f"connected to {self.broker}")
 
         def on_disconnect(client: Client, userdata: Any, flags: DisconnectFlags, reason: ReasonCode,
@@ -110,7 +121,9 @@ class MqttSource:
 
         def on_connect_fail(client: Client, userdata: Any) -> None:
             if not self._refused:
-                health.set_state(State.OFFLINE, f"cannot reach the broker {self.broker}; retrying")
+                hint = " (check the ca_file: the broker's certificate must be signed by it)" \
+                    if self.broker.tls else ""
+                health.set_state(State.OFFLINE, f"cannot reach the broker {self.broker}{hint}; retrying")
 
         def on_message(client: Client, userdata: Any, message: MQTTMessage) -> None:
             try:
