@@ -1,7 +1,7 @@
 """The InfluxDB store (1.x, 2.x, 3.x): a durable local outbox in front, InfluxQL reads behind.
 
-Writing: readings go into a local working SqliteStore at ``config.outbox`` (series state,
-open rollup buckets, one hour of raw points). In the same transaction the outbox queues
+Writing: readings go into a local working SqliteStore at ``config.outbox`` (series state and
+the recent rollup buckets). In the same transaction the outbox queues
 line protocol for InfluxDB (see outbox.py); a sender thread delivers it (see
 influx_sender.py). The collector therefore computes the rollups itself: no Flux task is
 needed, and the same code serves every InfluxDB version.
@@ -41,7 +41,9 @@ from buurtwatt.store.sqlite import DEFAULT_CADENCE, TABLE, SqliteStore, WriteRes
 from buurtwatt.timeutil import AMSTERDAM
 from buurtwatt.vocabulary import QUANTITIES, Quantity, split_series
 
-LOCAL_RAW_RETENTION_DAYS = 1 / 24  # the outbox holds what InfluxDB has not got yet; raw is only a by-product
+# The working store's raw table is only a by-product (the outbox holds the raw lines); the
+# sender empties it every second so the outbox cap measures the outbox.
+LOCAL_RAW_RETENTION_DAYS = 1 / 24
 
 
 class InfluxStore:

@@ -96,6 +96,7 @@ class Sender:
         now = time.monotonic()
         if now - self._last_cap_check >= CAP_CHECK_S:
             self._last_cap_check = now
+            self.outbox.drop_local_raw()
             self.outbox.enforce_cap()
         if now < self._next_attempt:
             self._wait(min(self._next_attempt - now, CAP_CHECK_S))
@@ -147,8 +148,9 @@ class Sender:
         if kind == TRANSIENT:
             delay = self.backoff.next()
             self._next_attempt = time.monotonic() + delay
-            self._set_state("unreachable", f"InfluxDB at {url} is not answering ({exc}); readings wait "
-                            "in the outbox and are sent when it is back", reachable=exc.status is not None)
+            problem = str(exc) if exc.status is None else f"InfluxDB at {url} answered {exc}"
+            self._set_state("unreachable", f"{problem}; readings wait in the outbox and are sent when "
+                            "it is back", reachable=exc.status is not None)
         elif kind == TOO_LARGE and self._limit > 1:
             self._limit = max(1, self._limit // 2)
         elif kind in (REJECTED, TOO_LARGE):

@@ -240,6 +240,10 @@ class Outbox:
                         self.max_bytes / 1e6, dropped_points)
         return dropped_points
 
+    def drop_local_raw(self) -> int:
+        """Empty the working store's raw table: the raw lines in the outbox are what InfluxDB gets."""
+        return self._con().execute("DELETE FROM raw").rowcount
+
     def prune_local_rollups(self) -> int:
         """Forget local rollup buckets that no new sample can reach; InfluxDB has them."""
         con = self._con()

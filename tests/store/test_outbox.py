@@ -1,0 +1,154 @@
+"""The InfluxDB store's outbox on its own: what it queues, how it coalesces, its size cap.
+
+The store points at a loopback port where nothing listens (a real refused connection), so
+everything stays queued and can be inspected in the SQLite file.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from buurtwatt.config import InfluxStoreConfig
+from buurtwatt.readings import Reading
+from buurtwatt.store.influx import InfluxStore
+from buurtwatt.store.influx_http import lp_key, lp_measurement, ql_ident, ql_string
+from tests.services import free_port
+
+T0 = 1_735_686_000  # 2025-01-01 00:00 Europe/Amsterdam
+
+
+def offline_store(tmp_path: Path, site: str = "test", max_mb: float = 1024) -> InfluxStore:
+    config = InfluxStoreConfig(type="influxdb", url=f"http://127.0.0.1:{free_port()}", api="v1",
+                               database="nowhere", outbox=tmp_path / "outbox.sqlite", outbox_max_mb=max_mb)
+    return InfluxStore(config, site=site, tz="Europe/Amsterdam", retry_max_s=1.0)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[InfluxStore]:
+    s = offline_store(tmp_path)
+    yield s
+    s.close(timeout=0.5)
+
+
+def outbox_rows(path: Path) -> list[tuple[str, str | None, int, str]]:
+    with sqlite3.connect(path) as con:
+        return con.execute("SELECT kind, key, points, line FROM outbox ORDER BY seq").fetchall()
+
+
+def test_escaping_for_line_protocol_and_influxql() -> None:
+    assert lp_key("a b,c=d\\x") == "a\\ b\\,c\\=d\\x"
+    assert lp_measurement("m 1,x=y") == "m\\ 1\\,x=y"
+    assert ql_ident('we"ird\\') == '"we\\"ird\\\\"'
+    assert ql_string("it's \\ok") == "'it\\'s \\\\ok'"
+
+
+def test_raw_points_of_one_telegram_become_one_line(store: InfluxStore, tmp_path: Path) -> None:
+    store.write([Reading("meter", "import_kwh", T0, 1000.5, meter="E1"),
+                 Reading("meter", "import_w", T0, 350.0),
+                 Reading("plug", "power_w", T0 + 0.25, 12.0)])
+    rows = outbox_rows(tmp_path / "outbox.sqlite")
+    raw = [r for r in rows if r[0] == "raw"]
+    assert [r[3] for r in raw] == [
+        f"buurtwatt,site=test,device=meter import_kwh=1000.5,import_w=350.0 {T0 * 1000}",
+        f"buurtwatt,site=test,device=plug power_w=12.0 {T0 * 1000 + 250}",
+    ]
+    assert [r[2] for r in raw] == [2, 1]
+    rollups = {r[1]: r[3] for r in rows if r[0] == "rollup"}
+    assert set(rollups) == {f"buurtwatt_{level}/{device}/{T0}" for level in ("1m", "15m", "1h", "1d")
+                            for device in ("meter", "plug")}
+    minute = rollups[f"buurtwatt_1m/meter/{T0}"]
+    assert minute == (f"buurtwatt_1m,site=test,device=meter "
+                      "import_kwh_n=1i,import_kwh_min=1000.5,import_kwh_max=1000.5,import_kwh_first=1000.5,"
+                      f"import_kwh_last=1000.5,import_kwh_inc=0.0,import_kwh_last_ts={T0 * 1000}i,"
+                      "import_w_n=1i,import_w_sum=350.0,import_w_min=350.0,import_w_max=350.0,"
+                      f"import_w_first=350.0,import_w_last=350.0,import_w_last_ts={T0 * 1000}i {T0 * 1000}")
+    assert "_last_ts" not in rollups[f"buurtwatt_1h/meter/{T0}"]
+
+
+def test_a_newer_rollup_line_replaces_the_unsent_one(store: InfluxStore, tmp_path: Path) -> None:
+    for i in range(10):  # ten writes into the same buckets
+        store.write([Reading("plug", "power_w", T0 + i, float(i))])
+    rows = outbox_rows(tmp_path / "outbox.sqlite")
+    assert sum(1 for r in rows if r[0] == "raw") == 10
+    rollups = [r for r in rows if r[0] == "rollup"]
+    assert len(rollups) == 4  # one per level, holding the aggregate of all ten samples
+    assert all("power_w_n=10i" in r[3] and "power_w_sum=45.0" in r[3] for r in rollups)
+    assert rollups[-1][3].startswith("buurtwatt_1d")  # the newest versions sit at the end
+    assert store.status()["outbox"]["depth"] == len(rows) == 14
+
+
+def test_site_and_device_names_are_escaped(tmp_path: Path) -> None:
+    s = offline_store(tmp_path, site="wijk oost,2=b")
+    try:
+        s.write([Reading("hal 1", "power_w", T0, 1.0)])
+    finally:
+        s.close(timeout=0.5)
+    line = outbox_rows(tmp_path / "outbox.sqlite")[0][3]
+    assert line == f"buurtwatt,site=wijk\\ oost\\,2\\=b,device=hal\\ 1 power_w=1.0 {T0 * 1000}"
+
+
+def test_outbox_survives_a_restart(tmp_path: Path) -> None:
+    s = offline_store(tmp_path)
+    s.write([Reading("plug", "power_w", T0 + i, float(i)) for i in range(100)])
+    depth = s.status()["outbox"]["depth"]
+    s.close(timeout=0.5)
+    again = offline_store(tmp_path)
+    try:
+        status = again.status()
+        assert status["outbox"]["depth"] == depth == 105  # 100 raw, 2 minutes, 15m, 1h, 1d
+        assert status["state"] in ("starting", "unreachable")
+        # the working store remembers the series: a resend of old points queues nothing new
+        again.write([Reading("plug", "power_w", T0 + 50, 50.0)])
+        assert again.status()["outbox"]["depth"] == depth
+    finally:
+        again.close(timeout=0.5)
+
+
+def test_cap_drops_oldest_raw_keeps_rollups_and_counts(tmp_path: Path) -> None:
+    s = offline_store(tmp_path, max_mb=0.25)
+    n = 12_000
+    try:
+        for start in range(0, n, 1000):
+            s.write([Reading("plug", "power_w", T0 + i, float(i % 977)) for i in range(start, start + 1000)])
+        deadline = time.monotonic() + 10
+        while s.status()["outbox"]["dropped_raw"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        status = s.status()["outbox"]
+    finally:
+        s.close(timeout=0.5)
+    assert status["dropped_raw"] > 0
+    assert status["used_bytes"] <= 0.25 * 1024 * 1024
+    rows = outbox_rows(tmp_path / "outbox.sqlite")
+    raw = [r for r in rows if r[0] == "raw"]
+    assert len(raw) + status["dropped_raw"] == n
+    # the newest raw points are the ones kept
+    stamps = [int(r[3].rsplit(" ", 1)[1]) for r in raw]
+    assert stamps == [(T0 + i) * 1000 for i in range(n - len(raw), n)]
+    # every rollup bucket is still queued, with all samples counted
+    minutes = [r for r in rows if r[0] == "rollup" and r[1].startswith("buurtwatt_1m/")]
+    assert len(minutes) == n // 60
+    day = next(r for r in rows if r[1] == f"buurtwatt_1d/plug/{T0}")
+    assert f"power_w_n={n}i" in day[3]
+    # the loss is remembered across restarts
+    again = offline_store(tmp_path, max_mb=0.25)
+    try:
+        assert again.status()["outbox"]["dropped_raw"] == status["dropped_raw"]
+    finally:
+        again.close(timeout=0.5)
+
+
+def test_readonly_store_cannot_write(tmp_path: Path) -> None:
+    config = InfluxStoreConfig(type="influxdb", url=f"http://127.0.0.1:{free_port()}", api="v1",
+                               outbox=tmp_path / "outbox.sqlite")
+    s = InfluxStore(config, site="test", readonly=True)
+    with pytest.raises(PermissionError):
+        s.write([Reading("plug", "power_w", T0, 1.0)])
+    status = s.status()
+    assert status["reachable"] is False and status["ok"] is False
+    assert not (tmp_path / "outbox.sqlite").exists()
+    s.close()
