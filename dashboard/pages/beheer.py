@@ -29,7 +29,7 @@ def _login(lang: str, error: str | None) -> list:
         html.H1(t("admin.heading", lang)),
         dbc.Alert(message, color="danger", id="login-error") if message else None,
         html.Form([
-            html.Input(type="hidden", name="lang", value=lang),
+            dash.dcc.Input(type="hidden", name="lang", value=lang, id="login-lang"),
             html.Label(t("admin.password", lang), htmlFor="password", className="form-label"),
             html.Div(dash.dcc.Input(id="password", name="password", type="password", className="form-control",
                                     autoComplete="current-password"), className="mb-3"),
@@ -69,7 +69,7 @@ def _admin(lang: str) -> list:
     csrf = flask.session.get("csrf", "")
     return [
         html.H1(t("admin.heading", lang)),
-        html.Form([html.Input(type="hidden", name="csrf", value=csrf),
+        html.Form([dash.dcc.Input(type="hidden", name="csrf", value=csrf, id="logout-csrf"),
                    html.Button(t("admin.logout", lang), type="submit", className="btn btn-outline-dark")],
                   method="POST", action="/beheer/logout", className="mb-3"),
         html.H2(t("admin.devices", lang)),

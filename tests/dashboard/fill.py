@@ -22,6 +22,7 @@ path = "{path}"
 
 [dashboard]
 rotate_seconds = 3
+stale_after_s = 5
 admin_password_hash = {{ env = "BW_TEST_ADMIN_HASH" }}
 sites = ["noord"]
 
