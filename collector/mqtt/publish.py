@@ -7,6 +7,7 @@ once per series per connection; availability is ``<prefix>/<site>/status`` onlin
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Sequence
@@ -57,6 +58,12 @@ class ReadingPublisher:
         self.client.publish(self.status_topic, "online", qos=1, retain=True)
         with self._lock:
             self._announced.clear()
+
+    def stopping(self) -> None:
+        """Call before a clean disconnect, which does not trigger the will."""
+        info = self.client.publish(self.status_topic, "offline", qos=1, retain=True)
+        with contextlib.suppress(RuntimeError, ValueError):  # not connected: the will covers it
+            info.wait_for_publish(2)
 
     def discovery(self, reading: Reading) -> tuple[str, dict[str, Any]]:
         """The Home Assistant discovery topic and config for one series."""

@@ -77,9 +77,15 @@ class MqttSource:
                 self._flush(ctx)
                 intake.check_stale(time.time())
         finally:
+            self._flush(ctx)
+            if self.publisher:
+                self.publisher.stopping()
             client.disconnect()
             client.loop_stop()
-            self._flush(ctx)
+            with self._pending_lock:  # arrived during the disconnect: still stored
+                late, self._pending = self._pending, []
+            if late:
+                ctx.emit(late)
 
     def _flush(self, ctx: SourceContext) -> None:
         with self._pending_lock:

@@ -1,0 +1,96 @@
+"""Running an MqttSource against a real broker in a test, and publishing to it."""
+
+from __future__ import annotations
+
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from paho.mqtt.client import Client
+from paho.mqtt.enums import CallbackAPIVersion
+
+from buurtwatt.readings import Reading
+from collector.health import DeviceHealth
+from collector.mqtt.config import MqttConfig
+from collector.mqtt.source import MqttSource
+from collector.source import SourceContext
+
+
+@dataclass
+class Running:
+    source: MqttSource
+    ctx: SourceContext
+    readings: list[Reading] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def health(self) -> DeviceHealth:
+        return self.ctx.health
+
+    def series(self) -> set[str]:
+        with self.lock:
+            return {r.series for r in self.readings}
+
+    def values(self, series: str) -> list[float]:
+        with self.lock:
+            return [r.value for r in self.readings if r.series == series]
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+@contextmanager
+def running_source(config: dict[str, Any], wait_connected: bool = True) -> Iterator[Running]:
+    mqtt = MqttConfig.model_validate({"type": "mqtt", "name": "mqtt", **config})
+    source = MqttSource(mqtt)
+    holder: list[Reading] = []
+    run = Running(source, SourceContext(emit=lambda rs: None, health=DeviceHealth(name="mqtt", type="mqtt")),
+                  holder)
+
+    def emit(readings: Any) -> None:
+        with run.lock:
+            holder.extend(readings)
+
+    run.ctx.emit = emit
+    thread = threading.Thread(target=source.run, args=(run.ctx,), daemon=True)
+    thread.start()
+    try:
+        if wait_connected:
+            wait_until(lambda: run.health.state.value == "ok", 10, "the source to connect")
+            time.sleep(0.1)  # SUBACK follows CONNACK
+        yield run
+    finally:
+        run.ctx.stopping.set()
+        thread.join(10)
+        assert not thread.is_alive(), "the source did not stop"
+
+
+@contextmanager
+def publisher(port: int, ca_file: Path | None = None, username: str | None = None,
+              password: str | None = None) -> Iterator[Client]:
+    client = Client(CallbackAPIVersion.VERSION2, client_id=f"test-pub-{time.monotonic_ns()}")
+    client.max_inflight_messages_set(1000)
+    if ca_file:
+        client.tls_set(ca_certs=str(ca_file), cert_reqs=ssl.CERT_REQUIRED)
+    if username:
+        client.username_pw_set(username, password)
+    client.reconnect_delay_set(0.1, 0.5)
+    client.connect_async("127.0.0.1", port)
+    client.loop_start()
+    try:
+        wait_until(client.is_connected, 10, "the test publisher to connect")
+        yield client
+    finally:
+        client.disconnect()
+        client.loop_stop()
