@@ -43,7 +43,8 @@ class Writer:
         while not self.stop.wait(0.5):
             if self.running.is_set():
                 now = time.time()
-                self.store.write([Reading("meter", "import_w", now, 400.0), Reading("meter", "export_w", now, 0.0),
+                self.store.write([Reading("meter", "import_w", now, 400.0),
+                                  Reading("meter", "export_w", now, 0.0),
                                   Reading("pv", "power_w", now, self.solar_w),
                                   Reading("plug-koelkast", "power_w", now, 85.0)])
 
@@ -65,7 +66,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     writer.thread.start()
     port = free_port()
     env = {**os.environ, "BW_TEST_ADMIN_HASH": generate_password_hash(PASSWORD)}
-    log = open(folder / "server.log", "wb")
+    log = open(folder / "server.log", "wb")  # noqa: SIM115 - open for the whole module
     proc = subprocess.Popen([sys.executable, "-m", "buurtwatt.cli", "dashboard", "--config", str(config),
                              "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
