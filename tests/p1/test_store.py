@@ -27,7 +27,8 @@ def test_meter_replacement_gives_the_right_hourly_increase(tmp_path: Path) -> No
         if i == 540:  # the grid operator swaps both meters half-way
             meter.replace_meter("BWSIM00000000002", "BWGAS00000000002")
         telegrams.append(meter.telegram())
-        points.append((meter.now, round(round(meter.import_t1, 3) + round(meter.import_t2, 3), 6), meter.serial))
+        printed = round(round(meter.import_t1, 3) + round(meter.import_t2, 3), 6)
+        points.append((meter.now, printed, meter.serial))
     file = write_file(tmp_path / "swap.txt", telegrams)
 
     store = SqliteStore(tmp_path / "bw.sqlite", site="test")
