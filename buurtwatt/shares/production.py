@@ -78,7 +78,7 @@ def fill_days(measured: Mapping[date, Decimal | Fraction], first: date, last: da
         if before is None or after is None:
             values = [Fraction(0)] * len(gap)
         else:
-            values = _interpolate(known, before, after, readings)
+            gap, values = _interpolate(known, before, after, readings)
         for day, value in zip(gap, values, strict=True):
             if first <= day <= last:
                 kwh[day] = value
@@ -87,18 +87,32 @@ def fill_days(measured: Mapping[date, Decimal | Fraction], first: date, last: da
 
 
 def _interpolate(known: Mapping[date, Fraction], before: date, after: date,
-                 readings: Mapping[date, Decimal | Fraction] | None) -> list[Fraction]:
-    n = (after - before).days - 1
+                 readings: Mapping[date, Decimal | Fraction] | None) -> tuple[list[date], list[Fraction]]:
+    """Days to fill between two measured days, and their kWh."""
+    gap = _days(before + timedelta(1), after - timedelta(1))
     va, vb = known[before], known[after]
-    shape = [va + (vb - va) * Fraction(i, n + 1) for i in range(1, n + 1)]
     if readings and before in readings and after in readings:
-        energy = Fraction(readings[after]) - vb - Fraction(readings[before])
-        if energy >= 0:
-            weight = sum(shape, Fraction(0))
-            if weight > 0:
-                return [energy * w / weight for w in shape]
-            return [energy / n] * n
-    return shape
+        across = Fraction(readings[after]) - Fraction(readings[before])  # end of ``before`` to end of ``after``
+        if across >= 0:
+            if abs(vb - across) <= Fraction(1, 10**6) * max(1, across):
+                # the store counted the whole gap on the day after it: spread it over the gap and that day
+                vc = known.get(after + timedelta(1), va)
+                days = [*gap, after]
+                return days, _spread(across, _line(va, vc, len(days)))
+            return gap, _spread(across - vb, _line(va, vb, len(gap)))
+    return gap, _line(va, vb, len(gap))
+
+
+def _line(va: Fraction, vb: Fraction, n: int) -> list[Fraction]:
+    """n values on the straight line from va to vb, both ends left out."""
+    return [va + (vb - va) * Fraction(i, n + 1) for i in range(1, n + 1)]
+
+
+def _spread(energy: Fraction, shape: list[Fraction]) -> list[Fraction]:
+    weight = sum(shape, Fraction(0))
+    if weight > 0:
+        return [energy * w / weight for w in shape]
+    return [energy / len(shape)] * len(shape)
 
 
 def _decimal(value: float) -> Decimal:

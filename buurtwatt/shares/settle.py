@@ -249,6 +249,11 @@ def _post_corrections(installation: InstallationConfig, holdings: list[Holding],
         _open_year(installation, holdings, production, tariffs, earlier, date(earlier, 1, 1),
                    date(earlier, 12, 31), fresh)
         absorbed: dict[str, list[Fraction]] = defaultdict(lambda: [Fraction(0), Fraction(0)])
+        # the locked figures include corrections of even earlier years, posted into this one
+        for own in lock.absorbed.values():
+            for pid, (k, e) in own.items():
+                absorbed[pid][0] -= k
+                absorbed[pid][1] -= e
         for later in range(earlier + 1, year):
             for pid, (k, e) in locked[later].absorbed.get(earlier, {}).items():
                 absorbed[pid][0] += k
