@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from buurtwatt.balance.compute import compute_balance
 from buurtwatt.balance.config import BalanceConfig
-from buurtwatt.balance.factors import FactorError, Factors, load_factors
+from buurtwatt.balance.factors import DEFAULT_FACTORS_FILE, FactorError, Factors, load_factors
 from buurtwatt.balance.model import PeriodBalance
 from buurtwatt.balance.periods import local_date, local_midnight, split_periods
 from buurtwatt.balance.projection import Projection, project
@@ -78,7 +79,18 @@ class BalanceReport:
 
 
 def factors_for(config: SiteConfig) -> Factors:
-    return load_factors(resolve_path(config, config.balance.factors_file))
+    """The factors file of the config, read again only when it changed."""
+    path = resolve_path(config, config.balance.factors_file) or DEFAULT_FACTORS_FILE
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return load_factors(path)  # raises a FactorError that names the file
+    return _cached_factors(str(path), stamp)
+
+
+@lru_cache(maxsize=8)
+def _cached_factors(path: str, _stamp: int) -> Factors:
+    return load_factors(path)
 
 
 def resolve_path(config: SiteConfig, path: Path | None) -> Path | None:
@@ -123,8 +135,11 @@ def balance_for(store: Store, config: SiteConfig, start: date, end: date, by: st
     t0, t1 = local_midnight(start, tz), local_midnight(end, tz)
     fast = not exact and by != "hour" and config.balance.grid_intensity == "yearly"
     data = read_hourly(store, config.balance, t0, t1, night=config.site.night, tz=tz, now=now, exact=not fast)
-    results = compute_balance(data, periods, config.balance, factors, tz, now)
-    total_result = compute_balance(data, total, config.balance, factors, tz, now)[0]
+    if by == "total":
+        results = compute_balance(data, periods, config.balance, factors, tz, now)
+        total_result = results[0]
+    else:
+        *results, total_result = compute_balance(data, periods, config.balance, factors, tz, now, total[0])
     return BalanceReport(config.site.name, config.site.timezone, start, end, by, results, total_result,
                          config.balance, factors.origin, warnings)
 

@@ -8,7 +8,6 @@ chosen hour by hour (yearly list per local year, or the hourly grid intensity).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -24,7 +23,7 @@ from buurtwatt.balance.model import (
     PeriodBalance,
     SeriesCoverage,
 )
-from buurtwatt.balance.periods import HOUR, Period, local_date, local_midnight, year_starts
+from buurtwatt.balance.periods import HOUR, Period, day_ranges, year_starts
 
 
 def energy_from_sums(import_kwh: float, export_kwh: float, production_kwh: float, gas_m3: float,
@@ -114,15 +113,7 @@ def _window_sums(values: np.ndarray, bounds: np.ndarray) -> np.ndarray:
 
 
 def _day_ranges(data: HourlyData, tz: ZoneInfo) -> tuple[np.ndarray, np.ndarray]:
-    """(first hour, end hour) of every local day touching the data, and whether it lies wholly inside."""
-    first = local_date(data.start, tz)
-    last = local_date(max(data.start, data.end - 1), tz)
-    count = (last - first).days + 2
-    starts = np.array([local_midnight(first + timedelta(days=k), tz) for k in range(count)])
-    idx = np.round((starts - data.start) / HOUR).astype(int)
-    whole = (idx[:-1] >= 0) & (idx[1:] <= data.hours)
-    idx = np.clip(idx, 0, data.hours)
-    return np.stack([idx[:-1], idx[1:]], axis=1), whole
+    return day_ranges(data.start, data.hours, tz)
 
 
 def _days_per_period(days: np.ndarray, counted: np.ndarray, bounds: np.ndarray) -> np.ndarray:
@@ -195,10 +186,20 @@ def _factor_uses(hourly: _Hourly, i0: int, i1: int, config: BalanceConfig, facto
 
 
 def compute_balance(data: HourlyData, periods: list[Period], config: BalanceConfig, factors: Factors,
-                    tz: ZoneInfo, now: float) -> list[PeriodBalance]:
-    """Energy, CO2 and coverage for each period (periods in time order, inside the data)."""
+                    tz: ZoneInfo, now: float, total: Period | None = None) -> list[PeriodBalance]:
+    """Energy, CO2 and coverage for each period (periods in time order, inside the data).
+
+    With ``total`` (a period spanning the others) its result is appended at the end, in the same pass.
+    """
     if not periods:
         return []
+    if total is not None:
+        return _compute(data, [*periods, total], config, factors, tz, now, len(periods))
+    return _compute(data, periods, config, factors, tz, now, None)
+
+
+def _compute(data: HourlyData, periods: list[Period], config: BalanceConfig, factors: Factors,
+             tz: ZoneInfo, now: float, split: int | None) -> list[PeriodBalance]:
     bounds = _period_bounds(data, periods)
     hourly = _hourly_factors(data, config, factors, tz)
     imp, exp = data.total("import"), data.total("export")
@@ -215,7 +216,11 @@ def compute_balance(data: HourlyData, periods: list[Period], config: BalanceConf
         "hourly": _window_sums(hourly.hourly_used, bounds),
     }
     hourly_cs = np.concatenate(([0.0], np.cumsum(hourly.hourly_used, dtype=float)))
-    coverage = _coverage(data, bounds, periods, now, tz)
+    if split is None:
+        coverage = _coverage(data, bounds, periods, now, tz)
+    else:  # the appended total overlaps the periods: its day counts are taken on their own
+        coverage = (_coverage(data, bounds[:split], periods[:split], now, tz)
+                    + _coverage(data, bounds[split:], periods[split:], now, tz))
     has_gas = bool(data.role("gas"))
     out = []
     for k, period in enumerate(periods):

@@ -38,7 +38,10 @@ class SeriesHours:
     def from_values(cls, series: str, role: Role, values: Sequence[float | None] | np.ndarray,
                     check: Check = "hour") -> SeriesHours:
         """``None`` or NaN marks an hour without samples."""
-        raw = np.array([np.nan if v is None else v for v in values], dtype=float)
+        if isinstance(values, np.ndarray):
+            raw = values.astype(float, copy=False)
+        else:
+            raw = np.array([np.nan if v is None else v for v in values], dtype=float)
         present = ~np.isnan(raw)
         back = None
         if role != "intensity":

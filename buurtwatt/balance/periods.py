@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
+
+import numpy as np
 
 By = Literal["hour", "day", "month", "year", "total"]
 BY_CHOICES: tuple[str, ...] = ("hour", "day", "month", "year", "total")
@@ -86,3 +89,19 @@ def year_starts(start: float, end: float, tz: ZoneInfo) -> list[tuple[int, float
     """(year, local New Year as Unix seconds) for every year that [start, end) touches."""
     first, last = local_date(start, tz).year, local_date(max(start, end - 1), tz).year
     return [(y, local_midnight(date(y, 1, 1), tz)) for y in range(first, last + 1)]
+
+
+@lru_cache(maxsize=32)
+def day_ranges(start: float, hours: int, tz: ZoneInfo) -> tuple[np.ndarray, np.ndarray]:
+    """(first hour, end hour) of every local day touching ``hours`` hours from ``start``,
+    clipped to them, and whether each day lies wholly inside. Read-only (shared by the cache)."""
+    first = local_date(start, tz)
+    last = local_date(max(start, start + hours * HOUR - 1), tz)
+    count = (last - first).days + 2
+    starts = np.array([local_midnight(first + timedelta(days=k), tz) for k in range(count)])
+    idx = np.round((starts - start) / HOUR).astype(int)
+    whole = (idx[:-1] >= 0) & (idx[1:] <= hours)
+    idx = np.clip(idx, 0, hours)
+    ranges = np.stack([idx[:-1], idx[1:]], axis=1)
+    ranges.flags.writeable = whole.flags.writeable = False
+    return ranges, whole

@@ -17,14 +17,13 @@ Two ways, same result for whole local days:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from buurtwatt.balance.config import BalanceConfig
 from buurtwatt.balance.hourly import Check, HourlyData, Role, SeriesHours
-from buurtwatt.balance.periods import HOUR, local_date, local_midnight
+from buurtwatt.balance.periods import HOUR, day_ranges
 from buurtwatt.store.base import Resolution, Row, Store
 
 INTENSITY_SERIES = "grid:co2_g_per_kwh"
@@ -74,7 +73,7 @@ def read_hourly(store: Store, config: BalanceConfig, start: float, end: float, *
                 tz: ZoneInfo, now: float, exact: bool = False) -> HourlyData:
     """Hourly increases of every role series for [start, end) (local midnights unless ``exact``)."""
     hours = round((end - start) / HOUR)
-    days = None if exact else _days(start, end, tz)
+    days = None if exact else day_ranges(start, hours, tz)[0]
     items = []
     for role in series_roles(config, night):
         values, present = np.zeros(hours), np.zeros(hours, dtype=bool)
@@ -86,44 +85,38 @@ def read_hourly(store: Store, config: BalanceConfig, start: float, end: float, *
     return HourlyData(start, hours, tuple(items))
 
 
-def _days(start: float, end: float, tz: ZoneInfo) -> list[tuple[float, int, int]]:
-    """(local midnight, first hour index, end hour index) of every day in [start, end)."""
-    out = []
-    day = local_date(start, tz)
-    ts = local_midnight(day, tz)
-    while ts < end:
-        nxt = local_midnight(day + timedelta(days=1), tz)
-        out.append((ts, round((ts - start) / HOUR), round((min(nxt, end) - start) / HOUR)))
-        day, ts = day + timedelta(days=1), nxt
-    return out
-
-
 def _fill_from_days(store: Store, role: SeriesRole, values: np.ndarray, present: np.ndarray,
-                    start: float, end: float, days: list[tuple[float, int, int]], now: float) -> None:
-    rows = {row.ts: row for row in store.read(role.series, start, end, Resolution.DAY)
-            if row.count > 0 and row.value is not None}
-    if role.check != "hour":
-        for ts, a, _b in days:
-            row = rows.get(ts)
-            if row is not None:  # "day" completeness: one sample in the day is enough
-                values[a] = row.value
-                present[a] = True
+                    start: float, end: float, days: np.ndarray, now: float) -> None:
+    rows = [r for r in store.read(role.series, start, end, Resolution.DAY)
+            if r.count > 0 and r.value is not None]
+    if not rows:
         return
-    rates = [rows[ts].count / (b - a) for ts, a, b in days[1:-1] if ts in rows and b > a]
-    usual = float(np.median(rates)) if rates else 0.0
-    recheck: list[tuple[float, int, int]] = []
-    for k, (ts, a, b) in enumerate(days):
-        row = rows.get(ts)
-        if row is None:
-            continue  # no sample all day: every hour is missing, nothing to read
-        edge = k == 0 or k == len(days) - 1 or start + HOUR * b > now
-        if edge or row.count < RATE_TOLERANCE * usual * (b - a):
-            recheck.append((ts, a, b))
-            continue
-        values[a] = row.value
-        present[a:b] = True
-    for _ts, a, b in _merge(recheck):
-        _fill_hours(values, present, store.read(role.series, start + HOUR * a, start + HOUR * b,
+    ts = np.fromiter((r.ts for r in rows), float, len(rows))
+    count = np.fromiter((r.count for r in rows), float, len(rows))
+    inc = np.fromiter((r.value for r in rows), float, len(rows))
+    # day buckets start at local midnight: map each to its day by its first hour
+    first = np.round((ts - start) / HOUR).astype(int)
+    k = np.searchsorted(days[:, 0], first)
+    ok = (k < len(days)) & (days[np.clip(k, 0, len(days) - 1), 0] == first)
+    k, count, inc = k[ok], count[ok], inc[ok]
+    a, b = days[k, 0], days[k, 1]
+    if role.check != "hour":  # "day" completeness: one sample in the day is enough
+        values[a] = inc
+        present[a] = True
+        return
+    length = np.maximum(b - a, 1)
+    inner = (k > 0) & (k < len(days) - 1)
+    usual = float(np.median(count[inner] / length[inner])) if inner.any() else 0.0
+    edge = (k == 0) | (k == len(days) - 1) | (start + HOUR * b > now)
+    doubt = edge | (count < RATE_TOLERANCE * usual * length)
+    good = ~doubt
+    values[a[good]] = inc[good]
+    flags = np.zeros(len(days), dtype=bool)
+    flags[k[good]] = True
+    present[:] = np.repeat(flags, days[:, 1] - days[:, 0])[: len(present)]
+    recheck = [(0.0, int(x), int(y)) for x, y in zip(a[doubt], b[doubt], strict=True)]
+    for _ts, x, y in _merge(recheck):
+        _fill_hours(values, present, store.read(role.series, start + HOUR * x, start + HOUR * y,
                                                 Resolution.HOUR), start)
 
 
