@@ -226,14 +226,15 @@ class InfluxHttp:
         rp = config.retention_policy or "autogen"
         try:
             service = DBRPsService(self._client().api_client)
-            found = service.get_dbrps(org=config.org, db=config.database, rp=rp)
+            found = service.get_dbr_ps(org=config.org, db=config.database, rp=rp)
             if found.content:
                 return None
             bucket = self._client().buckets_api().find_bucket_by_name(config.bucket)
             if bucket is None:
                 raise InfluxError(f"bucket {config.bucket!r} not found in org {config.org!r}", status=404)
-            service.post_dbrp(DBRPCreate(org=config.org, bucket_id=bucket.id, database=config.database,
-                                         retention_policy=rp, default=True))
+            mapping = DBRPCreate(org=config.org, bucket_id=bucket.id, database=config.database,
+                                 retention_policy=rp, default=True)
+            service.post_dbrp(dbrp_create=mapping)
         except ApiException as exc:
             raise InfluxError(f"HTTP {exc.status}: {_error_text(exc.body)}", status=exc.status) from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:

@@ -120,11 +120,11 @@ class Sender:
         except InfluxError as exc:
             self._failed(exc, batch)
             return
+        self._set_state("ok", "sending", reachable=True)  # before confirm: the log names the backlog
         self.outbox.confirm(batch)
         self.last_sent_at = time.time()
         self.backoff.reset()
         self._limit = self.batch_size
-        self._set_state("ok", "sending", reachable=True)
 
     def _wait(self, seconds: float) -> None:
         self._wake.wait(seconds)
@@ -136,6 +136,10 @@ class Sender:
         except InfluxError as exc:
             # not fatal: the write that follows tells whether it matters
             log.debug("could not check the InfluxDB database: %s", exc)
+            return
+        except Exception:  # e.g. the untested 2.x DBRP path: never let it block sending
+            log.exception("could not check or create the InfluxDB database/DBRP mapping; sending anyway")
+            self._target_ready = True
             return
         self._target_ready = True
         if done:
@@ -174,7 +178,7 @@ class Sender:
             return
         if state == "ok":
             if previous != "starting":
-                log.warning("InfluxDB at %s accepts data again; sending the %d waiting lines",
+                log.warning("InfluxDB at %s accepts data again; sending the %d waiting lines, oldest first",
                             self.http.base, self.outbox.depth)
         elif state == "refused":
             log.error("%s", message)

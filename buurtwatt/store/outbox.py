@@ -215,8 +215,9 @@ class Outbox:
         target = self.max_bytes * 0.9
         con = self._con()
         dropped_points = dropped_lines = 0
-        for _ in range(200):
-            chunk = max(200, int((used - target) / 64))  # a raw line takes roughly 64+ bytes
+        per_line = 512.0  # a first guess on the large side, so the first chunk never drops too much
+        for _ in range(100):
+            chunk = max(50, int((used - target) / per_line))
             points = con.execute(
                 "DELETE FROM outbox WHERE seq IN "
                 "(SELECT seq FROM outbox WHERE kind='raw' ORDER BY seq LIMIT ?) RETURNING points",
@@ -229,7 +230,9 @@ class Outbox:
                 break
             dropped_lines += len(points)
             dropped_points += sum(p[0] for p in points)
-            used = self.used_bytes()
+            before, used = used, self.used_bytes()
+            if before > used:  # learn what a line really takes (pages free up whole)
+                per_line = max(16.0, (before - used) / len(points))
             if used <= target:
                 break
         if dropped_lines:
