@@ -202,3 +202,36 @@ def test_config_needs_exactly_one_transport() -> None:
         _p1(homewizard="10.0.0.3", api="v2")
     config = _p1(host="10.0.0.2")
     assert config.name == "meter" and config.gas_name == "gas" and config.interval_s == 0
+
+
+def test_cli_listen_over_tcp(capsys: pytest.CaptureFixture[str]) -> None:
+    from buurtwatt.cli import main as buurtwatt
+
+    server = TcpSimulator()
+    meter = SimMeter(version="5", start=time.time())
+
+    def feed() -> None:
+        server.wait_client()
+        for i in range(8):
+            server.send(corrupt(meter.telegram()) if i == 2 else meter.telegram())
+            time.sleep(0.1)
+
+    sender = threading.Thread(target=feed, daemon=True)
+    sender.start()
+    try:
+        assert buurtwatt(["p1", "listen", "--tcp", f"{server.host}:{server.port}", "--seconds", "2"]) == 0
+    finally:
+        sender.join(5)
+        server.close()
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert len(lines) == 7 and "import" in lines[0] and "gas" in lines[0] and "kWh" in lines[0]
+    assert "CRC errors 1" in lines[-1] and "7 telegrams, 1 CRC errors" in err
+
+
+def test_serial_settings_follow_spec_and_overrides() -> None:
+    from collector.p1.source import serial_settings
+
+    assert [str(s) for s in serial_settings(_p1(port="/dev/x"))] == ["115200 8N1", "115200 7E1", "9600 7E1"]
+    assert [str(s) for s in serial_settings(_p1(port="/dev/x", spec="v4"))] == ["115200 7E1"]
+    assert [str(s) for s in serial_settings(_p1(port="/dev/x", spec="v2_2", baud=115200))] == ["115200 7E1"]
