@@ -1,6 +1,6 @@
 """A year of believable history, written through the store's normal write path.
 
-Older data is coarser (30 min, then 5 min, then 1 min for the last day) but every
+Older data is coarser (hourly, then 15 min, then 1 min for the last day) but every
 sample goes through ``store.write``, so every rollup is filled exactly as it is
 for live data. Counters continue from what the store holds, so a second start
 fills only the gap since the demo last ran.
@@ -87,24 +87,26 @@ def sample(ts: float, dt: float, totals: Totals, seed: int) -> list[Reading]:
         Reading(OWN_INVERTER, "energy_kwh", ts,
                 round(totals.add(f"{OWN_INVERTER}:energy_kwh", m.own_pv_w / 1000 * hours), 3)),
         Reading(ROOF, "power_w", ts, now.roof_pv_w),
-        Reading(ROOF, "energy_kwh", ts, round(totals.add(f"{ROOF}:energy_kwh", m.roof_pv_w / 1000 * hours), 3)),
+        Reading(ROOF, "energy_kwh", ts,
+                round(totals.add(f"{ROOF}:energy_kwh", m.roof_pv_w / 1000 * hours), 3)),
     ]
     for name in PLUGS:
         out.append(Reading(name, "power_w", ts, now.plugs[name]))
         out.append(Reading(name, "energy_kwh", ts,
                            round(totals.add(f"{name}:energy_kwh", m.plugs[name] / 1000 * hours), 3)))
-    for name in SENSORS:
-        out += [Reading(name, q, ts, value) for q, value in room(ts, name, seed).items()]
+    if dt < 3600:  # room climate matters for recent weeks only
+        for name in SENSORS:
+            out += [Reading(name, q, ts, value) for q, value in room(ts, name, seed).items()]
     return out
 
 
 def steps(start: float, end: float) -> list[tuple[float, float]]:
-    """(time, step) pairs: 30 min older than 35 days, 5 min older than a day, then 1 min."""
+    """(time, step) pairs: hourly older than 35 days, 15 min older than a day, then 1 min."""
     out: list[tuple[float, float]] = []
     ts = start
     while True:
         age = end - ts
-        step = 1800.0 if age > 35 * 86400 else (300.0 if age > 86400 else 60.0)
+        step = 3600.0 if age > 35 * 86400 else (900.0 if age > 86400 else 60.0)
         nxt = (ts // step + 1) * step
         if nxt > end:
             break
@@ -113,11 +115,13 @@ def steps(start: float, end: float) -> list[tuple[float, float]]:
     return out
 
 
-def write_history(store: Store, end: float, seed: int = 42, days: int = 365,
+def write_history(store: Store, end: float, seed: int = 42, since: float | None = None,
                   progress: Callable[[float], None] | None = None) -> int:
-    """Fill the store from where it stops (or ``days`` ago) up to ``end``; returns readings written."""
+    """Fill the store from where it stops (or from ``since``, default a year ago, at most three years)
+    up to ``end``; returns the number of readings written."""
     totals, newest = Totals.from_store(store)
-    start = max(newest or 0.0, end - days * 86400)
+    first = max(since if since is not None else end - 365 * 86400, end - 3 * 365 * 86400)
+    start = max(newest or 0.0, first)
     plan = steps(start, end)
     written, batch = 0, []
     started = time.monotonic()

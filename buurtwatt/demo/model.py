@@ -70,22 +70,22 @@ def _day_weather(ordinal: int, seed: int) -> tuple[float, float]:
     return factor, rng.gauss(0, 3)
 
 
-def irradiance(ts: float, seed: int) -> float:
+def irradiance(ts: float, seed: int, local: datetime | None = None) -> float:
     """Global horizontal irradiance in W/m2 with the day's weather."""
     elevation = sun_elevation(LAT, LON, ts)
     if elevation <= 0:
         return 0.0
     s = math.sin(math.radians(elevation))
     clear = 1098 * s * math.exp(-0.057 / s)
-    local = datetime.fromtimestamp(ts, zone(TZ))
+    local = local or datetime.fromtimestamp(ts, zone(TZ))
     factor, _ = _day_weather(local.toordinal(), seed)
     # passing clouds within the day, smooth and deterministic
     flicker = 0.85 + 0.15 * math.sin(ts / 900 + seed) * math.sin(ts / 2300)
     return clear * factor * flicker
 
 
-def outdoor_temperature(ts: float, seed: int) -> float:
-    local = datetime.fromtimestamp(ts, zone(TZ))
+def outdoor_temperature(ts: float, seed: int, local: datetime | None = None) -> float:
+    local = local or datetime.fromtimestamp(ts, zone(TZ))
     day_of_year = local.timetuple().tm_yday
     seasonal = 10.5 - 7.5 * math.cos((day_of_year - 20) / 365 * 2 * math.pi)
     daily = 3 * math.sin((local.hour + local.minute / 60 - 9) / 24 * 2 * math.pi)
@@ -97,8 +97,8 @@ def _open(local: datetime) -> bool:
     return 1 <= local.weekday() <= 5 and 9 <= local.hour < 17
 
 
-def plug_powers(ts: float, seed: int) -> dict[str, float]:
-    local = datetime.fromtimestamp(ts, zone(TZ))
+def plug_powers(ts: float, seed: int, local: datetime | None = None) -> dict[str, float]:
+    local = local or datetime.fromtimestamp(ts, zone(TZ))
     weekday, minute = local.weekday(), local.hour * 60 + local.minute
     is_open = _open(local)
     slot = int(ts // 600)  # machines switch on and off in 10-minute slots
@@ -125,14 +125,14 @@ def plug_powers(ts: float, seed: int) -> dict[str, float]:
 def moment(ts: float, seed: int = 42) -> Moment:
     local = datetime.fromtimestamp(ts, zone(TZ))
     is_open = _open(local)
-    plugs = plug_powers(ts, seed)
-    lights = 900.0 if is_open and irradiance(ts, seed) < 250 else (250.0 if is_open else 0.0)
+    plugs = plug_powers(ts, seed, local)
+    ghi = irradiance(ts, seed, local)
+    lights = 900.0 if is_open and ghi < 250 else (250.0 if is_open else 0.0)
     base = 320.0 + 40 * math.sin(ts / 1300)  # fridges, router, ventilation
     building = base + lights + sum(plugs.values()) + (450.0 if is_open else 0.0)
-    outdoor = outdoor_temperature(ts, seed)
+    outdoor = outdoor_temperature(ts, seed, local)
     setpoint = 19.0 if is_open else 14.0
-    gas = max(0.0, (setpoint - outdoor) * 0.12)  # m3/h for a 600 m2 building
-    ghi = irradiance(ts, seed)
+    gas = max(0.0, (setpoint - outdoor) * 0.06)  # m3/h: a 600 m2 building, insulated in 2019
     return Moment(
         own_pv_w=round(OWN_KWP * ghi * PERFORMANCE_RATIO, 1),
         roof_pv_w=round(ROOF_KWP * ghi * PERFORMANCE_RATIO * 0.97, 1),

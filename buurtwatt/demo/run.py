@@ -28,6 +28,7 @@ from buurtwatt.demo.broker import DemoBroker
 from buurtwatt.demo.history import GAS_SERIAL, METER_SERIAL, OWN_INVERTER, ROOF, Totals, write_history
 from buurtwatt.demo.model import LAT, LON, OWN_KWP, ROOF_KWP, moment
 from buurtwatt.store.sqlite import SqliteStore
+from buurtwatt.timeutil import parse_when
 
 log = logging.getLogger("buurtwatt.demo")
 
@@ -84,7 +85,8 @@ class Ports:
         wanted = [("dashboard", host, self.dashboard, "--port N"),
                   ("collector health", "127.0.0.1", self.health, "[collector] health_port in the config"),
                   ("simulated P1 meter", "127.0.0.1", self.p1, "tcp_port of the p1 device in the config"),
-                  ("MQTT broker", self.mqtt_host, self.mqtt, "the broker URL of the mqtt device in the config")]
+                  ("MQTT broker", self.mqtt_host, self.mqtt,
+                   "the broker URL of the mqtt device in the config")]
         wanted += [(f"simulated inverter {name}", "127.0.0.1", port, f"port of device {name} in the config")
                    for name, port in self.inverters.items()]
         for what, h, port, how in wanted:
@@ -131,7 +133,9 @@ class Demo:
                 say(f"  history: {share:4.0%}")
 
         say("Writing the demo's history (a year on first start, else the time since the last run)...")
-        n = write_history(store, time.time(), seed=self.seed, progress=progress)
+        started = self.config.site.started
+        since = parse_when(started, self.config.site.timezone) if started else None
+        n = write_history(store, time.time(), seed=self.seed, since=since, progress=progress)
         say(f"  {n:,} readings in {time.monotonic() - started:.0f} s")
         return store
 
@@ -197,9 +201,8 @@ class Demo:
         while time.monotonic() < deadline:
             if self.processes[-1].poll() is not None:
                 raise DemoError("the dashboard stopped at start-up; its messages are above")
-            with contextlib.suppress(OSError):
-                with urllib.request.urlopen(url + "/", timeout=2):
-                    return url
+            with contextlib.suppress(OSError), urllib.request.urlopen(url + "/", timeout=2):
+                return url
             time.sleep(0.3)
         raise DemoError(f"the dashboard did not answer on {url} within 60 s")
 
@@ -267,7 +270,8 @@ class Demo:
                 proc.kill()
 
 
-def run_demo(config: SiteConfig, config_path: Path, host: str, port: int | None, seed: int, reset: bool) -> int:
+def run_demo(config: SiteConfig, config_path: Path, host: str, port: int | None, seed: int,
+             reset: bool) -> int:
     demo = Demo(config, config_path, host=host, dashboard_port=port, seed=seed, reset=reset)
 
     def _stop(signum: int, _frame: Any) -> None:
