@@ -11,6 +11,7 @@ sum of "kWh per share" and one difference per holding. Everything is a Fraction 
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -70,9 +71,15 @@ def month_starts(start: date, end: date) -> list[date]:
         out.append(first)
 
 
-def allocate_shares(production: DailyProduction, holdings: Iterable[Holding], shares_issued: int,
-                    start: date, end: date, count_unsold: bool = True,
-                    buckets: Sequence[date] | None = None) -> Allocation:
+def allocate_shares(
+    production: DailyProduction,
+    holdings: Iterable[Holding],
+    shares_issued: int,
+    start: date,
+    end: date,
+    count_unsold: bool = True,
+    buckets: Sequence[date] | None = None,
+) -> Allocation:
     """Allocate the production of [start, end] (local dates, inclusive) to the holdings.
 
     ``holdings`` are those of one installation. ``buckets`` are the first days of reporting
@@ -82,8 +89,10 @@ def allocate_shares(production: DailyProduction, holdings: Iterable[Holding], sh
         raise ValueError(f"the period ends ({end}) before it starts ({start})")
     missing = [d for d in (start, end) if d not in production.kwh]
     if missing:
-        raise ValueError(f"no production figures for {missing[0]}; the production covers "
-                         f"{production.first} to {production.last}")
+        raise ValueError(
+            f"no production figures for {missing[0]}; the production covers "
+            f"{production.first} to {production.last}"
+        )
     bucket_starts = sorted({start, *(b for b in (buckets or ()) if start < b <= end)})
     stop = end + ONE_DAY
 
@@ -113,20 +122,27 @@ def allocate_shares(production: DailyProduction, holdings: Iterable[Holding], sh
     def produced(a: date, b: date) -> Fraction:  # production of [a, b)
         return running[day_index[b - ONE_DAY] + 1] - running[day_index[a]]
 
-    per_share = [Fraction(0)]
+    steps: list[Fraction] = []
     held = 0
     for a, b in zip(cuts, cuts[1:], strict=False):
         held += delta.get(a, 0)
         denominator = max(shares_issued, held) if count_unsold else held
-        step = produced(a, b) / denominator if denominator else Fraction(0)
-        per_share.append(per_share[-1] + step)
+        steps.append(produced(a, b) / denominator if denominator else Fraction(0))
+    # one common denominator, so the sums below are plain integer sums (Fraction sums of many
+    # different denominators spend their time in gcd)
+    common = 1
+    for step in steps:
+        common = math.lcm(common, step.denominator)
+    per_share = [0]
+    for step in steps:
+        per_share.append(per_share[-1] + step.numerator * (common // step.denominator))
 
     bucket_ends = [*bucket_starts[1:], stop]
-    kwh: dict[str, list[Fraction]] = {}
+    sums: dict[str, list[int]] = {}
     share_days: dict[str, int] = defaultdict(int)
     bucket_days: dict[str, list[int]] = {}
     for pid, shares, a, b in pieces:
-        row = kwh.setdefault(pid, [Fraction(0)] * len(bucket_starts))
+        row = sums.setdefault(pid, [0] * len(bucket_starts))
         days_row = bucket_days.setdefault(pid, [0] * len(bucket_starts))
         share_days[pid] += shares * (b - a).days
         i = bisect_right(bucket_starts, a) - 1
@@ -135,9 +151,17 @@ def allocate_shares(production: DailyProduction, holdings: Iterable[Holding], sh
             row[i] += shares * (per_share[index_of[hi]] - per_share[index_of[lo]])
             days_row[i] += shares * (hi - lo).days
             i += 1
+    kwh = {pid: [Fraction(n, common) for n in row] for pid, row in sums.items()}
 
     total = tuple(produced(a, b) for a, b in zip(bucket_starts, bucket_ends, strict=True))
     estimated = sum(1 for d in production.estimated if start <= d <= end)
-    return Allocation(start, end, tuple(bucket_starts), total,
-                      {pid: tuple(v) for pid, v in sorted(kwh.items())}, dict(share_days), estimated,
-                      {pid: tuple(v) for pid, v in sorted(bucket_days.items())})
+    return Allocation(
+        start,
+        end,
+        tuple(bucket_starts),
+        total,
+        {pid: tuple(v) for pid, v in sorted(kwh.items())},
+        dict(share_days),
+        estimated,
+        {pid: tuple(v) for pid, v in sorted(bucket_days.items())},
+    )

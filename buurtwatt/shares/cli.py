@@ -7,13 +7,19 @@ import csv
 import io
 import json
 import sys
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 from buurtwatt.config import SiteConfig
-from buurtwatt.shares.ledger import ProductionSource, confirm_year, find_installation, open_register, settle_period
+from buurtwatt.shares.ledger import (
+    ProductionSource,
+    confirm_year,
+    find_installation,
+    open_register,
+    settle_period,
+)
 from buurtwatt.shares.register import Register, RegisterError
 from buurtwatt.shares.settle import RoundedSettlement, SettlementError
 from buurtwatt.shares.tariffs import TariffError
@@ -73,11 +79,16 @@ def _check(args: argparse.Namespace) -> int:
     for inst in config.installations:
         held = register.shares_on(inst.name, today)
         total = sum(held.values())
-        print(f"{inst.name:<14}{inst.scheme}, {inst.shares_issued} shares issued, {total} held by "
-              f"{len(held)} participants on {today}, {inst.shares_issued - total} unsold")
+        print(
+            f"{inst.name:<14}{inst.scheme}, {inst.shares_issued} shares issued, {total} held by "
+            f"{len(held)} participants on {today}, {inst.shares_issued - total} unsold"
+        )
     for warning in register.warnings:
         print(f"  {warning}")
-    print("OK: the register is valid." + (f" ({len(register.warnings)} warning(s))" if register.warnings else ""))
+    print(
+        "OK: the register is valid."
+        + (f" ({len(register.warnings)} warning(s))" if register.warnings else "")
+    )
     return 0
 
 
@@ -93,8 +104,10 @@ def _render(rounded: RoundedSettlement, fmt: str, notes: tuple[str, ...]) -> str
         writer.writerow(["(unallocated)", "", f"{rounded.unallocated_kwh:f}", ""])
         writer.writerow(["(total)", "", f"{rounded.total_kwh:f}", ""])
         return buffer.getvalue().rstrip("\n")
-    lines = [f"{rounded.installation}  {rounded.start} to {rounded.end}",
-             f"{'participant':<14}{'share-days':>12}{'kWh':>16}{'EUR':>12}"]
+    lines = [
+        f"{rounded.installation}  {rounded.start} to {rounded.end}",
+        f"{'participant':<14}{'share-days':>12}{'kWh':>16}{'EUR':>12}",
+    ]
     lines += [f"{r.participant_id:<14}{r.share_days:>12}{r.kwh:>16f}{r.eur:>12f}" for r in rounded.rows]
     lines.append(f"{'unallocated':<14}{'':>12}{rounded.unallocated_kwh:>16f}")
     lines.append(f"{'total':<14}{'':>12}{rounded.total_kwh:>16f}")
@@ -148,10 +161,13 @@ def _links(args: argparse.Namespace) -> int:
         return _fail(exc)
     path = config.shares.tokens_path
     if path is None:
-        print("error: [shares] needs holdings = \"...\" (tokens.json goes next to it)", file=sys.stderr)
+        print('error: [shares] needs holdings = "..." (tokens.json goes next to it)', file=sys.stderr)
         return 2
-    base = (args.base_url or config.shares.links.base_url
-            or f"http://{config.dashboard.host}:{config.dashboard.port}").rstrip("/")
+    base = (
+        args.base_url
+        or config.shares.links.base_url
+        or f"http://{config.dashboard.host}:{config.dashboard.port}"
+    ).rstrip("/")
     tokens = TokenStore(path)
     unknown = [p for p in args.rotate if p not in register.participants]
     if unknown:
@@ -209,8 +225,11 @@ def _statement(args: argparse.Namespace) -> int:
             for pid in ids:
                 pdf = build_statement(config, None, pid, args.year, _today(args), register, source)
                 assert pdf is not None
-                path = args.out / f"jaaroverzicht-{args.year}-{pid}.pdf" if args.all or args.out.is_dir() \
+                path = (
+                    args.out / f"jaaroverzicht-{args.year}-{pid}.pdf"
+                    if args.all or args.out.is_dir()
                     else args.out
+                )
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(pdf)
                 print(path)
@@ -242,8 +261,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--installation", help="installation name (needed when there are several)")
     p.add_argument("--from", dest="from_", type=_date, required=True, help="first day, YYYY-MM-DD")
     p.add_argument("--to", type=_date, required=True, help="last day (inclusive), YYYY-MM-DD")
-    p.add_argument("--precision", type=int, default=3, choices=range(0, 7), metavar="N",
-                   help="decimals of kWh (default 3)")
+    p.add_argument(
+        "--precision",
+        type=int,
+        default=3,
+        choices=range(0, 7),
+        metavar="N",
+        help="decimals of kWh (default 3)",
+    )
     p.add_argument("--format", choices=("json", "csv", "table"), default="table")
     p.set_defaults(func=_allocate)
 

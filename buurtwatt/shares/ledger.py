@@ -19,13 +19,24 @@ from buurtwatt.shares.tariffs import Tariffs, load_tariffs
 from buurtwatt.store.base import Store
 
 
-def open_register(config: SiteConfig, participants: Path | None = None, holdings: Path | None = None) -> Register:
+def open_register(
+    config: SiteConfig, participants: Path | None = None, holdings: Path | None = None
+) -> Register:
     """The register named in [shares] (or the given files); raises RegisterError."""
     participants = participants or config.shares.participants
     holdings = holdings or config.shares.holdings
     if participants is None or holdings is None:
-        raise RegisterError([RegisterProblem(str(config.source_path or "config"), 0, None, None,
-                                             "[shares] needs participants = \"...csv\" and holdings = \"...csv\"")])
+        raise RegisterError(
+            [
+                RegisterProblem(
+                    str(config.source_path or "config"),
+                    0,
+                    None,
+                    None,
+                    '[shares] needs participants = "...csv" and holdings = "...csv"',
+                )
+            ]
+        )
     return load_register(participants, holdings, config.installations)
 
 
@@ -58,7 +69,9 @@ class ProductionSource:
     store: Store | None = None
     csv: Path | None = None
 
-    def daily(self, config: SiteConfig, installation: InstallationConfig, first: date, last: date) -> DailyProduction:
+    def daily(
+        self, config: SiteConfig, installation: InstallationConfig, first: date, last: date
+    ) -> DailyProduction:
         if self.csv is not None:
             measured: dict[date, Decimal] = read_production_csv(self.csv)
             return fill_days(measured, first, last)
@@ -67,33 +80,65 @@ class ProductionSource:
         return production_from_store(self.store, installation.production, first, last, config.site.timezone)
 
 
-def settle_period(config: SiteConfig, register: Register, installation: InstallationConfig,
-                  source: ProductionSource, start: date, end: date) -> Settlement:
+def settle_period(
+    config: SiteConfig,
+    register: Register,
+    installation: InstallationConfig,
+    source: ProductionSource,
+    start: date,
+    end: date,
+) -> Settlement:
     locked = locked_years(config, installation)
     first, last = production_span(installation, start, end, locked)
     production = source.daily(config, installation, first, max(first, last))
-    return settle(installation, register.holdings_of(installation.name), production, tariffs_for(config),
-                  start, end, locked)
+    return settle(
+        installation,
+        register.holdings_of(installation.name),
+        production,
+        tariffs_for(config),
+        start,
+        end,
+        locked,
+    )
 
 
-def confirm_year(config: SiteConfig, register: Register, installation: InstallationConfig,
-                 source: ProductionSource, year: int, today: date, precision: int = 3) -> Path:
+def confirm_year(
+    config: SiteConfig,
+    register: Register,
+    installation: InstallationConfig,
+    source: ProductionSource,
+    year: int,
+    today: date,
+    precision: int = 3,
+) -> Path:
     """Freeze ``year`` into the locked folder. Refuses a year that has not ended or is confirmed."""
     if year >= today.year:
         raise SettlementError(f"{year} has not ended yet; confirm it from 1 January {year + 1}")
     folder = config.shares.locked_dir
     if folder is None:
-        raise SettlementError("[shares] needs holdings = \"...\" (the locked folder goes next to it)")
+        raise SettlementError('[shares] needs holdings = "..." (the locked folder goes next to it)')
     if year in locked_years(config, installation):
-        raise SettlementError(f"{year} of {installation.name!r} is already confirmed; it is never recomputed. "
-                              "Later changes are posted into the next open year.")
+        raise SettlementError(
+            f"{year} of {installation.name!r} is already confirmed; it is never recomputed. "
+            "Later changes are posted into the next open year."
+        )
     start = max(date(year, 1, 1), installation.delivery_start)
     end = date(year, 12, 31)
     if start > end:
         raise SettlementError(f"{installation.name!r} started delivering after {year}")
     settlement = settle_period(config, register, installation, source, start, end)
     rounded = settlement.rounded(precision).to_json()
-    lock = LockedYear(installation.name, year, today, precision, settlement.total, settlement.kwh,
-                      settlement.eur, settlement.share_days, settlement.estimated_days,
-                      settlement.corrections, rounded)
+    lock = LockedYear(
+        installation.name,
+        year,
+        today,
+        precision,
+        settlement.total,
+        settlement.kwh,
+        settlement.eur,
+        settlement.share_days,
+        settlement.estimated_days,
+        settlement.corrections,
+        rounded,
+    )
     return write_locked(folder, lock)

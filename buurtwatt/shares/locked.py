@@ -63,26 +63,46 @@ def lock_path(folder: Path, installation: str, year: int) -> Path:
 
 def to_json(locked: LockedYear) -> dict[str, Any]:
     return {
-        "installation": locked.installation, "year": locked.year,
-        "confirmed_on": locked.confirmed_on.isoformat(), "precision": locked.precision,
-        "estimated_days": locked.estimated_days, "reported": locked.reported,
+        "installation": locked.installation,
+        "year": locked.year,
+        "confirmed_on": locked.confirmed_on.isoformat(),
+        "precision": locked.precision,
+        "estimated_days": locked.estimated_days,
+        "reported": locked.reported,
         "total": _months(locked.total),
-        "participants": {pid: {"share_days": locked.share_days.get(pid, 0), "kwh": _months(locked.kwh[pid]),
-                               "eur": _months(locked.eur.get(pid, {}))} for pid in sorted(locked.kwh)},
-        "absorbed": {str(y): {pid: [str(k), str(e)] for pid, (k, e) in sorted(c.items())}
-                     for y, c in sorted(locked.absorbed.items())},
+        "participants": {
+            pid: {
+                "share_days": locked.share_days.get(pid, 0),
+                "kwh": _months(locked.kwh[pid]),
+                "eur": _months(locked.eur.get(pid, {})),
+            }
+            for pid in sorted(locked.kwh)
+        },
+        "absorbed": {
+            str(y): {pid: [str(k), str(e)] for pid, (k, e) in sorted(c.items())}
+            for y, c in sorted(locked.absorbed.items())
+        },
     }
 
 
 def from_json(raw: dict[str, Any]) -> LockedYear:
     people = raw["participants"]
     return LockedYear(
-        raw["installation"], int(raw["year"]), date.fromisoformat(raw["confirmed_on"]), int(raw["precision"]),
-        _read_months(raw["total"]), {pid: _read_months(p["kwh"]) for pid, p in people.items()},
+        raw["installation"],
+        int(raw["year"]),
+        date.fromisoformat(raw["confirmed_on"]),
+        int(raw["precision"]),
+        _read_months(raw["total"]),
+        {pid: _read_months(p["kwh"]) for pid, p in people.items()},
         {pid: _read_months(p["eur"]) for pid, p in people.items()},
-        {pid: int(p["share_days"]) for pid, p in people.items()}, int(raw["estimated_days"]),
-        {int(y): {pid: (_frac(k), _frac(e)) for pid, (k, e) in c.items()} for y, c in raw["absorbed"].items()},
-        raw.get("reported", {}))
+        {pid: int(p["share_days"]) for pid, p in people.items()},
+        int(raw["estimated_days"]),
+        {
+            int(y): {pid: (_frac(k), _frac(e)) for pid, (k, e) in c.items()}
+            for y, c in raw["absorbed"].items()
+        },
+        raw.get("reported", {}),
+    )
 
 
 def read_locked(folder: Path | None, installation: str) -> dict[int, LockedYear]:
@@ -97,8 +117,9 @@ def read_locked(folder: Path | None, installation: str) -> dict[int, LockedYear]
         try:
             locked = from_json(json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path}: a confirmed year cannot be read ({exc}); restore it from a backup") \
-                from None
+            raise ValueError(
+                f"{path}: a confirmed year cannot be read ({exc}); restore it from a backup"
+            ) from None
         out[locked.year] = locked
     return out
 

@@ -47,8 +47,12 @@ def _days(first: date, last: date) -> list[date]:
     return [first + timedelta(n) for n in range((last - first).days + 1)]
 
 
-def fill_days(measured: Mapping[date, Decimal | Fraction], first: date, last: date,
-              readings: Mapping[date, Decimal | Fraction] | None = None) -> DailyProduction:
+def fill_days(
+    measured: Mapping[date, Decimal | Fraction],
+    first: date,
+    last: date,
+    readings: Mapping[date, Decimal | Fraction] | None = None,
+) -> DailyProduction:
     """Every day of [first, last]: measured kWh, or estimated ones for days without data.
 
     ``readings`` (optional) holds the meter reading at the end of measured days.
@@ -61,8 +65,11 @@ def fill_days(measured: Mapping[date, Decimal | Fraction], first: date, last: da
         if day in known:
             kwh[day] = known[day]
     # walk every gap between consecutive measured days (and the open edges)
-    bounds = [d for d in marks if d < first][-1:] + [d for d in marks if first <= d <= last] + \
-        [d for d in marks if d > last][:1]
+    bounds = (
+        [d for d in marks if d < first][-1:]
+        + [d for d in marks if first <= d <= last]
+        + [d for d in marks if d > last][:1]
+    )
     if not bounds:
         for day in _days(first, last):
             kwh[day] = Fraction(0)
@@ -86,13 +93,19 @@ def fill_days(measured: Mapping[date, Decimal | Fraction], first: date, last: da
     return DailyProduction(dict(sorted(kwh.items())), frozenset(estimated))
 
 
-def _interpolate(known: Mapping[date, Fraction], before: date, after: date,
-                 readings: Mapping[date, Decimal | Fraction] | None) -> tuple[list[date], list[Fraction]]:
+def _interpolate(
+    known: Mapping[date, Fraction],
+    before: date,
+    after: date,
+    readings: Mapping[date, Decimal | Fraction] | None,
+) -> tuple[list[date], list[Fraction]]:
     """Days to fill between two measured days, and their kWh."""
     gap = _days(before + timedelta(1), after - timedelta(1))
     va, vb = known[before], known[after]
     if readings and before in readings and after in readings:
-        across = Fraction(readings[after]) - Fraction(readings[before])  # end of ``before`` to end of ``after``
+        across = Fraction(readings[after]) - Fraction(
+            readings[before]
+        )  # end of ``before`` to end of ``after``
         if across >= 0:
             if abs(vb - across) <= Fraction(1, 10**6) * max(1, across):
                 # the store counted the whole gap on the day after it: spread it over the gap and that day
@@ -120,8 +133,9 @@ def _decimal(value: float) -> Decimal:
     return Decimal(repr(float(value)))
 
 
-def production_from_store(store: Store, series: str, first: date, last: date,
-                          tz: str = "Europe/Amsterdam", margin_days: int = 62) -> DailyProduction:
+def production_from_store(
+    store: Store, series: str, first: date, last: date, tz: str = "Europe/Amsterdam", margin_days: int = 62
+) -> DailyProduction:
     """Daily counter increases of ``series`` per local day, gaps filled."""
     start = local_midnight(first - timedelta(margin_days), tz)
     end = local_midnight(last + timedelta(margin_days + 1), tz)
@@ -143,8 +157,9 @@ def read_production_csv(path: Path | str) -> dict[date, Decimal]:
     try:
         text = Path(path).read_text(encoding="utf-8").lstrip("\ufeff")
     except OSError as exc:
-        raise RegisterError([RegisterProblem(file, 0, None, None, f"cannot read the file: {exc.strerror}")]) \
-            from None
+        raise RegisterError(
+            [RegisterProblem(file, 0, None, None, f"cannot read the file: {exc.strerror}")]
+        ) from None
     problems: list[RegisterProblem] = []
     out: dict[date, Decimal] = {}
     reader = csv.reader(io.StringIO(text))
@@ -163,7 +178,9 @@ def read_production_csv(path: Path | str) -> dict[date, Decimal]:
                 raise ValueError
             day = date.fromisoformat(day_text)
         except ValueError:
-            problems.append(RegisterProblem(file, line, 1, "date", f"{day_text!r} is not a date (YYYY-MM-DD)"))
+            problems.append(
+                RegisterProblem(file, line, 1, "date", f"{day_text!r} is not a date (YYYY-MM-DD)")
+            )
             continue
         try:
             kwh = Decimal(kwh_text)

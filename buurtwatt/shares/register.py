@@ -18,8 +18,16 @@ from pathlib import Path
 
 from buurtwatt.shares.config import InstallationConfig
 
-PARTICIPANT_COLUMNS = ("participant_id", "name", "email", "postcode", "house_number", "ean",
-                       "repay_from_yield", "stake_eur")
+PARTICIPANT_COLUMNS = (
+    "participant_id",
+    "name",
+    "email",
+    "postcode",
+    "house_number",
+    "ean",
+    "repay_from_yield",
+    "stake_eur",
+)
 PARTICIPANT_OPTIONAL = ("street", "city", "supplier", "supplier_customer_number")
 HOLDING_COLUMNS = ("participant_id", "installation", "shares", "start", "end")
 
@@ -119,8 +127,14 @@ class Register:
 class _Rows:
     """CSV rows with their line numbers and a problem list that knows the file and columns."""
 
-    def __init__(self, text: str, file: str, required: Sequence[str], optional: Sequence[str],
-                 problems: list[RegisterProblem]) -> None:
+    def __init__(
+        self,
+        text: str,
+        file: str,
+        required: Sequence[str],
+        optional: Sequence[str],
+        problems: list[RegisterProblem],
+    ) -> None:
         self.file, self.problems = file, problems
         text = text.lstrip("\ufeff")
         first = text.split("\n", 1)[0]
@@ -130,25 +144,39 @@ class _Rows:
         self.columns: list[str] = [c.strip().lower() for c in header] if header else []
         self.ok = bool(header)
         if not header:
-            self.error(1, None, "the file is empty; the first line must name the columns: "
-                       + ",".join(required))
+            self.error(
+                1, None, "the file is empty; the first line must name the columns: " + ",".join(required)
+            )
             return
         for name in required:
             if name not in self.columns:
-                self.error(1, None, f"column {name!r} is missing; the first line must name the columns "
-                           + ",".join(required))
+                self.error(
+                    1,
+                    None,
+                    f"column {name!r} is missing; the first line must name the columns " + ",".join(required),
+                )
                 self.ok = False
         for index, name in enumerate(self.columns, start=1):
             if name not in required and name not in optional:
-                self.error(1, index, f"unknown column {name!r} (a typo?); allowed are "
-                           + ", ".join((*required, *optional)), column_name=name)
+                self.error(
+                    1,
+                    index,
+                    f"unknown column {name!r} (a typo?); allowed are " + ", ".join((*required, *optional)),
+                    column_name=name,
+                )
                 self.ok = False
         if len(set(self.columns)) != len(self.columns):
             self.error(1, None, "a column name appears twice")
             self.ok = False
 
-    def error(self, line: int, column: int | None, message: str, severity: str = "error",
-              column_name: str | None = None) -> None:
+    def error(
+        self,
+        line: int,
+        column: int | None,
+        message: str,
+        severity: str = "error",
+        column_name: str | None = None,
+    ) -> None:
         self.problems.append(RegisterProblem(self.file, line, column, column_name, message, severity))
 
     def at(self, line: int, name: str, message: str, severity: str = "error") -> None:
@@ -162,8 +190,11 @@ class _Rows:
             if not values or all(not v.strip() for v in values):
                 continue
             if len(values) != len(self.columns):
-                self.error(line, None, f"{len(values)} values but {len(self.columns)} columns "
-                           "(a missing or extra comma?)")
+                self.error(
+                    line,
+                    None,
+                    f"{len(values)} values but {len(self.columns)} columns (a missing or extra comma?)",
+                )
                 continue
             yield line, {name: value.strip() for name, value in zip(self.columns, values, strict=True)}
 
@@ -227,24 +258,40 @@ def _parse_participants(text: str, file: str, problems: list[RegisterProblem]) -
         if not ok or match is None:
             continue
         out[pid] = Participant(
-            participant_id=pid, name=row["name"], email=row["email"],
-            postcode=f"{match.group(1)} {match.group(2).upper()}", house_number=row["house_number"],
-            ean=ean, repay_from_yield=flag in _TRUE, stake_eur=stake,
-            street=row.get("street", ""), city=row.get("city", ""), supplier=row.get("supplier", ""),
-            supplier_customer_number=row.get("supplier_customer_number", ""), line=line)
+            participant_id=pid,
+            name=row["name"],
+            email=row["email"],
+            postcode=f"{match.group(1)} {match.group(2).upper()}",
+            house_number=row["house_number"],
+            ean=ean,
+            repay_from_yield=flag in _TRUE,
+            stake_eur=stake,
+            street=row.get("street", ""),
+            city=row.get("city", ""),
+            supplier=row.get("supplier", ""),
+            supplier_customer_number=row.get("supplier_customer_number", ""),
+            line=line,
+        )
     return out
 
 
-def _parse_holdings(text: str, file: str, participants: dict[str, Participant], known_ids: set[str],
-                    installations: dict[str, InstallationConfig],
-                    problems: list[RegisterProblem]) -> list[Holding]:
+def _parse_holdings(
+    text: str,
+    file: str,
+    participants: dict[str, Participant],
+    known_ids: set[str],
+    installations: dict[str, InstallationConfig],
+    problems: list[RegisterProblem],
+) -> list[Holding]:
     rows = _Rows(text, file, HOLDING_COLUMNS, (), problems)
     out: list[Holding] = []
     for line, row in rows:
         ok = True
         pid = row["participant_id"]
         if pid not in known_ids:
-            rows.at(line, "participant_id", f"unknown participant {pid!r}; add them to participants.csv first")
+            rows.at(
+                line, "participant_id", f"unknown participant {pid!r}; add them to participants.csv first"
+            )
             ok = False
         name = row["installation"]
         if name not in installations:
@@ -270,8 +317,12 @@ def _parse_holdings(text: str, file: str, participants: dict[str, Participant], 
     return out
 
 
-def _check_issued(holdings: list[Holding], installations: dict[str, InstallationConfig], file: str,
-                  problems: list[RegisterProblem]) -> None:
+def _check_issued(
+    holdings: list[Holding],
+    installations: dict[str, InstallationConfig],
+    file: str,
+    problems: list[RegisterProblem],
+) -> None:
     """Find days on which an installation's holdings add up to more than the shares issued."""
     by_installation: dict[str, list[Holding]] = defaultdict(list)
     for h in holdings:
@@ -294,20 +345,33 @@ def _check_issued(holdings: list[Holding], installations: dict[str, Installation
                     active.pop(h.line, None)
             total = sum(h.shares for h in active.values())
             if total > issued and not over and reported < 5:
-                culprit = max((h for h in active.values() if h.start == day), key=lambda h: h.line,
-                              default=max(active.values(), key=lambda h: h.line))
+                culprit = max(
+                    (h for h in active.values() if h.start == day),
+                    key=lambda h: h.line,
+                    default=max(active.values(), key=lambda h: h.line),
+                )
                 lines = ", ".join(str(n) for n in sorted(active))
-                problems.append(RegisterProblem(
-                    file, culprit.line, 3, "shares",
-                    f"from {day} the holdings of installation {name!r} add up to {total} shares, more than "
-                    f"the {issued} issued (rows active that day: lines {lines})"))
+                problems.append(
+                    RegisterProblem(
+                        file,
+                        culprit.line,
+                        3,
+                        "shares",
+                        f"from {day} the holdings of installation {name!r} add up to {total} shares, "
+                        f"more than the {issued} issued (rows active that day: lines {lines})",
+                    )
+                )
                 reported += 1
             over = total > issued
 
 
-def _check_rose(participants: dict[str, Participant], holdings: list[Holding],
-                installations: dict[str, InstallationConfig], file: str,
-                problems: list[RegisterProblem]) -> None:
+def _check_rose(
+    participants: dict[str, Participant],
+    holdings: list[Holding],
+    installations: dict[str, InstallationConfig],
+    file: str,
+    problems: list[RegisterProblem],
+) -> None:
     seen: set[tuple[str, str]] = set()
     column = PARTICIPANT_COLUMNS.index("postcode") + 1
     for h in holdings:
@@ -318,20 +382,37 @@ def _check_rose(participants: dict[str, Participant], holdings: list[Holding],
         seen.add((p.participant_id, inst.name))
         rose = ", ".join(sorted(inst.rose_pc4))
         if inst.scheme == "postcoderoos":
-            problems.append(RegisterProblem(
-                file, p.line, column, "postcode",
-                f"{p.postcode} of {p.participant_id} is outside the postcode rose of {inst.name!r} ({rose}); "
-                "postcoderoos members must live in the rose"))
+            problems.append(
+                RegisterProblem(
+                    file,
+                    p.line,
+                    column,
+                    "postcode",
+                    f"{p.postcode} of {p.participant_id} is outside the postcode rose of "
+                    f"{inst.name!r} ({rose}); postcoderoos members must live in the rose",
+                )
+            )
         else:
-            problems.append(RegisterProblem(
-                file, p.line, column, "postcode",
-                f"{p.postcode} of {p.participant_id} is outside the rose of {inst.name!r} ({rose}); fine if "
-                "they moved after joining, but a new SCE member must live in the rose", "warning"))
+            problems.append(
+                RegisterProblem(
+                    file,
+                    p.line,
+                    column,
+                    "postcode",
+                    f"{p.postcode} of {p.participant_id} is outside the rose of {inst.name!r} ({rose}); "
+                    "fine if they moved after joining, but a new SCE member must live in the rose",
+                    "warning",
+                )
+            )
 
 
-def parse_register(participants_text: str, holdings_text: str, installations: Sequence[InstallationConfig],
-                   participants_file: str = "participants.csv",
-                   holdings_file: str = "holdings.csv") -> Register:
+def parse_register(
+    participants_text: str,
+    holdings_text: str,
+    installations: Sequence[InstallationConfig],
+    participants_file: str = "participants.csv",
+    holdings_file: str = "holdings.csv",
+) -> Register:
     """Check both files together; raise :class:`RegisterError` if anything is wrong."""
     problems: list[RegisterProblem] = []
     by_name = {i.name: i for i in installations}
@@ -361,16 +442,24 @@ def _all_ids(text: str) -> set[str]:
     return {r[index].strip() for r in rows[1:] if len(r) > index and r[index].strip()}
 
 
-def load_register(participants: Path, holdings: Path, installations: Sequence[InstallationConfig]) -> Register:
+def load_register(
+    participants: Path, holdings: Path, installations: Sequence[InstallationConfig]
+) -> Register:
     """Read both register files (UTF-8, optional BOM) and check them."""
     texts = []
     for path in (participants, holdings):
         try:
             texts.append(Path(path).read_text(encoding="utf-8"))
         except OSError as exc:
-            raise RegisterError([RegisterProblem(str(path), 0, None, None,
-                                                 f"cannot read the file: {exc.strerror}")]) from None
+            raise RegisterError(
+                [RegisterProblem(str(path), 0, None, None, f"cannot read the file: {exc.strerror}")]
+            ) from None
         except UnicodeDecodeError:
-            raise RegisterError([RegisterProblem(str(path), 0, None, None,
-                                                 "the file is not UTF-8 text; save it as CSV UTF-8")]) from None
+            raise RegisterError(
+                [
+                    RegisterProblem(
+                        str(path), 0, None, None, "the file is not UTF-8 text; save it as CSV UTF-8"
+                    )
+                ]
+            ) from None
     return parse_register(texts[0], texts[1], installations, str(participants), str(holdings))

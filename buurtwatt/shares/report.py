@@ -11,9 +11,24 @@ from datetime import date
 from buurtwatt.shares.register import Register
 from buurtwatt.shares.settle import RoundedSettlement
 
-COLUMNS = ("naam", "straat_huisnummer", "postcode", "plaats", "ean", "leverancier", "klantnummer",
-           "deelnemer", "aantal_delen", "begindatum", "einddatum", "kwh", "project", "productie_ean",
-           "totale_productie_kwh", "opmerking")
+COLUMNS = (
+    "naam",
+    "straat_huisnummer",
+    "postcode",
+    "plaats",
+    "ean",
+    "leverancier",
+    "klantnummer",
+    "deelnemer",
+    "aantal_delen",
+    "begindatum",
+    "einddatum",
+    "kwh",
+    "project",
+    "productie_ean",
+    "totale_productie_kwh",
+    "opmerking",
+)
 UNKNOWN = "onbekend"
 
 
@@ -28,8 +43,9 @@ def supplier_slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or UNKNOWN
 
 
-def supplier_reports(register: Register, rounded: RoundedSettlement, project: str,
-                     production_ean: str = "") -> tuple[list[SupplierReport], list[str]]:
+def supplier_reports(
+    register: Register, rounded: RoundedSettlement, project: str, production_ean: str = ""
+) -> tuple[list[SupplierReport], list[str]]:
     """One CSV per supplier. Rows with 0 or negative kWh are left out (never reported);
     missing EAN, address or supplier is flagged in ``opmerking`` and in the warnings."""
     warnings: list[str] = []
@@ -37,10 +53,14 @@ def supplier_reports(register: Register, rounded: RoundedSettlement, project: st
     for row in rounded.rows:
         person = register.participants[row.participant_id]
         if row.kwh <= 0:
-            warnings.append(f"{row.participant_id}: {row.kwh} kWh, not reported (a supplier gets no zero "
-                            "or negative rows)")
+            warnings.append(
+                f"{row.participant_id}: {row.kwh} kWh, not reported (a supplier gets no zero "
+                "or negative rows)"
+            )
             continue
-        holdings = [h for h in register.holdings_of(rounded.installation) if h.participant_id == row.participant_id]
+        holdings = [
+            h for h in register.holdings_of(rounded.installation) if h.participant_id == row.participant_id
+        ]
         first = max(rounded.start, min(h.start for h in holdings)) if holdings else rounded.start
         ends = [h.end or date.max for h in holdings]
         last = min(rounded.end, max(ends)) if ends else rounded.end
@@ -55,11 +75,26 @@ def supplier_reports(register: Register, rounded: RoundedSettlement, project: st
         if flags:
             warnings.append(f"{row.participant_id}: {', '.join(flags)}")
         supplier = person.supplier or UNKNOWN
-        by_supplier.setdefault(supplier, []).append([
-            person.name, f"{person.street} {person.house_number}".strip(), person.postcode, person.city,
-            person.ean, supplier, person.supplier_customer_number, person.participant_id, str(shares),
-            first.isoformat(), last.isoformat(), f"{row.kwh:f}", project, production_ean,
-            f"{rounded.total_kwh:f}", "; ".join(flags)])
+        by_supplier.setdefault(supplier, []).append(
+            [
+                person.name,
+                f"{person.street} {person.house_number}".strip(),
+                person.postcode,
+                person.city,
+                person.ean,
+                supplier,
+                person.supplier_customer_number,
+                person.participant_id,
+                str(shares),
+                first.isoformat(),
+                last.isoformat(),
+                f"{row.kwh:f}",
+                project,
+                production_ean,
+                f"{rounded.total_kwh:f}",
+                "; ".join(flags),
+            ]
+        )
     reports = []
     for supplier, rows in sorted(by_supplier.items()):
         buffer = io.StringIO()

@@ -31,22 +31,50 @@ def round_total(value: Fraction, precision: int) -> Decimal:
     return to_decimal(round_half_up(value, precision), precision)
 
 
-def largest_remainder(parts: Mapping[K, Fraction], precision: int,
-                      target: Decimal | None = None) -> dict[K, Decimal]:
+def largest_remainder(
+    parts: Mapping[K, Fraction], precision: int, target: Decimal | None = None
+) -> dict[K, Decimal]:
     """Round ``parts`` so they add up to the rounded exact sum (or to ``target``, when a
     sum was already reported, e.g. a participant's year total split into months)."""
     exact_total = sum(parts.values(), Fraction(0))
     scale = 10**precision
     floors: dict[K, int] = {}
-    remainders: list[tuple[Fraction, Fraction, str, K]] = []
+    order: list[tuple[int, int, str, Fraction, Fraction, K]] = []
     for key, value in parts.items():
         scaled = value * scale
         floor = math.floor(scaled)
         floors[key] = floor
-        remainders.append((scaled - floor, value, str(key), key))
+        remainder = scaled - floor
+        # integer keys for a fast sort; exact Fractions break the (rare) ties of the keys below
+        order.append(
+            (
+                -((remainder.numerator << 64) // remainder.denominator),
+                -((value.numerator << 64) // value.denominator),
+                str(key),
+                remainder,
+                value,
+                key,
+            )
+        )
     goal = round_half_up(exact_total if target is None else Fraction(target), precision)
     missing = min(max(goal - sum(floors.values()), 0), len(floors))
-    remainders.sort(key=lambda r: (-r[0], -r[1], r[2]))
-    for _remainder, _value, _label, key in remainders[:missing]:
+    order.sort(key=lambda r: r[0])
+    order = _exact_ties(order)
+    for *_rest, key in order[:missing]:
         floors[key] += 1
     return {key: to_decimal(units, precision) for key, units in floors.items()}
+
+
+def _exact_ties(order: list) -> list:
+    """Sort runs whose integer remainder keys tie by the exact remainder, exact value, then label."""
+    out, i = [], 0
+    while i < len(order):
+        j = i + 1
+        while j < len(order) and order[j][0] == order[i][0]:
+            j += 1
+        run = order[i:j]
+        if len(run) > 1:
+            run.sort(key=lambda r: (-r[3], -r[4], r[2]))
+        out += run
+        i = j
+    return out

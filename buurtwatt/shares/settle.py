@@ -33,8 +33,12 @@ class SettlementError(ValueError):
 @dataclass
 class _Figures:
     total: dict[date, Fraction] = field(default_factory=lambda: defaultdict(Fraction))
-    kwh: dict[str, dict[date, Fraction]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Fraction)))
-    eur: dict[str, dict[date, Fraction]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Fraction)))
+    kwh: dict[str, dict[date, Fraction]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(Fraction))
+    )
+    eur: dict[str, dict[date, Fraction]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(Fraction))
+    )
     share_days: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     estimated_days: int = 0
     notes: set[str] = field(default_factory=set)
@@ -60,11 +64,23 @@ class RoundedSettlement:
     rows: tuple[RoundedRow, ...]
 
     def to_json(self) -> dict:
-        return {"installation": self.installation, "from": self.start.isoformat(), "to": self.end.isoformat(),
-                "total_kwh": f"{self.total_kwh:f}", "unallocated_kwh": f"{self.unallocated_kwh:f}",
-                "estimated_days": self.estimated_days,
-                "participants": [{"participant_id": r.participant_id, "share_days": r.share_days,
-                                  "kwh": f"{r.kwh:f}", "eur": f"{r.eur:f}"} for r in self.rows]}
+        return {
+            "installation": self.installation,
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "total_kwh": f"{self.total_kwh:f}",
+            "unallocated_kwh": f"{self.unallocated_kwh:f}",
+            "estimated_days": self.estimated_days,
+            "participants": [
+                {
+                    "participant_id": r.participant_id,
+                    "share_days": r.share_days,
+                    "kwh": f"{r.kwh:f}",
+                    "eur": f"{r.eur:f}",
+                }
+                for r in self.rows
+            ],
+        }
 
 
 @dataclass(frozen=True)
@@ -102,13 +118,24 @@ class Settlement:
         parts[UNALLOCATED] = self.unallocated_kwh
         kwh = largest_remainder(parts, precision)
         eur = largest_remainder({pid: self.participant_eur(pid) for pid in self.kwh}, 2)
-        rows = tuple(RoundedRow(pid, self.share_days.get(pid, 0), kwh[pid], eur[pid]) for pid in sorted(self.kwh))
-        return RoundedSettlement(self.installation.name, self.start, self.end, precision,
-                                 round_total(self.total_kwh, precision), kwh[UNALLOCATED], self.estimated_days, rows)
+        rows = tuple(
+            RoundedRow(pid, self.share_days.get(pid, 0), kwh[pid], eur[pid]) for pid in sorted(self.kwh)
+        )
+        return RoundedSettlement(
+            self.installation.name,
+            self.start,
+            self.end,
+            precision,
+            round_total(self.total_kwh, precision),
+            kwh[UNALLOCATED],
+            self.estimated_days,
+            rows,
+        )
 
 
-def production_span(installation: InstallationConfig, start: date, end: date,
-                    locked: dict[int, LockedYear]) -> tuple[date, date]:
+def production_span(
+    installation: InstallationConfig, start: date, end: date, locked: dict[int, LockedYear]
+) -> tuple[date, date]:
     """The days of production a settlement of [start, end] needs (the cap counts from 1 January;
     confirmed years are recomputed to find corrections)."""
     first = date(start.year, 1, 1)
@@ -125,8 +152,16 @@ def _rate_at(periods: list[RatePeriod], day: date) -> RatePeriod:
     raise SettlementError(f"no price for {day}")
 
 
-def _open_year(installation: InstallationConfig, holdings: list[Holding], production: DailyProduction,
-               tariffs: Tariffs, year: int, first: date, last: date, out: _Figures) -> None:
+def _open_year(
+    installation: InstallationConfig,
+    holdings: list[Holding],
+    production: DailyProduction,
+    tariffs: Tariffs,
+    year: int,
+    first: date,
+    last: date,
+    out: _Figures,
+) -> None:
     """Allocate year ``year`` from 1 January (for the cap) and add [first, last] to ``out``."""
     a = max(date(year, 1, 1), installation.delivery_start)
     z = last
@@ -134,13 +169,15 @@ def _open_year(installation: InstallationConfig, holdings: list[Holding], produc
         return
     for day in (a, z):
         if day not in production.kwh:
-            raise SettlementError(f"no production figures for {day} (they cover {production.first} to "
-                                  f"{production.last})")
+            raise SettlementError(
+                f"no production figures for {day} (they cover {production.first} to {production.last})"
+            )
     periods = rate_periods(installation, tariffs, a, z)
     out.notes.update(p.note for p in periods if p.note and p.last >= first)
     buckets = sorted({*month_starts(a, z), *(p.first for p in periods), max(first, a)})
-    alloc = allocate_shares(production, holdings, installation.shares_issued, a, z,
-                            installation.count_unsold, buckets)
+    alloc = allocate_shares(
+        production, holdings, installation.shares_issued, a, z, installation.count_unsold, buckets
+    )
     scale = Fraction(1)
     sce = installation.sce
     if sce is not None and sce.payout == "per_kwh" and sce.kwp is not None:
@@ -162,8 +199,11 @@ def _open_year(installation: InstallationConfig, holdings: list[Holding], produc
             elif sce is not None and sce.payout == "per_share":
                 assert sce.eur_per_share_year is not None
                 in_window = _rate_at(periods, begin).note == ""
-                euros = (Fraction(sce.eur_per_share_year) * alloc.bucket_share_days[pid][index] / days_in_year
-                         if in_window else Fraction(0))
+                euros = (
+                    Fraction(sce.eur_per_share_year) * alloc.bucket_share_days[pid][index] / days_in_year
+                    if in_window
+                    else Fraction(0)
+                )
             else:
                 euros = value * rate * scale
             running += value
@@ -192,8 +232,15 @@ def _month_end(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - ONE_DAY
 
 
-def settle(installation: InstallationConfig, holdings: list[Holding], production: DailyProduction,
-           tariffs: Tariffs, start: date, end: date, locked: dict[int, LockedYear] | None = None) -> Settlement:
+def settle(
+    installation: InstallationConfig,
+    holdings: list[Holding],
+    production: DailyProduction,
+    tariffs: Tariffs,
+    start: date,
+    end: date,
+    locked: dict[int, LockedYear] | None = None,
+) -> Settlement:
     """kWh and euros per participant per month for [start, end] (local dates, inclusive)."""
     if end < start:
         raise SettlementError(f"the period ends ({end}) before it starts ({start})")
@@ -206,8 +253,10 @@ def settle(installation: InstallationConfig, holdings: list[Holding], production
         if year in locked:
             lock = locked[year]
             if first.day != 1 or last != _month_end(last):
-                raise SettlementError(f"{year} is confirmed and can only be reported in whole months; "
-                                      f"choose a period from the 1st to the last day of a month")
+                raise SettlementError(
+                    f"{year} is confirmed and can only be reported in whole months; "
+                    f"choose a period from the 1st to the last day of a month"
+                )
             used_locks.append(year)
             whole = first == date(year, 1, 1) and last == date(year, 12, 31)
             for month, value in lock.total.items():
@@ -230,24 +279,47 @@ def settle(installation: InstallationConfig, holdings: list[Holding], production
     months = tuple(m for m in month_starts(start, end))
     keys = tuple(m.replace(day=1) for m in months)
     return Settlement(
-        installation, start, end, keys,
+        installation,
+        start,
+        end,
+        keys,
         {m: out.total.get(m, Fraction(0)) for m in keys},
         {pid: dict(sorted(v.items())) for pid, v in sorted(out.kwh.items())},
         {pid: dict(sorted(v.items())) for pid, v in sorted(out.eur.items())},
-        dict(out.share_days), out.estimated_days, tuple(used_locks), corrections, tuple(sorted(out.notes)))
+        dict(out.share_days),
+        out.estimated_days,
+        tuple(used_locks),
+        corrections,
+        tuple(sorted(out.notes)),
+    )
 
 
-def _post_corrections(installation: InstallationConfig, holdings: list[Holding], production: DailyProduction,
-                      tariffs: Tariffs, year: int, locked: dict[int, LockedYear], out: _Figures,
-                      corrections: dict[int, dict[str, Pair]]) -> None:
+def _post_corrections(
+    installation: InstallationConfig,
+    holdings: list[Holding],
+    production: DailyProduction,
+    tariffs: Tariffs,
+    year: int,
+    locked: dict[int, LockedYear],
+    out: _Figures,
+    corrections: dict[int, dict[str, Pair]],
+) -> None:
     """Recompute the confirmed years just before ``year`` and post what changed on 1 January."""
     earlier = year - 1
     january = date(year, 1, 1)
     while earlier in locked:
         lock = locked[earlier]
         fresh = _Figures()
-        _open_year(installation, holdings, production, tariffs, earlier, date(earlier, 1, 1),
-                   date(earlier, 12, 31), fresh)
+        _open_year(
+            installation,
+            holdings,
+            production,
+            tariffs,
+            earlier,
+            date(earlier, 1, 1),
+            date(earlier, 12, 31),
+            fresh,
+        )
         absorbed: dict[str, list[Fraction]] = defaultdict(lambda: [Fraction(0), Fraction(0)])
         # the locked figures include corrections of even earlier years, posted into this one
         for own in lock.absorbed.values():

@@ -106,7 +106,9 @@ def verify_token(config: SiteConfig, token: str) -> str | None:
 def roof_today_kwh(store: Store | None, series: str, today: date, tz: str) -> Decimal | None:
     if store is None:
         return None
-    rows = store.read(series, local_midnight(today, tz), local_midnight(today + timedelta(1), tz), Resolution.DAY)
+    rows = store.read(
+        series, local_midnight(today, tz), local_midnight(today + timedelta(1), tz), Resolution.DAY
+    )
     values = [r.value for r in rows if r.value is not None and r.count > 0]
     return Decimal(repr(float(sum(values)))).quantize(KWH, ROUND_HALF_UP) if values else None
 
@@ -115,8 +117,9 @@ def _sum(values: dict[date, Fraction], first: date, last: date) -> Fraction:
     return sum((v for m, v in values.items() if first <= m <= last), Fraction(0))
 
 
-def repayment_status(stake: Decimal, settlements: list[Settlement], participant_id: str,
-                     today: date) -> Repayment:
+def repayment_status(
+    stake: Decimal, settlements: list[Settlement], participant_id: str, today: date
+) -> Repayment:
     """Yield value pays the stake first. Payoff date at the rate of the last 12 months."""
     earned = sum((s.participant_eur(participant_id) for s in settlements), Fraction(0))
     window_start = (today.replace(day=1) - timedelta(days=335)).replace(day=1)
@@ -133,9 +136,14 @@ def repayment_status(stake: Decimal, settlements: list[Settlement], participant_
     return Repayment(stake, _dec(repaid, CENT), _dec(left, CENT), _dec(recent, CENT), payoff, left == 0)
 
 
-def participant_summary(config: SiteConfig, store: Store | None, participant_id: str, today: date,
-                        register: Register | None = None,
-                        source: ProductionSource | None = None) -> ParticipantSummary | None:
+def participant_summary(
+    config: SiteConfig,
+    store: Store | None,
+    participant_id: str,
+    today: date,
+    register: Register | None = None,
+    source: ProductionSource | None = None,
+) -> ParticipantSummary | None:
     """The participant's own figures for ``/mijn/<token>`` (None if the id is unknown)."""
     from buurtwatt.shares.ledger import open_register
 
@@ -165,14 +173,20 @@ def participant_summary(config: SiteConfig, store: Store | None, participant_id:
         this_kwh = _dec(_sum(kwh, year_start, today), KWH)
         months = {m: v for m, v in kwh.items() if m >= year_start}
         rounded = largest_remainder(months, 3, this_kwh) if months else {}
-        shares.append(InstallationShare(
-            inst.name, inst.title, inst.scheme,
-            sum(h.shares for h in holdings if h.active_on(today)),
-            this_kwh, _dec(_sum(eur, year_start, today), CENT),
-            _dec(_sum(kwh, last_start, year_start - timedelta(1)), KWH),
-            _dec(_sum(eur, last_start, year_start - timedelta(1)), CENT),
-            tuple(MonthKwh(m, rounded[m]) for m in sorted(rounded)),
-            roof_today_kwh(store, inst.production, today, config.site.timezone)))
+        shares.append(
+            InstallationShare(
+                inst.name,
+                inst.title,
+                inst.scheme,
+                sum(h.shares for h in holdings if h.active_on(today)),
+                this_kwh,
+                _dec(_sum(eur, year_start, today), CENT),
+                _dec(_sum(kwh, last_start, year_start - timedelta(1)), KWH),
+                _dec(_sum(eur, last_start, year_start - timedelta(1)), CENT),
+                tuple(MonthKwh(m, rounded[m]) for m in sorted(rounded)),
+                roof_today_kwh(store, inst.production, today, config.site.timezone),
+            )
+        )
     repayment = None
     if person.repay_from_yield:
         repayment = repayment_status(person.stake_eur, settlements, participant_id, today)
@@ -189,8 +203,9 @@ class RoofTotals:
     today_kwh: Decimal | None
 
 
-def roof_totals(config: SiteConfig, store: Store | None, today: date,
-                register: Register | None = None) -> list[RoofTotals]:
+def roof_totals(
+    config: SiteConfig, store: Store | None, today: date, register: Register | None = None
+) -> list[RoofTotals]:
     """Totals only, for the display screen and public pages."""
     from buurtwatt.shares.ledger import open_register
 
@@ -198,6 +213,14 @@ def roof_totals(config: SiteConfig, store: Store | None, today: date,
     out = []
     for inst in config.installations:
         held = register.shares_on(inst.name, today)
-        out.append(RoofTotals(inst.name, inst.title, inst.shares_issued, sum(held.values()), len(held),
-                              roof_today_kwh(store, inst.production, today, config.site.timezone)))
+        out.append(
+            RoofTotals(
+                inst.name,
+                inst.title,
+                inst.shares_issued,
+                sum(held.values()),
+                len(held),
+                roof_today_kwh(store, inst.production, today, config.site.timezone),
+            )
+        )
     return out

@@ -60,13 +60,25 @@ def load_tariffs(path: Path | str | None = None) -> Tariffs:
         if not (isinstance(entry, dict) and key.isdigit()):
             continue
         btw = tuple(sorted((date.fromisoformat(b["from"]), Decimal(str(b["pct"]))) for b in entry["btw"]))
-        years[int(key)] = TaxYear(int(key), Decimal(str(entry["reduction"])), btw,
-                                  entry.get("source", ""), bool(entry.get("verified", True)))
+        years[int(key)] = TaxYear(
+            int(key),
+            Decimal(str(entry["reduction"])),
+            btw,
+            entry.get("source", ""),
+            bool(entry.get("verified", True)),
+        )
     sce = raw.get("sce", {})
-    corrections = {int(k): (Decimal(str(v["netlevering"])), bool(v.get("final", False)))
-                   for k, v in sce.get("correctiebedrag", {}).items()}
-    return Tariffs(years, int(tax.get("cap_kwh_per_year", 10_000)), int(tax.get("scheme_years", 15)),
-                   corrections, int(sce.get("full_load_hours", 900)))
+    corrections = {
+        int(k): (Decimal(str(v["netlevering"])), bool(v.get("final", False)))
+        for k, v in sce.get("correctiebedrag", {}).items()
+    }
+    return Tariffs(
+        years,
+        int(tax.get("cap_kwh_per_year", 10_000)),
+        int(tax.get("scheme_years", 15)),
+        corrections,
+        int(sce.get("full_load_hours", 900)),
+    )
 
 
 def scheme_end(installation: InstallationConfig, tariffs: Tariffs) -> date:
@@ -96,8 +108,10 @@ def sce_rate(installation: InstallationConfig, tariffs: Tariffs, year: int) -> t
     if str(year) in sce.eur_per_kwh:
         return Fraction(sce.eur_per_kwh[str(year)]), ""
     if sce.basisbedrag is None:
-        raise TariffError(f"installation {installation.name!r}: no SCE subsidy for {year}; "
-                          f"add eur_per_kwh = {{\"{year}\" = ...}} to its sce table")
+        raise TariffError(
+            f"installation {installation.name!r}: no SCE subsidy for {year}; "
+            f'add eur_per_kwh = {{"{year}" = ...}} to its sce table'
+        )
     note = ""
     if year in tariffs.sce_correction:
         correction, final = tariffs.sce_correction[year]
@@ -106,15 +120,19 @@ def sce_rate(installation: InstallationConfig, tariffs: Tariffs, year: int) -> t
     else:
         earlier = [y for y in tariffs.sce_correction if y <= year]
         if not earlier:
-            raise TariffError(f"no SCE correctiebedrag for {year} in the factors file; add "
-                              f"[sce.correctiebedrag.{year}] or eur_per_kwh for {installation.name!r}")
+            raise TariffError(
+                f"no SCE correctiebedrag for {year} in the factors file; add "
+                f"[sce.correctiebedrag.{year}] or eur_per_kwh for {installation.name!r}"
+            )
         used = max(earlier)
         correction = tariffs.sce_correction[used][0]
         note = f"no SCE correctiebedrag for {year}; used {used} (provisional)"
     return max(Fraction(0), Fraction(sce.basisbedrag) - Fraction(correction)), note
 
 
-def rate_periods(installation: InstallationConfig, tariffs: Tariffs, start: date, end: date) -> list[RatePeriod]:
+def rate_periods(
+    installation: InstallationConfig, tariffs: Tariffs, start: date, end: date
+) -> list[RatePeriod]:
     """Pieces of [start, end] with one price each."""
     cuts = {start, end + timedelta(days=1)}
     for year in range(start.year, end.year + 2):

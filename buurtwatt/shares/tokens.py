@@ -68,8 +68,10 @@ class TokenStore:
         token = secrets.token_urlsafe(TOKEN_BYTES)
         with self._lock:
             entries = dict(self._load())
-            entries[participant_id] = {"sha256": hash_token(token),
-                                       "issued": (today or date.today()).isoformat()}
+            entries[participant_id] = {
+                "sha256": hash_token(token),
+                "issued": (today or date.today()).isoformat(),
+            }
             self._save(entries)
         return token
 
@@ -81,7 +83,10 @@ class TokenStore:
             for pid in participant_ids:
                 if pid not in entries:
                     token = secrets.token_urlsafe(TOKEN_BYTES)
-                    entries[pid] = {"sha256": hash_token(token), "issued": (today or date.today()).isoformat()}
+                    entries[pid] = {
+                        "sha256": hash_token(token),
+                        "issued": (today or date.today()).isoformat(),
+                    }
                     issued[pid] = token
             if issued:
                 self._save(entries)
@@ -98,10 +103,8 @@ class TokenStore:
     def verify_token(self, token: str) -> str | None:
         """The participant id of a valid token, else None. Time does not depend on which
         entry matches, or how much of a hash matches."""
-        if not isinstance(token, str) or not 20 <= len(token) <= 100:
-            candidate = _EMPTY
-        else:
-            candidate = hash_token(token)
+        well_formed = isinstance(token, str) and 20 <= len(token) <= 100
+        candidate = hash_token(token) if well_formed else _EMPTY
         with self._lock:
             entries = self._load()
         found: str | None = None
@@ -132,7 +135,8 @@ class AttemptLimiter:
     def failed(self, client: str, now: float | None = None) -> None:
         with self._lock:
             self._recent(client, now if now is not None else time.monotonic()).append(
-                now if now is not None else time.monotonic())
+                now if now is not None else time.monotonic()
+            )
             if len(self._failures) > 10_000:  # forget the quietest clients rather than grow without end
                 for key in [k for k, q in self._failures.items() if not q][:5_000]:
                     del self._failures[key]

@@ -16,11 +16,24 @@ def flat(first: date, last: date, kwh: str | int = 10) -> DailyProduction:
     return fill_days(days, first, last)
 
 
-def roof(issued: int = 10, count_unsold: bool = True, scheme: str = "postcoderoos",
-         delivery: date = date(2020, 1, 1), **extra: object) -> InstallationConfig:
-    return InstallationConfig(name="dak", scheme=scheme, production="dak:energy_kwh", shares_issued=issued,
-                              delivery_start=delivery, pc4="2532", rose=["2531", "2533"],
-                              count_unsold=count_unsold, **extra)
+def roof(
+    issued: int = 10,
+    count_unsold: bool = True,
+    scheme: str = "postcoderoos",
+    delivery: date = date(2020, 1, 1),
+    **extra: object,
+) -> InstallationConfig:
+    return InstallationConfig(
+        name="dak",
+        scheme=scheme,
+        production="dak:energy_kwh",
+        shares_issued=issued,
+        delivery_start=delivery,
+        pc4="2532",
+        rose=["2531", "2533"],
+        count_unsold=count_unsold,
+        **extra,
+    )
 
 
 def hold(pid: str, shares: int, start: str, end: str | None = None) -> Holding:

@@ -29,7 +29,9 @@ def kwh_of(rounded):
 
 def test_equal_shares_all_year():
     # 2 x 5 shares of 10 issued, 10 kWh a day in 2025 (365 days): 3650 / 2 each
-    s, r = run([hold("A", 5, "2025-01-01"), hold("B", 5, "2025-01-01")], date(2025, 1, 1), date(2025, 12, 31), 10)
+    s, r = run(
+        [hold("A", 5, "2025-01-01"), hold("B", 5, "2025-01-01")], date(2025, 1, 1), date(2025, 12, 31), 10
+    )
     assert s.participant_kwh("A") == s.participant_kwh("B") == F(1825)
     assert kwh_of(r) == {"A": D("1825.000"), "B": D("1825.000")}
     assert r.total_kwh == D("3650.000") and r.unallocated_kwh == D("0.000")
@@ -39,8 +41,13 @@ def test_equal_shares_all_year():
 def test_mid_year_join():
     # A all year, B from 1 July; denominator = shares held (count_unsold off)
     # 1 Jan - 30 Jun: 181 days x 10 = 1810 all to A; 1 Jul - 31 Dec: 184 days x 10 = 1840, half each
-    s, r = run([hold("A", 1, "2025-01-01"), hold("B", 1, "2025-07-01")], date(2025, 1, 1), date(2025, 12, 31),
-               2, count_unsold=False)
+    s, r = run(
+        [hold("A", 1, "2025-01-01"), hold("B", 1, "2025-07-01")],
+        date(2025, 1, 1),
+        date(2025, 12, 31),
+        2,
+        count_unsold=False,
+    )
     assert s.participant_kwh("A") == F(1810 + 920)
     assert s.participant_kwh("B") == F(920)
     assert kwh_of(r) == {"A": D("2730.000"), "B": D("920.000")}
@@ -50,8 +57,12 @@ def test_mid_year_join():
 def test_exit_and_transfer_on_the_same_day():
     # 6 issued, count_unsold on: 10/6 kWh per share per day.
     # A transfers 2 shares to C on 30 June (C holds from 1 July); D exits on 30 June (shares unsold).
-    holdings = [hold("A", 2, "2025-01-01", "2025-06-30"), hold("C", 2, "2025-07-01"),
-                hold("B", 2, "2025-01-01"), hold("D", 2, "2025-01-01", "2025-06-30")]
+    holdings = [
+        hold("A", 2, "2025-01-01", "2025-06-30"),
+        hold("C", 2, "2025-07-01"),
+        hold("B", 2, "2025-01-01"),
+        hold("D", 2, "2025-01-01", "2025-06-30"),
+    ]
     s, r = run(holdings, date(2025, 1, 1), date(2025, 12, 31), 6)
     assert s.participant_kwh("A") == F(181 * 2 * 10, 6)  # 603.333...
     assert s.participant_kwh("C") == F(184 * 2 * 10, 6)  # 613.333...
@@ -69,8 +80,13 @@ def test_exit_and_transfer_on_the_same_day():
 
 def test_leap_year():
     # 2024 has 366 days; B holds one share on 29 February only (count_unsold off, 2 issued)
-    s, r = run([hold("A", 1, "2024-01-01"), hold("B", 1, "2024-02-29", "2024-02-29")],
-               date(2024, 1, 1), date(2024, 12, 31), 2, count_unsold=False)
+    s, r = run(
+        [hold("A", 1, "2024-01-01"), hold("B", 1, "2024-02-29", "2024-02-29")],
+        date(2024, 1, 1),
+        date(2024, 12, 31),
+        2,
+        count_unsold=False,
+    )
     assert s.total_kwh == F(3660)
     assert s.participant_kwh("B") == F(5)
     assert s.participant_kwh("A") == F(3655)
@@ -91,8 +107,13 @@ def test_across_new_year_with_a_rate_change():
 
 def test_energy_tax_cap_of_10000_kwh():
     # 40 kWh a day in 2024 = 14,640 kWh; only 10,000 get the discount
-    s, r = run([hold("A", 1, "2020-01-01")], date(2024, 1, 1), date(2024, 12, 31), 1,
-               production=flat(date(2024, 1, 1), date(2024, 12, 31), 40))
+    s, r = run(
+        [hold("A", 1, "2020-01-01")],
+        date(2024, 1, 1),
+        date(2024, 12, 31),
+        1,
+        production=flat(date(2024, 1, 1), date(2024, 12, 31), 40),
+    )
     assert s.participant_kwh("A") == F(14640)
     assert s.participant_eur("A") == F(10000) * F("0.10880") * F("1.21")
     assert r.rows[0].eur == D("1316.48")
@@ -100,8 +121,13 @@ def test_energy_tax_cap_of_10000_kwh():
 
 def test_2022_btw_change_on_1_july():
     # 1 kWh a day: 181 days at 21 % BTW, 184 days at 9 %, EB 0.03679
-    s, _r = run([hold("A", 1, "2020-01-01")], date(2022, 1, 1), date(2022, 12, 31), 1,
-                production=flat(date(2022, 1, 1), date(2022, 12, 31), 1))
+    s, _r = run(
+        [hold("A", 1, "2020-01-01")],
+        date(2022, 1, 1),
+        date(2022, 12, 31),
+        1,
+        production=flat(date(2022, 1, 1), date(2022, 12, 31), 1),
+    )
     assert s.participant_eur("A") == F(181) * F("0.03679") * F("1.21") + F(184) * F("0.03679") * F("1.09")
 
 
@@ -117,8 +143,13 @@ def test_unsold_shares_count_unsold_on_and_off():
 
 def test_days_with_no_holder_are_unallocated():
     # A holds until 30 June; with count_unsold off the second half has no holder
-    s, r = run([hold("A", 1, "2025-01-01", "2025-06-30")], date(2025, 1, 1), date(2025, 12, 31), 4,
-               count_unsold=False)
+    s, r = run(
+        [hold("A", 1, "2025-01-01", "2025-06-30")],
+        date(2025, 1, 1),
+        date(2025, 12, 31),
+        4,
+        count_unsold=False,
+    )
     assert s.participant_kwh("A") == F(1810)
     assert r.unallocated_kwh == D("1840.000")
 
@@ -145,8 +176,9 @@ def test_gap_follows_the_meter_when_readings_are_known():
 def test_rounding_three_participants_ten_kwh():
     # 10.000 kWh over 3 equal holders: naive rounding gives 3 x 3.333 = 9.999
     production = fill_days({date(2025, 1, 1): D("10.000")}, date(2025, 1, 1), date(2025, 1, 1))
-    alloc = allocate_shares(production, [hold(p, 1, "2025-01-01") for p in "ABC"], 3,
-                            date(2025, 1, 1), date(2025, 1, 1))
+    alloc = allocate_shares(
+        production, [hold(p, 1, "2025-01-01") for p in "ABC"], 3, date(2025, 1, 1), date(2025, 1, 1)
+    )
     naive = sum(round(alloc.participant_kwh(p), 3) for p in "ABC")
     assert naive == F(9999, 1000)  # the failure the method exists for
     parts = {p: alloc.participant_kwh(p) for p in "ABC"} | {UNALLOCATED: alloc.unallocated_kwh}
@@ -156,8 +188,13 @@ def test_rounding_three_participants_ten_kwh():
 
 
 def test_year_buckets_split_at_new_year():
-    alloc = allocate_shares(flat(date(2024, 12, 30), date(2025, 1, 2)), [hold("A", 1, "2024-01-01")], 1,
-                            date(2024, 12, 30), date(2025, 1, 2), buckets=year_starts(date(2024, 12, 30),
-                                                                                       date(2025, 1, 2)))
+    alloc = allocate_shares(
+        flat(date(2024, 12, 30), date(2025, 1, 2)),
+        [hold("A", 1, "2024-01-01")],
+        1,
+        date(2024, 12, 30),
+        date(2025, 1, 2),
+        buckets=year_starts(date(2024, 12, 30), date(2025, 1, 2)),
+    )
     assert alloc.buckets == (date(2024, 12, 30), date(2025, 1, 1))
     assert alloc.kwh["A"] == (F(20), F(20))

@@ -30,11 +30,13 @@ def site(tmp_path):
     for name in ("participants.example.csv", "holdings.example.csv"):
         shutil.copy(EXAMPLES / name, tmp_path / name)
     example = (EXAMPLES / "example.toml").read_text(encoding="utf-8")
-    installations = example[example.index("[[installations]]"):]
+    installations = example[example.index("[[installations]]") :]
     (tmp_path / "site.toml").write_text(
-        "[site]\nname = \"Buurtwerkplaats Moerwijk\"\n[store]\ntype = \"sqlite\"\npath = \"store.sqlite\"\n"
-        "[shares]\nparticipants = \"participants.example.csv\"\nholdings = \"holdings.example.csv\"\n"
-        f"factors = \"{FACTORS}\"\n" + installations, encoding="utf-8")
+        '[site]\nname = "Buurtwerkplaats Moerwijk"\n[store]\ntype = "sqlite"\npath = "store.sqlite"\n'
+        '[shares]\nparticipants = "participants.example.csv"\nholdings = "holdings.example.csv"\n'
+        f'factors = "{FACTORS}"\n' + installations,
+        encoding="utf-8",
+    )
     with open(tmp_path / "production.csv", "w", encoding="utf-8") as f:
         f.write("date,kwh\n")
         day = date(2020, 6, 15)
@@ -51,7 +53,9 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 
 
 def test_check_prints_a_summary(site, capsys):
-    code, out, _err = run(capsys, "shares", "check", "--config", str(site / "site.toml"), "--today", "2025-06-01")
+    code, out, _err = run(
+        capsys, "shares", "check", "--config", str(site / "site.toml"), "--today", "2025-06-01"
+    )
     assert code == 0
     assert "Participants  60" in out and "220 shares issued" in out and "unsold" in out
 
@@ -61,17 +65,40 @@ def test_check_refuses_a_bad_register(site, capsys):
         f.write("P999,moerwijk-dak,1,2025-01-01,\n")
     code, _out, err = run(capsys, "shares", "check", "--config", str(site / "site.toml"))
     assert code == 1
-    assert "NOT loaded" in err and "line 64, column 1 (participant_id): error: unknown participant 'P999'" in err
+    assert (
+        "NOT loaded" in err and "line 64, column 1 (participant_id): error: unknown participant 'P999'" in err
+    )
 
 
 def test_allocate_json_format(site, capsys):
-    code, out, _err = run(capsys, "shares", "allocate", "--config", str(site / "site.toml"),
-                          "--installation", "moerwijk-dak", "--from", "2025-01-01", "--to", "2025-12-31",
-                          "--production", str(site / "production.csv"), "--format", "json")
+    code, out, _err = run(
+        capsys,
+        "shares",
+        "allocate",
+        "--config",
+        str(site / "site.toml"),
+        "--installation",
+        "moerwijk-dak",
+        "--from",
+        "2025-01-01",
+        "--to",
+        "2025-12-31",
+        "--production",
+        str(site / "production.csv"),
+        "--format",
+        "json",
+    )
     assert code == 0
     data = json.loads(out)
-    assert list(data) == ["installation", "from", "to", "total_kwh", "unallocated_kwh", "estimated_days",
-                          "participants"]
+    assert list(data) == [
+        "installation",
+        "from",
+        "to",
+        "total_kwh",
+        "unallocated_kwh",
+        "estimated_days",
+        "participants",
+    ]
     assert list(data["participants"][0]) == ["participant_id", "share_days", "kwh", "eur"]
     assert data["from"] == "2025-01-01" and data["estimated_days"] == 0
     kwh = sum(Decimal(p["kwh"]) for p in data["participants"]) + Decimal(data["unallocated_kwh"])
@@ -80,9 +107,23 @@ def test_allocate_json_format(site, capsys):
 
 
 def test_allocate_precision_and_csv(site, capsys):
-    code, out, _err = run(capsys, "shares", "allocate", "--config", str(site / "site.toml"),
-                          "--from", "2025-03-01", "--to", "2025-03-31", "--precision", "1",
-                          "--production", str(site / "production.csv"), "--format", "csv")
+    code, out, _err = run(
+        capsys,
+        "shares",
+        "allocate",
+        "--config",
+        str(site / "site.toml"),
+        "--from",
+        "2025-03-01",
+        "--to",
+        "2025-03-31",
+        "--precision",
+        "1",
+        "--production",
+        str(site / "production.csv"),
+        "--format",
+        "csv",
+    )
     assert code == 0
     lines = out.splitlines()
     assert lines[0] == "participant_id,share_days,kwh,eur" and lines[-1].startswith("(total),,")
@@ -92,20 +133,68 @@ def test_allocate_precision_and_csv(site, capsys):
 def test_confirm_report_and_statement(site, capsys, tmp_path):
     cfg = str(site / "site.toml")
     prod = str(site / "production.csv")
-    code, out, _ = run(capsys, "shares", "confirm", "--config", cfg, "--year", "2025", "--production", prod,
-                       "--today", TODAY.isoformat())
+    code, out, _ = run(
+        capsys,
+        "shares",
+        "confirm",
+        "--config",
+        cfg,
+        "--year",
+        "2025",
+        "--production",
+        prod,
+        "--today",
+        TODAY.isoformat(),
+    )
     assert code == 0 and (site / "locked" / "moerwijk-dak-2025.json").exists()
-    code, _, err = run(capsys, "shares", "confirm", "--config", cfg, "--year", "2025", "--production", prod,
-                       "--today", TODAY.isoformat())
+    code, _, err = run(
+        capsys,
+        "shares",
+        "confirm",
+        "--config",
+        cfg,
+        "--year",
+        "2025",
+        "--production",
+        prod,
+        "--today",
+        TODAY.isoformat(),
+    )
     assert code == 1 and "already confirmed" in err
-    code, out, err = run(capsys, "shares", "report", "--config", cfg, "--year", "2025", "--production", prod,
-                         "--out", str(tmp_path / "reports"))
+    code, out, err = run(
+        capsys,
+        "shares",
+        "report",
+        "--config",
+        cfg,
+        "--year",
+        "2025",
+        "--production",
+        prod,
+        "--out",
+        str(tmp_path / "reports"),
+    )
     assert code == 0
     eneco = (tmp_path / "reports" / "ledenverklaring-moerwijk-dak-2025-eneco.csv").read_text()
     assert eneco.splitlines()[0].startswith("naam,straat_huisnummer,postcode,plaats,ean,leverancier")
     assert "P038: EAN ontbreekt" in err and "P023: leverancier onbekend" in err
-    code, out, _ = run(capsys, "shares", "statement", "--config", cfg, "--participant", "P017", "--year", "2025",
-                       "--production", prod, "--out", str(tmp_path / "p017.pdf"), "--today", TODAY.isoformat())
+    code, out, _ = run(
+        capsys,
+        "shares",
+        "statement",
+        "--config",
+        cfg,
+        "--participant",
+        "P017",
+        "--year",
+        "2025",
+        "--production",
+        prod,
+        "--out",
+        str(tmp_path / "p017.pdf"),
+        "--today",
+        TODAY.isoformat(),
+    )
     assert code == 0 and (tmp_path / "p017.pdf").read_bytes().startswith(b"%PDF")
 
 

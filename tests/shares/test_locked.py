@@ -19,8 +19,19 @@ PROD = flat(date(2024, 1, 1), date(2025, 12, 31), 10)
 
 def lock(holdings, tmp_path, year=2024):
     s = settle(INST, holdings, PROD, TARIFFS, date(year, 1, 1), date(year, 12, 31))
-    locked = LockedYear("dak", year, date(year + 1, 1, 5), 3, s.total, s.kwh, s.eur, s.share_days,
-                        s.estimated_days, s.corrections, s.rounded(3).to_json())
+    locked = LockedYear(
+        "dak",
+        year,
+        date(year + 1, 1, 5),
+        3,
+        s.total,
+        s.kwh,
+        s.eur,
+        s.share_days,
+        s.estimated_days,
+        s.corrections,
+        s.rounded(3).to_json(),
+    )
     write_locked(tmp_path, locked)
     return read_locked(tmp_path, "dak")
 
@@ -47,8 +58,22 @@ def test_a_correction_is_posted_only_once(tmp_path):
     locked = lock([hold("A", 1, "2024-01-01"), hold("B", 1, "2024-01-01")], tmp_path)
     corrected = [hold("A", 1, "2024-01-01"), hold("B", 1, "2024-07-01")]
     y2025 = settle(INST, corrected, PROD, TARIFFS, date(2025, 1, 1), date(2025, 12, 31), locked)
-    write_locked(tmp_path, LockedYear("dak", 2025, date(2026, 1, 5), 3, y2025.total, y2025.kwh, y2025.eur,
-                                      y2025.share_days, 0, y2025.corrections, {}))
+    write_locked(
+        tmp_path,
+        LockedYear(
+            "dak",
+            2025,
+            date(2026, 1, 5),
+            3,
+            y2025.total,
+            y2025.kwh,
+            y2025.eur,
+            y2025.share_days,
+            0,
+            y2025.corrections,
+            {},
+        ),
+    )
     locked = read_locked(tmp_path, "dak")
     prod = flat(date(2024, 1, 1), date(2026, 1, 31), 10)
     y2026 = settle(INST, corrected, prod, TARIFFS, date(2026, 1, 1), date(2026, 1, 31), locked)

@@ -24,8 +24,10 @@ production_values = st.lists(st.decimals(0, 500, places=3, allow_nan=False), min
 
 
 def build(raw, values):
-    holdings = [Holding(f"P{p}", "dak", n, START + timedelta(a), START + timedelta(min(a + length, DAYS - 1)))
-                for p, n, a, length in raw]
+    holdings = [
+        Holding(f"P{p}", "dak", n, START + timedelta(a), START + timedelta(min(a + length, DAYS - 1)))
+        for p, n, a, length in raw
+    ]
     production = fill_days({START + timedelta(i): Decimal(v) for i, v in enumerate(values)}, START, END)
     return holdings, production
 
@@ -41,9 +43,12 @@ def test_sum_is_always_exact(raw, values, count_unsold, precision):
     holdings, production = build(raw, values)
     issued = max(1, sum(n for _p, n, _a, _l in raw))
     alloc = allocate_shares(production, holdings, issued, START, END, count_unsold)
-    assert alloc.participant_kwh("P0") + sum(
-        (alloc.participant_kwh(p) for p in alloc.kwh if p != "P0"), Fraction(0)) + alloc.unallocated_kwh \
+    assert (
+        alloc.participant_kwh("P0")
+        + sum((alloc.participant_kwh(p) for p in alloc.kwh if p != "P0"), Fraction(0))
+        + alloc.unallocated_kwh
         == production.total()
+    )
     result = rounded(alloc, precision)
     total = sum(Fraction(v) for v in values)
 
@@ -51,14 +56,23 @@ def test_sum_is_always_exact(raw, values, count_unsold, precision):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(holding, min_size=1, max_size=10), production_values, st.booleans(),
-       st.integers(0, DAYS - 1), st.integers(0, DAYS), st.integers(1, 3), st.integers(0, 3))
+@given(
+    st.lists(holding, min_size=1, max_size=10),
+    production_values,
+    st.booleans(),
+    st.integers(0, DAYS - 1),
+    st.integers(0, DAYS),
+    st.integers(1, 3),
+    st.integers(0, 3),
+)
 def test_more_shares_never_less_kwh(raw, values, count_unsold, a, length, extra, precision):
     holdings, production = build(raw, values)
     issued = sum(n for _p, n, _a, _l in raw) + extra
     target = holdings[0].participant_id
-    more = [*holdings, Holding(target, "dak", extra, START + timedelta(a),
-                               START + timedelta(min(a + length, DAYS - 1)))]
+    more = [
+        *holdings,
+        Holding(target, "dak", extra, START + timedelta(a), START + timedelta(min(a + length, DAYS - 1))),
+    ]
     before = allocate_shares(production, holdings, issued, START, END, count_unsold)
     after = allocate_shares(production, more, issued, START, END, count_unsold)
     assert after.participant_kwh(target) >= before.participant_kwh(target)
@@ -66,7 +80,9 @@ def test_more_shares_never_less_kwh(raw, values, count_unsold, a, length, extra,
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(holding, min_size=1, max_size=10), production_values, st.booleans(), st.permutations(range(6)))
+@given(
+    st.lists(holding, min_size=1, max_size=10), production_values, st.booleans(), st.permutations(range(6))
+)
 def test_swapping_ids_changes_only_the_labels(raw, values, count_unsold, perm):
     holdings, production = build(raw, values)
     issued = max(1, sum(n for _p, n, _a, _l in raw))

@@ -11,8 +11,9 @@ from tests.shares.helpers import roof
 
 HEADER_P = "participant_id,name,email,postcode,house_number,ean,repay_from_yield,stake_eur\n"
 HEADER_H = "participant_id,installation,shares,start,end\n"
-GOOD_P = HEADER_P + ("P1,Ann,ann@example.org,2532 AB,1,871600000000000001,false,450.00\n"
-                     "P2,Bob,,2533 CD,2,,true,900\n")
+GOOD_P = HEADER_P + (
+    "P1,Ann,ann@example.org,2532 AB,1,871600000000000001,false,450.00\nP2,Bob,,2533 CD,2,,true,900\n"
+)
 GOOD_H = HEADER_H + "P1,dak,2,2024-01-01,\nP2,dak,3,2024-01-01,2024-06-30\n"
 INSTALLATIONS = [roof(issued=10)]
 EXAMPLES = Path(__file__).resolve().parents[2] / "config" / "shares"
@@ -34,52 +35,76 @@ def test_good_register_loads():
 def test_unknown_participant():
     assert problems(holdings=GOOD_H + "P9,dak,1,2024-01-01,\n") == [
         "holdings.csv, line 4, column 1 (participant_id): error: unknown participant 'P9'; "
-        "add them to participants.csv first"]
+        "add them to participants.csv first"
+    ]
 
 
 def test_issued_shares_exceeded_on_a_day():
     text = GOOD_H + "P1,dak,6,2024-03-01,2024-03-31\n"  # 2 + 3 + 6 = 11 > 10 in March
     assert problems(holdings=text) == [
         "holdings.csv, line 4, column 3 (shares): error: from 2024-03-01 the holdings of installation "
-        "'dak' add up to 11 shares, more than the 10 issued (rows active that day: lines 2, 3, 4)"]
+        "'dak' add up to 11 shares, more than the 10 issued (rows active that day: lines 2, 3, 4)"
+    ]
 
 
 def test_end_before_start():
     assert problems(holdings=HEADER_H + "P1,dak,2,2024-05-01,2024-04-30\n") == [
-        "holdings.csv, line 2, column 5 (end): error: end 2024-04-30 is before start 2024-05-01"]
+        "holdings.csv, line 2, column 5 (end): error: end 2024-04-30 is before start 2024-05-01"
+    ]
 
 
 def test_postcode_outside_the_rose_is_an_error_for_postcoderoos():
     text = HEADER_P + "P1,Ann,,1011 AB,1,,false,0\n"
     assert problems(participants=text, holdings=HEADER_H + "P1,dak,1,2024-01-01,\n") == [
         "participants.csv, line 2, column 4 (postcode): error: 1011 AB of P1 is outside the postcode rose "
-        "of 'dak' (2531, 2532, 2533); postcoderoos members must live in the rose"]
+        "of 'dak' (2531, 2532, 2533); postcoderoos members must live in the rose"
+    ]
 
 
 def test_postcode_outside_the_rose_is_a_warning_for_sce():
     sce = [roof(issued=10, scheme="sce", sce={"payout": "per_kwh", "basisbedrag": "0.124"})]
-    register = parse_register(HEADER_P + "P1,Ann,,1011 AB,1,,false,0\n", HEADER_H + "P1,dak,1,2024-01-01,\n", sce)
+    register = parse_register(
+        HEADER_P + "P1,Ann,,1011 AB,1,,false,0\n", HEADER_H + "P1,dak,1,2024-01-01,\n", sce
+    )
     assert [str(w) for w in register.warnings] == [
         "participants.csv, line 2, column 4 (postcode): warning: 1011 AB of P1 is outside the rose of 'dak' "
-        "(2531, 2532, 2533); fine if they moved after joining, but a new SCE member must live in the rose"]
+        "(2531, 2532, 2533); fine if they moved after joining, but a new SCE member must live in the rose"
+    ]
 
 
 def test_duplicate_ids():
     assert problems(participants=GOOD_P + "P1,Ann again,,2532 AB,3,,false,0\n") == [
-        "participants.csv, line 4, column 1 (participant_id): error: duplicate id 'P1'; it is also on line 2"]
+        "participants.csv, line 4, column 1 (participant_id): error: duplicate id 'P1'; it is also on line 2"
+    ]
 
 
-@pytest.mark.parametrize(("row", "expected"), [
-    ("P1,dak,2,2024-13-01,", "holdings.csv, line 2, column 4 (start): error: '2024-13-01' is not a real date"),
-    ("P1,dak,2,1-3-2024,", "holdings.csv, line 2, column 4 (start): error: '1-3-2024' is not a date; "
-                           "write it as YYYY-MM-DD, e.g. 2025-03-01"),
-    ("P1,dak,two,2024-01-01,", "holdings.csv, line 2, column 3 (shares): error: 'two' is not a whole number "
-                               "of shares above 0"),
-    ("P1,dak,0,2024-01-01,", "holdings.csv, line 2, column 3 (shares): error: '0' is not a whole number "
-                             "of shares above 0"),
-    ("P1,roof,1,2024-01-01,", "holdings.csv, line 2, column 2 (installation): error: unknown installation "
-                              "'roof'; the config has: dak"),
-])
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (
+            "P1,dak,2,2024-13-01,",
+            "holdings.csv, line 2, column 4 (start): error: '2024-13-01' is not a real date",
+        ),
+        (
+            "P1,dak,2,1-3-2024,",
+            "holdings.csv, line 2, column 4 (start): error: '1-3-2024' is not a date; "
+            "write it as YYYY-MM-DD, e.g. 2025-03-01",
+        ),
+        (
+            "P1,dak,two,2024-01-01,",
+            "holdings.csv, line 2, column 3 (shares): error: 'two' is not a whole number of shares above 0",
+        ),
+        (
+            "P1,dak,0,2024-01-01,",
+            "holdings.csv, line 2, column 3 (shares): error: '0' is not a whole number of shares above 0",
+        ),
+        (
+            "P1,roof,1,2024-01-01,",
+            "holdings.csv, line 2, column 2 (installation): error: unknown installation "
+            "'roof'; the config has: dak",
+        ),
+    ],
+)
 def test_bad_dates_and_numbers_in_holdings(row, expected):
     assert problems(holdings=HEADER_H + row + "\n") == [expected]
 
@@ -87,13 +112,15 @@ def test_bad_dates_and_numbers_in_holdings(row, expected):
 def test_bad_numbers_in_participants():
     text = HEADER_P + "P1,Ann,,2532 AB,1,87160000,maybe,12,50\n"
     assert problems(participants=text, holdings=HEADER_H) == [
-        "participants.csv, line 2: error: 9 values but 8 columns (a missing or extra comma?)"]
-    text = HEADER_P + "P1,Ann,,2532 AB,1,87160000,maybe,\"12,50\"\n"
+        "participants.csv, line 2: error: 9 values but 8 columns (a missing or extra comma?)"
+    ]
+    text = HEADER_P + 'P1,Ann,,2532 AB,1,87160000,maybe,"12,50"\n'
     assert problems(participants=text, holdings=HEADER_H) == [
         "participants.csv, line 2, column 6 (ean): error: '87160000' is not an EAN code (18 digits)",
         "participants.csv, line 2, column 7 (repay_from_yield): error: 'maybe' is not true or false",
         "participants.csv, line 2, column 8 (stake_eur): error: '12,50' is not an amount in euros "
-        "(use a dot for decimals: 1250.00)"]
+        "(use a dot for decimals: 1250.00)",
+    ]
 
 
 def test_unknown_column_is_caught():
@@ -104,8 +131,10 @@ def test_unknown_column_is_caught():
 def test_one_error_refuses_everything_and_all_errors_are_listed():
     holdings = GOOD_H + "P9,dak,1,2024-01-01,\nP1,dak,1,2024-02-30,\n"
     errors = problems(holdings=holdings)
-    assert [e.split(":")[0] for e in errors] == ["holdings.csv, line 4, column 1 (participant_id)",
-                                                 "holdings.csv, line 5, column 4 (start)"]
+    assert [e.split(":")[0] for e in errors] == [
+        "holdings.csv, line 4, column 1 (participant_id)",
+        "holdings.csv, line 5, column 4 (start)",
+    ]
 
 
 def test_files_on_disk_with_bom_and_semicolons(tmp_path):
@@ -117,13 +146,15 @@ def test_files_on_disk_with_bom_and_semicolons(tmp_path):
 
 
 def test_the_moerwijk_example_is_valid():
-    from buurtwatt.shares.config import InstallationConfig
     import tomllib
+
+    from buurtwatt.shares.config import InstallationConfig
 
     raw = tomllib.loads((EXAMPLES / "example.toml").read_text(encoding="utf-8"))
     installations = [InstallationConfig.model_validate(i) for i in raw["installations"]]
-    register = load_register(EXAMPLES / "participants.example.csv", EXAMPLES / "holdings.example.csv",
-                             installations)
+    register = load_register(
+        EXAMPLES / "participants.example.csv", EXAMPLES / "holdings.example.csv", installations
+    )
     assert len(register.participants) == 60
     assert sum(p.repay_from_yield for p in register.participants.values()) == 2
     assert installations[0].scheme == "postcoderoos" and installations[0].pc4 == "2532"

@@ -42,8 +42,13 @@ def test_dst_day_counts_by_local_date(store):
     assert [p.kwh[date(2025, 3, d)] for d in (28, 29, 30, 31)] == [24, 24, 23, 24]
     assert not p.estimated
     # A transfers to B on the DST day: A keeps 28-29 March, B has 30-31 March
-    alloc = allocate_shares(p, [hold("A", 1, "2025-01-01", "2025-03-29"), hold("B", 1, "2025-03-30")], 1,
-                            date(2025, 3, 28), date(2025, 3, 31))
+    alloc = allocate_shares(
+        p,
+        [hold("A", 1, "2025-01-01", "2025-03-29"), hold("B", 1, "2025-03-30")],
+        1,
+        date(2025, 3, 28),
+        date(2025, 3, 31),
+    )
     assert alloc.participant_kwh("A") == 48 and alloc.participant_kwh("B") == 47
     assert alloc.share_days == {"A": 2, "B": 2}
 
@@ -56,8 +61,12 @@ def test_autumn_dst_day_has_25_hours(store):
 
 def test_gap_in_the_store_is_estimated_without_losing_kwh(store):
     # no readings on 10 and 11 June: the meter still moved 24 kWh a day
-    hourly(store, datetime(2025, 6, 7, 23, tzinfo=TZ), datetime(2025, 6, 14, 0, tzinfo=TZ),
-           skip={date(2025, 6, 10), date(2025, 6, 11)})
+    hourly(
+        store,
+        datetime(2025, 6, 7, 23, tzinfo=TZ),
+        datetime(2025, 6, 14, 0, tzinfo=TZ),
+        skip={date(2025, 6, 10), date(2025, 6, 11)},
+    )
     p = production_from_store(store, "dak:energy_kwh", date(2025, 6, 8), date(2025, 6, 13))
     assert p.estimated >= {date(2025, 6, 10), date(2025, 6, 11)}
     assert sum(p.kwh.values()) == F(6 * 24)  # the meter difference over the six days
