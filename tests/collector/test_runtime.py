@@ -112,7 +112,7 @@ def test_collect_stores_p1_fast_and_stops_cleanly_on_sigterm(tmp_path: Path, p1:
     try:
         wait_health(hp)
         p1.wait_client(timeout=15)
-        meter = SimMeter(start=time.time() - 30, interval=1.0)
+        meter = SimMeter(start=float(int(time.time())) - 30, interval=1.0)  # whole seconds, as meters
         reader = None
         latencies = []
         for _ in range(20):
