@@ -229,6 +229,11 @@ def _resolve_paths(raw: dict[str, Any], base: Path) -> None:
         for key in ("path", "outbox"):
             if isinstance(store.get(key), str):
                 store[key] = str((base / store[key]).resolve())
+    for device in raw.get("devices") or []:
+        if isinstance(device, dict):
+            for key in ("replay", "ca_file"):
+                if isinstance(device.get(key), str):
+                    device[key] = str((base / device[key]).resolve())
     shares = raw.get("shares")
     if isinstance(shares, dict):
         for key, value in list(shares.items()):
