@@ -133,8 +133,8 @@ class Demo:
                 say(f"  history: {share:4.0%}")
 
         say("Writing the demo's history (a year on first start, else the time since the last run)...")
-        started = self.config.site.started
-        since = parse_when(started, self.config.site.timezone) if started else None
+        first_day = self.config.site.started
+        since = parse_when(first_day, self.config.site.timezone) if first_day else None
         n = write_history(store, time.time(), seed=self.seed, since=since, progress=progress)
         say(f"  {n:,} readings in {time.monotonic() - started:.0f} s")
         return store
