@@ -54,6 +54,8 @@ class Intake:
         self._devices: dict[str, _Device] = {}
         self._groups: dict[tuple[str, str], dict[tuple[str, str], Value]] = {}
         self._retained: dict[str, bytes] = {}
+        self._children: dict[str, DeviceHealth] = {}
+        self._names: dict[tuple[str, str, str], str] = {}  # (template, topic, found) -> device name
         self._lock = threading.Lock()
 
     def filters(self) -> list[tuple[str, int]]:
@@ -99,11 +101,17 @@ class Intake:
             return []
         if not mapped.values and mapped.online is None:
             return []
-        try:
-            base = device_name(sub.device, topic, mapped.device, sub.rename)
-        except NoDeviceName as exc:
-            self.drop(sub, "no device name", str(exc))
-            return []
+        key = (sub.device, topic, mapped.device)
+        base = self._names.get(key)
+        if base is None:
+            try:
+                base = device_name(sub.device, topic, mapped.device, sub.rename)
+            except NoDeviceName as exc:
+                self.drop(sub, "no device name", str(exc))
+                return []
+            if len(self._names) >= _TOPIC_CACHE_MAX:
+                self._names.clear()
+            self._names[key] = base
         if mapped.online is not None:
             self._availability(base, sub, mapped.online, now)
             return []
@@ -141,18 +149,23 @@ class Intake:
             return tuple(v for state in touched.values() for v in state.values())
 
     def _seen(self, base: str, sub: Subscription, readings: list[Reading], now: float) -> None:
+        counts: dict[str, int] = {}
+        for reading in readings:
+            counts[reading.device] = counts.get(reading.device, 0) + 1
         with self._lock:
             device = self._devices.get(base)
             if device is None:
                 device = self._devices[base] = _Device(sub.stale_after, now)
             device.last_seen, device.silent = now, False
-            names = {r.device for r in readings}
-            device.names |= names
-        for name in names:
-            child = self.health.child(name, "mqtt")
+            if not device.names.issuperset(counts):
+                device.names.update(counts)
+        for name, n in counts.items():
+            child = self._children.get(name)
+            if child is None:
+                child = self._children[name] = self.health.child(name, "mqtt")
             if child.state is not State.OK:
                 child.set_state(State.OK)
-            child.count_readings(sum(1 for r in readings if r.device == name), now)
+            child.count_readings(n, now)
 
     def _availability(self, base: str, sub: Subscription, online: bool, now: float) -> None:
         with self._lock:

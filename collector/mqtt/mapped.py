@@ -54,7 +54,7 @@ class Mapped:
 
 def load_json(payload: bytes) -> Any:
     try:
-        return json.loads(payload)
+        return json.loads(payload.decode())  # decoding first skips json's encoding detection
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise BadPayload(INVALID_JSON, str(exc)[:80]) from None
 
@@ -68,6 +68,10 @@ def load_object(payload: bytes) -> dict[str, Any]:
 
 def number(raw: Any, where: str) -> float:
     """A finite float from a JSON number or numeric string; booleans are not numbers."""
+    if type(raw) is float:  # the common case, first
+        if math.isfinite(raw):
+            return raw
+        raise BadPayload(NOT_A_NUMBER, f"{where} = {raw!r}")
     if isinstance(raw, bool) or raw is None:
         raise BadPayload(NOT_A_NUMBER, f"{where} = {raw!r}")
     if isinstance(raw, (int, float)):
@@ -155,5 +159,7 @@ def known_values(block: Mapping[str, Any], keys: Mapping[str, tuple[str, str | N
 
 def with_overrides(defaults: list[Value], overrides: list[Value]) -> tuple[Value, ...]:
     """Configured series replace what the format would pick for the same quantity."""
+    if not overrides:
+        return tuple(defaults)
     replaced = {v.quantity for v in overrides}
     return (*(v for v in defaults if v.quantity not in replaced), *overrides)

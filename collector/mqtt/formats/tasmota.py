@@ -81,7 +81,7 @@ def parse(topic: str, payload: bytes, sub: Subscription) -> Mapped:
         data = data["StatusSNS"]
     energy = data.get("ENERGY")
     defaults = (_energy(energy) if isinstance(energy, dict) else []) + _sensors(data)
-    overrides, missing = values_at_paths(data, sub.series, sub.units)
+    overrides, missing = values_at_paths(data, sub.series, sub.units) if sub.series else ([], [])
     values = with_overrides(defaults, overrides)
     if not values and missing:
         raise BadPayload("missing path", missing[0])
