@@ -31,6 +31,7 @@ class DeviceHealth:
     readings: int = 0
     reconnects: int = 0
     drops: dict[str, int] = field(default_factory=dict)
+    events: dict[str, int] = field(default_factory=dict)  # worth knowing, not a loss (time fallbacks)
     children: dict[str, DeviceHealth] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _last_drop_log: float = 0.0
@@ -69,6 +70,11 @@ class DeviceHealth:
             self.log.warning("%s: dropped input (%s)%s; totals %s", self.name, reason,
                              f": {detail}" if detail else "", dict(self.drops))
 
+    def set_events(self, counts: dict[str, int]) -> None:
+        """Publish a source's own event counters (e.g. readings timed by the receive clock)."""
+        with self._lock:
+            self.events.update(counts)
+
     def child(self, name: str, type: str = "") -> DeviceHealth:
         """Health of a device found behind this one (an MQTT plug, a second gas meter)."""
         with self._lock:
@@ -92,5 +98,6 @@ class DeviceHealth:
                 "readings": self.readings,
                 "reconnects": self.reconnects,
                 "drops": dict(self.drops),
+                "events": dict(self.events),
                 "children": [c.snapshot() for c in self.children.values()],
             }

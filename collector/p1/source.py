@@ -153,8 +153,7 @@ class P1Source:
         for outcome in outcomes:
             self._report(ctx, outcome)
 
-    @staticmethod
-    def _report(ctx: SourceContext, outcome: Outcome) -> None:
+    def _report(self, ctx: SourceContext, outcome: Outcome) -> None:
         if outcome.bad:
             ctx.health.drop(outcome.reason or "bad", 1, outcome.detail)
         for reason, detail in outcome.partial_drops:
@@ -162,3 +161,6 @@ class P1Source:
         if outcome.readings:
             ctx.emit(outcome.readings)
             ctx.health.count_readings(len(outcome.readings), outcome.readings[0].ts)
+        fallbacks = {k: v for k, v in self.stream.stats.items() if k.startswith("time_from_receive")}
+        if fallbacks:
+            ctx.health.set_events(fallbacks)
