@@ -21,14 +21,15 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import starmap
 from pathlib import Path
 from typing import Any
 
 from buurtwatt.readings import Reading
 from buurtwatt.store.base import Resolution, Row, TimeLike, to_ts
-from buurtwatt.store.shape import Bucket, bucket_row, mark_gaps, months_from_days
+from buurtwatt.store.shape import Bucket, mark_gaps, months_from_days
 from buurtwatt.timeutil import AMSTERDAM, day_start
-from buurtwatt.vocabulary import QUANTITIES, Quantity, UnknownSeries
+from buurtwatt.vocabulary import QUANTITIES, Quantity, Rollup, UnknownSeries
 
 log = logging.getLogger(__name__)
 
@@ -366,12 +367,21 @@ class SqliteStore:
                               (sid, int(t0 * 1000), int(t1 * 1000))).fetchall()
             return mark_gaps(pts, self.heartbeat + self.cadence.get(q.name, 0.0))
         table = TABLE["1d" if resolution is Resolution.MONTH else resolution.value]
-        buckets: list[Bucket] = con.execute(
-            f"SELECT ts, n, sum, vmin, vmax, first, last, inc FROM {table} "
-            "WHERE sid=? AND ts>=? AND ts<? ORDER BY ts", (sid, t0, t1)).fetchall()
+        args = (sid, t0, t1)
         if resolution is Resolution.MONTH:
+            buckets: list[Bucket] = con.execute(
+                f"SELECT ts, n, sum, vmin, vmax, first, last, inc FROM {table} "
+                "WHERE sid=? AND ts>=? AND ts<? ORDER BY ts", args).fetchall()
             return months_from_days(q, buckets, self.tz)
-        return [bucket_row(q, b) for b in buckets]
+        # the row's value is computed by SQLite: the same rule as shape.bucket_row, without a Python pass
+        if q.is_counter:
+            sql = f"SELECT ts, coalesce(inc, 0.0), NULL, NULL, n, last FROM {table} "
+        elif q.rollup is Rollup.LAST:
+            sql = f"SELECT ts, last, vmin, vmax, n, last FROM {table} "
+        else:
+            sql = f"SELECT ts, sum / n, vmin, vmax, n, last FROM {table} "
+        cursor = con.execute(sql + "WHERE sid=? AND ts>=? AND ts<? ORDER BY ts", args)
+        return list(starmap(Row, cursor))
 
     def latest(self, series: Iterable[str]) -> dict[str, Row]:
         names = list(series)
