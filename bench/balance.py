@@ -8,9 +8,6 @@ the collective roof), then times ``balance_for`` for one year by month and for t
 from __future__ import annotations
 
 import math
-import os
-import platform
-import re
 import statistics
 import sys
 import tempfile
@@ -21,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.results import write_section  # noqa: E402
 from buurtwatt.balance.api import balance_for  # noqa: E402
 from buurtwatt.config import parse_config  # noqa: E402
 from buurtwatt.readings import Reading  # noqa: E402
@@ -74,30 +72,6 @@ def timed(fn, runs: int = 7) -> tuple[float, float]:  # noqa: ANN001
     return cold, statistics.median(times)
 
 
-def machine() -> str:
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.system()}"
-
-
-def write_results(lines: list[str]) -> None:
-    path = ROOT / "bench" / "RESULTS.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    section = "\n".join(["## balance", *lines]) + "\n"
-    pattern = re.compile(r"^## balance\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _m: section + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.sqlite"
@@ -144,14 +118,13 @@ shares_total = 400
         store.close()
     print(f"(store built in {build_s:.1f} s; partial years: "
           f"{[p.period.label for p in report.periods if p.coverage.partial]})")
-    lines = [f"Machine: {machine()}", f"Date: {date.today().isoformat()}",
-             f"Store: SQLite, 3 years of 15-minute data, 5 counter series (built in {build_s:.0f} s).", "",
+    lines = [f"Store: SQLite, 3 years of 15-minute data, 5 counter series (built in {build_s:.0f} s).", "",
              "| case | first call | median | target |", "|---|---|---|---|"]
     for name, cold, warm in results:
         target = f"<= {TARGET_MS:.0f} ms" if "reference" not in name and "by day" not in name else "-"
         ok = "" if target == "-" else (" ok" if max(cold, warm) <= TARGET_MS else " MISSED")
         lines.append(f"| {name} | {cold:.1f} ms | {warm:.1f} ms | {target}{ok} |")
-    write_results(lines)
+    write_section("balance", lines)
     return 0 if all(max(c, w) <= TARGET_MS for n, c, w in results[:3]) else 1
 
 

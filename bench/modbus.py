@@ -11,9 +11,6 @@ Writes its section in bench/RESULTS.md.
 
 from __future__ import annotations
 
-import datetime as dt
-import os
-import platform
 import subprocess
 import sys
 import threading
@@ -23,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.results import write_section  # noqa: E402
 from collector.modbus.config import SunSpecConfig  # noqa: E402
 from collector.modbus.simulator import SunSpecSimulator  # noqa: E402
 from collector.modbus.sunspec import SunSpecSource  # noqa: E402
@@ -32,16 +30,6 @@ from tests.services import free_port, wait_for_port  # noqa: E402
 POLL_SECONDS = 5.0
 CPU_WALL_SECONDS = 60.0
 TARGET_CPU_PCT = 1.0
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def polls_per_second(layout: str) -> float:
@@ -90,26 +78,11 @@ def cpu_share_three_inverters() -> tuple[float, int]:
             proc.wait(10)
 
 
-def write_results(lines: list[str]) -> None:
-    path = ROOT / "bench" / "RESULTS.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    section = "## modbus\n\n" + "\n".join(lines) + "\n\n"
-    start = text.find("## modbus\n")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end + 1:] if end != -1 else "")
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main() -> int:
     results = {layout: polls_per_second(layout) for layout in ("int", "float", "der")}
     share, n = cpu_share_three_inverters()
     verdict = "(met)" if share <= TARGET_CPU_PCT else "(MISSED)"
     lines = [
-        f"Machine: {cpu_model()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}. Date: {dt.date.today().isoformat()}.",
         "The polls/s simulator runs in the benchmark process, so its CPU shares the core (a lower bound).",
         "",
         "| measure | result | target |",
@@ -120,7 +93,7 @@ def main() -> int:
         f"{share:.3f} % of one core | <= {TARGET_CPU_PCT} % {verdict} |",
     ]
     print("\n".join(lines))
-    write_results(lines)
+    write_section("modbus", lines)
     return 0
 
 
