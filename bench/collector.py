@@ -103,7 +103,8 @@ def main() -> None:
         inverters = [SunSpecSimulator("int", port=free_port(), profile=lambda ts: 2500.0).start()
                      for _ in range(2)]
         health = free_port()
-        (folder / "site.toml").write_text(config_text(p1.port, [s.port for s in inverters], broker.port, health))
+        site = config_text(p1.port, [s.port for s in inverters], broker.port, health)
+        (folder / "site.toml").write_text(site)
         proc = subprocess.Popen([sys.executable, "-m", "buurtwatt.cli", "collect", "--config",
                                  str(folder / "site.toml"), "--seconds", str(seconds + 15)], cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -9,7 +9,8 @@ from datetime import date
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-HEADER = "# Benchmark results\n\nEach section is written by its script in `bench/`; rerun with `make bench`.\n"
+HEADER = ("# Benchmark results\n\n"
+          "Each section is written by its script in `bench/`; rerun with `make bench`.\n")
 
 
 def machine() -> str:

@@ -25,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.results import machine, write_section  # noqa: E402
+from bench.results import write_section  # noqa: E402
 from buurtwatt.readings import Reading  # noqa: E402
 from buurtwatt.store.base import Resolution  # noqa: E402
 from buurtwatt.store.sqlite import SqliteStore  # noqa: E402
@@ -115,10 +115,10 @@ def views(path: Path, first: date, days: int) -> dict[str, tuple[float, float]]:
     year = (local_midnight(end_day - timedelta(365), TZ), local_midnight(end_day, TZ))
     month = (local_midnight(end_day - timedelta(30), TZ), local_midnight(end_day, TZ))
     day = (local_midnight(end_day - timedelta(1), TZ), local_midnight(end_day, TZ))
-    thirty = [f"{d}:{q}" for d, q in SERIES] + ["meter:export_l1_w", "meter:export_l2_w", "meter:export_l3_w",
-                                               "meter:voltage_sags", "meter:voltage_swells", "meter:current_l1_a",
-                                               "meter:import_l1_w", "meter:import_l2_w", "meter:import_l3_w",
-                                               "gas:gas_m3"]
+    thirty = [f"{d}:{q}" for d, q in SERIES] + [
+        "meter:export_l1_w", "meter:export_l2_w", "meter:export_l3_w", "meter:voltage_sags",
+        "meter:voltage_swells", "meter:current_l1_a", "meter:import_l1_w", "meter:import_l2_w",
+        "meter:import_l3_w", "gas:gas_m3"]
     result = {
         "year view (365 daily values x 5 series)": timed(
             lambda: [reader.read(s, *year, Resolution.DAY) for s in five]),
@@ -153,8 +153,10 @@ def dsmr_day_storage(folder: Path) -> dict[str, float]:
             total_import += imp / 3_600_000
             total_export += exp / 3_600_000
             rows = [("import_kwh", round(total_import, 3)), ("export_kwh", round(total_export, 3)),
-                    ("import_t1_kwh", round(total_import * 0.4, 3)), ("import_t2_kwh", round(total_import * 0.6, 3)),
-                    ("export_t1_kwh", round(total_export * 0.4, 3)), ("export_t2_kwh", round(total_export * 0.6, 3)),
+                    ("import_t1_kwh", round(total_import * 0.4, 3)),
+                    ("import_t2_kwh", round(total_import * 0.6, 3)),
+                    ("export_t1_kwh", round(total_export * 0.4, 3)),
+                    ("export_t2_kwh", round(total_export * 0.6, 3)),
                     ("import_w", imp), ("export_w", exp), ("tariff", 2.0), ("power_failures", 3.0),
                     ("voltage_sags", 1.0), ("voltage_swells", 0.0)]
             for ph in range(3):
