@@ -13,7 +13,7 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from buurtwatt.readings import Reading
@@ -35,6 +35,11 @@ class Pipeline:
         self._stopped = threading.Event()
         self.committed = 0
         self.last_commit: float | None = None
+        self._watchers: list[Callable[[Sequence[Reading]], None]] = []
+
+    def watch(self, callback: Callable[[Sequence[Reading]], None]) -> None:
+        """Call ``callback`` with every committed batch (in the writer thread: keep it quick)."""
+        self._watchers.append(callback)
 
     # --- called by sources -------------------------------------------------------------
     def emitter(self, health: DeviceHealth):
@@ -110,6 +115,11 @@ class Pipeline:
             self.last_commit = time.time()
             self.health.count_readings(len(batch))
             self.health.set_state(State.OK)
+            for callback in self._watchers:
+                try:
+                    callback(batch)
+                except Exception:  # a republisher's problem must not stop storing
+                    log.exception("a reading watcher failed")
             return
 
     def stop(self, timeout: float = 4.0) -> bool:

@@ -37,7 +37,8 @@ class Collector:
     def _run_device(self, device: DeviceConfig, health: DeviceHealth) -> None:
         """Run one source; if it ever crashes, log it and start it again after a pause."""
         backoff = Backoff(initial=2, maximum=60)
-        ctx = SourceContext(emit=self.pipeline.emitter(health), health=health, stopping=self.stopping)
+        ctx = SourceContext(emit=self.pipeline.emitter(health), health=health, stopping=self.stopping,
+                            watch=self.pipeline.watch)
         while not self.stopping.is_set():
             try:
                 source = source_class(device.type)(device, self.config)

@@ -17,6 +17,7 @@ from buurtwatt.readings import Reading
 from collector.health import DeviceHealth
 
 Emit = Callable[[Sequence[Reading]], None]
+Watch = Callable[[Emit], None]
 
 
 @dataclass
@@ -24,6 +25,9 @@ class SourceContext:
     emit: Emit
     health: DeviceHealth
     stopping: threading.Event = field(default_factory=threading.Event)
+    # register a callback for every batch the collector commits, from all devices
+    # (the MQTT source republishes them); None outside the collector
+    watch: Watch | None = None
 
     def sleep(self, seconds: float) -> bool:
         """Wait ``seconds``; return False when the collector is stopping."""

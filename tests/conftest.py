@@ -13,11 +13,11 @@ from tests.services import ServiceProcess, start_influxdb, start_mosquitto
 def mosquitto() -> Iterator[ServiceProcess]:
     service = start_mosquitto()
     yield service
-    service.stop()
+    service.close()
 
 
 @pytest.fixture(scope="session")
 def influxdb() -> Iterator[ServiceProcess]:
     service = start_influxdb()
     yield service
-    service.stop()
+    service.close()

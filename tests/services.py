@@ -82,6 +82,11 @@ class ServiceProcess:
                 self.proc.wait()
         self.proc = None
 
+    def close(self) -> None:
+        """Stop for good and remove the temporary folder."""
+        self.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
     @property
     def host(self) -> str:
         return "127.0.0.1"

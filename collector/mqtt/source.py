@@ -41,6 +41,7 @@ class MqttSource:
         self._refused = False
         self.intake: Intake | None = None
         self.publisher: ReadingPublisher | None = None
+        self._publish_own = True  # without the collector core (the CLI), publish what we read
 
     def _password(self, ctx: SourceContext) -> str | None | bool:
         """The password, None when none is configured, False when stopping before it appeared."""
@@ -68,6 +69,9 @@ class MqttSource:
         if publish.enabled:
             self.publisher = ReadingPublisher(client, self.site_id, publish)
             self.publisher.prepare()
+            if ctx.watch:  # in the collector: republish every device's readings, not just ours
+                ctx.watch(self.publisher.publish)
+                self._publish_own = False
         self._wire(client, ctx, intake)
         ctx.health.set_state(State.STARTING, f"connecting to {self.broker}")
         client.connect_async(self.broker.host, self.broker.port, keepalive=self.config.keepalive)
@@ -92,7 +96,7 @@ class MqttSource:
             batch, self._pending = self._pending, []
         if batch:
             ctx.emit(batch)  # the core counts them on ctx.health
-            if self.publisher:
+            if self.publisher and self._publish_own:
                 self.publisher.publish(batch)
 
     def _wire(self, client: Client, ctx: SourceContext, intake: Intake) -> None:

@@ -228,3 +228,89 @@ def test_bad_config_refuses_to_start(tmp_path: Path) -> None:
 def test_seconds_option_stops_by_itself(tmp_path: Path, p1: TcpSimulator) -> None:
     proc = start_collector(site_config(tmp_path, p1.port, free_port()), "--seconds", "2")
     assert proc.wait(15) == 0
+
+
+def test_device_faults_show_on_health_and_readings_are_republished(tmp_path: Path, p1: TcpSimulator) -> None:
+    """Broker restart and a sleeping inverter, each recovering by itself; republishing over MQTT."""
+    import paho.mqtt.client as mqtt
+
+    from collector.modbus.simulator import SunSpecSimulator
+    from tests.services import start_mosquitto
+
+    broker_port = free_port()
+    broker = start_mosquitto(port=broker_port)
+    inverter = SunSpecSimulator("int", port=free_port(), profile=lambda ts: 1800.0).start()
+    hp = free_port()
+    extra = f"""
+[[devices]]
+type = "sunspec"
+name = "pv"
+host = "127.0.0.1"
+port = {inverter.port}
+interval_s = 1
+timeout_s = 1
+backoff_max_s = 2
+
+[[devices]]
+type = "mqtt"
+name = "plugs"
+broker = "mqtt://127.0.0.1:{broker_port}"
+publish = {{ enabled = true }}
+
+[[devices.subscriptions]]
+topic = "tele/+/SENSOR"
+format = "tasmota"
+device = "{{1}}"
+"""
+    config = site_config(tmp_path, p1.port, hp, extra)
+    # a site where it is night now, so a silent inverter is asleep, not broken
+    text = config.read_text().replace('id = "test"', 'id = "test"\nlatitude = 20.0\nlongitude = -155.0')
+    config.write_text(text)
+    proc = start_collector(config)
+    sender = Sender(p1, rate=2)
+    republished: list[str] = []
+    listener = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    listener.on_message = lambda c, u, m: republished.append(m.topic)
+    try:
+        wait_health(hp)
+        p1.wait_client(timeout=15)
+        sender.start()
+
+        def state(name: str) -> str:
+            return next(d["state"] for d in health(hp)["devices"] if d["name"] == name)
+
+        def wait_state(name: str, *wanted: str, timeout: float = 20) -> None:
+            deadline = time.monotonic() + timeout
+            while state(name) not in wanted and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert state(name) in wanted, health(hp)["devices"]
+
+        for name in ("meter", "pv", "plugs"):
+            wait_state(name, "ok")
+        listener.connect("127.0.0.1", broker_port)
+        listener.subscribe("buurtwatt/test/#")
+        listener.loop_start()
+        deadline = time.monotonic() + 10
+        while "buurtwatt/test/meter/import_kwh" not in republished and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "buurtwatt/test/meter/import_kwh" in republished  # the P1 reading, via the MQTT device
+        listener.loop_stop()
+
+        broker.stop()
+        wait_state("plugs", "offline")
+        broker.start()
+        wait_state("plugs", "ok", timeout=40)
+
+        inverter.mode = "exception"  # exception 11: the inverter sleeps
+        wait_state("pv", "asleep")
+        inverter.mode = "awake"
+        wait_state("pv", "ok", timeout=30)
+        assert state("meter") == "ok"
+        plugs = next(d for d in health(hp)["devices"] if d["name"] == "plugs")
+        assert plugs["reconnects"] >= 1
+    finally:
+        sender.stop.set()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+        inverter.stop()
+        broker.close()
