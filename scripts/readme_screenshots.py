@@ -1,0 +1,63 @@
+"""Regenerate the README's screenshots from the demo (``make screenshots``).
+
+Starts ``buurtwatt demo``, opens the display screen at 1920x1080 and a participant's
+page at 390x844 in Debian's Chromium, saves them in docs/img/, and stops the demo.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def main() -> int:
+    out = ROOT / "docs" / "img"
+    out.mkdir(parents=True, exist_ok=True)
+    demo = subprocess.Popen([sys.executable, "-m", "buurtwatt.cli", "demo", "--config",
+                             str(ROOT / "config" / "demo.toml")], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    try:
+        for line in demo.stdout:
+            print(line, end="")
+            lines.append(line)
+            if "Press Ctrl-C" in line:
+                break
+        text = "".join(lines)
+        screen = re.search(r"display screen\s+(\S+)", text)
+        links = re.findall(r"participant\s+(http://\S+/mijn/\S+)", text)
+        if not screen or not links:
+            print("the demo did not start; see its messages above", file=sys.stderr)
+            return 1
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            page = browser.new_page(viewport={"width": 1920, "height": 1080})
+            page.goto(screen.group(1) + "?panel=flow")
+            page.wait_for_function("() => /[0-9] ?k?W/.test(document.querySelector('.k-panels').innerText)",
+                                   timeout=60_000)
+            page.wait_for_timeout(3000)
+            page.screenshot(path=str(out / "scherm.png"))
+            phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+            phone.goto(links[0])
+            phone.wait_for_function("() => /[0-9] ?kWh/.test(document.body.innerText)", timeout=60_000)
+            phone.wait_for_timeout(2000)
+            phone.screenshot(path=str(out / "mijn.png"))
+            browser.close()
+        print(f"saved {out / 'scherm.png'} and {out / 'mijn.png'}")
+        return 0
+    finally:
+        demo.send_signal(signal.SIGINT)
+        demo.wait(30)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
