@@ -76,7 +76,7 @@ def run_outage(server: ServiceProcess, tmp_path: Path, caplog: pytest.LogCapture
                outage_s: float) -> None:
     caplog.set_level(logging.INFO, logger=SENDER_LOG)
     store = store_for(server, tmp_path)
-    reference = SqliteStore(tmp_path / "reference.sqlite", site="test")
+    reference = SqliteStore(tmp_path / "reference.sqlite", site="test", raw_retention_days=36500)
     written = 0
     stop = threading.Event()
 
@@ -140,7 +140,7 @@ def test_full_outbox_drops_oldest_raw_keeps_rollups(own_influxdb: ServiceProcess
     n = 12_000
     own_influxdb.stop()
     store = store_for(own_influxdb, tmp_path, outbox_max_mb=0.25)
-    reference = SqliteStore(tmp_path / "reference.sqlite", site="test")
+    reference = SqliteStore(tmp_path / "reference.sqlite", site="test", raw_retention_days=36500)
     try:
         for start in range(0, n, 500):
             batch = [r for k in range(start, start + 500) for r in readings(k)[:1]]

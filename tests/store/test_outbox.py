@@ -152,3 +152,20 @@ def test_readonly_store_cannot_write(tmp_path: Path) -> None:
     assert status["reachable"] is False and status["ok"] is False
     assert not (tmp_path / "outbox.sqlite").exists()
     s.close()
+
+
+def test_local_rollups_are_pruned_but_late_buckets_still_complete(store: InfluxStore, tmp_path: Path) -> None:
+    assert store.outbox is not None
+    # three days of one reading a minute, then prune: only the last two days stay locally
+    for day in range(3):
+        store.write([Reading("plug", "power_w", T0 + day * 86400 + i * 60, 1.0) for i in range(1440)])
+    deleted = store.outbox.prune_local_rollups()
+    assert deleted > 0
+    with sqlite3.connect(tmp_path / "outbox.sqlite") as con:
+        oldest = con.execute("SELECT min(ts) FROM roll_1m").fetchone()[0]
+    last = T0 + 2 * 86400 + 1439 * 60
+    assert oldest >= last - 2 * 86400
+    # the newest bucket is still whole locally, so its next line counts every sample
+    store.write([Reading("plug", "power_w", last + 30, 3.0)])
+    line = outbox_rows(tmp_path / "outbox.sqlite")[-1][3]
+    assert line.startswith("buurtwatt_1d") and "power_w_n=1441i" in line
