@@ -49,7 +49,8 @@ max_clock_skew_s = 1e9
 
 
 def start_collector(config: Path, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "buurtwatt.cli", "collect", "--config", str(config), *extra],
+    return subprocess.Popen([sys.executable, "-m", "buurtwatt.cli", "collect", "--config", str(config),
+                             *extra],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 

@@ -54,7 +54,8 @@ def test_every_problem_is_reported_at_once() -> None:
 
 
 def test_unknown_store_type_and_device_type_name_the_choices() -> None:
-    text = GOOD.replace('type = "sqlite"', 'type = "postgres"') + '\n[[devices]]\ntype = "zwave"\nname = "x"\n'
+    text = GOOD.replace('type = "sqlite"', 'type = "postgres"')
+    text += '\n[[devices]]\ntype = "zwave"\nname = "x"\n'
     with pytest.raises(ConfigError) as err:
         parse_config(text, "site.toml")
     rendered = err.value.render()

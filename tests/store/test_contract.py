@@ -111,7 +111,8 @@ def test_counter_reset_by_new_meter_and_by_drop(store: Harness) -> None:
     # the meter is replaced: the new one starts near zero with another serial
     readings += [Reading("meter", "import_kwh", t0 + 3600 + i * 600, 0.5 + i, meter="NEW") for i in range(6)]
     # and a counter that drops without a serial (a reset inverter)
-    readings += [Reading("inv", "energy_kwh", t0 + i * 600, v) for i, v in enumerate([100, 101, 102, 3, 4, 5])]
+    readings += [Reading("inv", "energy_kwh", t0 + i * 600, v)
+                 for i, v in enumerate([100, 101, 102, 3, 4, 5])]
     store.write(readings)
     hours = store.read("meter:import_kwh", t0, t0 + 7200, Resolution.HOUR)
     assert [r.value for r in hours] == pytest.approx([5.0, 5.0])
@@ -138,7 +139,8 @@ def test_month_buckets_follow_local_midnight(store: Harness) -> None:
     store.write(readings)
     months = store.read("meter:import_kwh", local_midnight(date(2025, 3, 1), TZ),
                         local_midnight(date(2025, 5, 1), TZ), Resolution.MONTH)
-    assert [r.ts for r in months] == [local_midnight(date(2025, 3, 1), TZ), local_midnight(date(2025, 4, 1), TZ)]
+    assert [r.ts for r in months] == [local_midnight(date(2025, 3, 1), TZ),
+                                      local_midnight(date(2025, 4, 1), TZ)]
     assert [r.value for r in months] == pytest.approx([6.0, 4.0])  # 25->31, then 31->35
 
 
