@@ -105,8 +105,9 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
             page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length > 0",
                                    timeout=30_000)
             page.wait_for_timeout(2000)
-            months = page.evaluate("""() => Math.max(
-                ...Array.from(document.querySelectorAll('.js-plotly-plot')).map(el => Math.max(0, ...(el.data || []).map(tr => (tr.x || []).length))))""")
+            months = page.evaluate("""() => Math.max(...Array.from(
+                document.querySelectorAll('.js-plotly-plot')).map(
+                    el => Math.max(0, ...(el.data || []).map(tr => (tr.x || []).length))))""")
             assert months >= 12, f"the CO2 page shows {months} periods, not a year"
             page.screenshot(path=str(ARTIFACTS / "demo-co2-1920x1080.png"))
             # a participant's link shows that participant's kWh
