@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sqlite3
 import statistics
 import sys
@@ -187,6 +188,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--outage-hours", type=float, default=6.0)
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     server = start_server()
     folder = Path(tempfile.mkdtemp(prefix="bw-bench-influx-"))
     try:
@@ -229,7 +231,9 @@ def main() -> None:
         "Nominal load (issue 6): 1 P1 telegram/s of 20 series, 2 inverters x 5 series every 5 s, 20 sensors "
         "x 2 series every 10 s, committed in 10-second batches. One line holds all raw values of one device "
         "at one time, so an InfluxDB point carries several readings; rollup lines hold one bucket per device "
-        "and level. InfluxQL reads are one HTTP request per series, which is most of the view latency.",
+        "and level. InfluxQL reads are one HTTP request per series, which is most of the view latency. "
+        f"Load average (1 min) before/after the run: {load_before:.1f}/{os.getloadavg()[0]:.1f} "
+        "(other work on the machine slows every figure).",
     ]
     write_section("store_influx", lines)
 
