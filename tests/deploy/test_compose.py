@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -242,7 +243,10 @@ def test_systemd_units(unit_name: str, subcommand: str) -> None:
 
 
 def test_systemd_units_pass_systemd_analyze(tmp_path: Path) -> None:
-    analyze = require_program("systemd-analyze")
+    # optional extra check: systemd is not among the test dependencies, so no CI failure without it
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed")
     venv_buurtwatt = Path(sys.executable).with_name("buurtwatt")  # a real file for ExecStart
     units = []
     for unit in sorted(SYSTEMD.glob("*.service")):
