@@ -43,8 +43,9 @@ def machine() -> str:
 
 
 def fill(folder: Path) -> Path:
-    config = write_config(folder)
     now = time.time()
+    # started on the first whole day of data
+    config = write_config(folder, started=date.fromtimestamp(now - 364 * 86400).isoformat())
     store = SqliteStore(folder / "store.sqlite", site="test", tz="Europe/Amsterdam")
     day = 86400
     for start in range(int(now - 365 * day), int(now), 30 * day):

@@ -6,6 +6,8 @@ One app per process: Dash Pages keeps its page registry per process.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from pathlib import Path
 
 import dash
@@ -15,8 +17,9 @@ from dash import Dash, html
 from buurtwatt.config import SiteConfig
 from buurtwatt.store import open_store
 from buurtwatt.store.base import Store
-from dashboard import auth, live
+from dashboard import auth, balance_adapter, fmt, live, participant
 from dashboard.context import EXTENSION, DashContext
+from dashboard.i18n import LANGUAGES
 from dashboard.lang import remember
 
 log = logging.getLogger(__name__)
@@ -26,7 +29,8 @@ INDEX = """<!DOCTYPE html>
 <html lang="nl">
 <head>{%metas%}<title>{%title%}</title>{%favicon%}{%css%}
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="theme-color" content="#1b1e24"></head>
+<meta name="theme-color" content="#1b1e24">
+<meta name="referrer" content="no-referrer"></head>
 <body>{%app_entry%}<footer>{%config%}{%scripts%}{%renderer%}</footer></body>
 </html>"""
 
@@ -37,7 +41,7 @@ def site_store(config: SiteConfig, site_id: str) -> Store:
     return open_store(other, readonly=True)
 
 
-def create_app(config: SiteConfig, store: Store | None = None) -> Dash:
+def create_app(config: SiteConfig, store: Store | None = None, warm: bool = True) -> Dash:
     store = store or open_store(config, readonly=True)
     app = Dash(
         __name__,
@@ -61,6 +65,25 @@ def create_app(config: SiteConfig, store: Store | None = None) -> Dash:
     server.after_request(remember)
     auth.register(server)
     live.register(app)
+    # participant links never leave through a Referer header (see also the meta tag)
+    participant.register(server)
     app.layout = html.Div([dash.page_container], id="app-root")
     log.info("dashboard for site %s with %d page(s)", config.site.id, len(dash.page_registry))
+    if warm:
+        threading.Thread(target=warm_up, args=(server.extensions[EXTENSION],), name="bw-warm",
+                         daemon=True).start()
     return app
+
+
+def warm_up(ctx: DashContext) -> None:
+    """Do the slow first-time work before the first visitor does: number formats, the CO2 overview."""
+    started = time.perf_counter()
+    try:
+        for lang in LANGUAGES:
+            fmt.energy(1.5, lang), fmt.money(1.5, lang), fmt.month_name(time.time(), ctx.tz, lang)
+        now = time.time()
+        balance_adapter.today(ctx, now)
+        balance_adapter.co2_overview(ctx, now)
+    except Exception:  # a warm-up is an optimisation; the pages report real problems themselves
+        log.exception("dashboard warm-up failed")
+    log.info("dashboard warm-up took %.2f s", time.perf_counter() - started)

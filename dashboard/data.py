@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from buurtwatt.store.base import Resolution, Store
 from dashboard.roles import Roles
@@ -84,6 +84,20 @@ class EnergyTotals:
             gas = (self.gas_m3 or 0) + (other.gas_m3 or 0)
         return EnergyTotals(self.import_kwh + other.import_kwh, self.export_kwh + other.export_kwh,
                             self.solar_kwh + other.solar_kwh, gas)
+
+
+@dataclass(frozen=True)
+class SiteDay:
+    """One building's day for the /stad page."""
+
+    solar_kwh: float
+    use_kwh: float
+    import_kwh: float
+    export_kwh: float
+    net_kg: float  # avoided - emitted; above zero is good
+
+    def __add__(self, other: SiteDay) -> SiteDay:
+        return SiteDay(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
 
 
 KEYS = ("import_kwh", "export_kwh", "solar_kwh", "use_kwh", "gas_m3")

@@ -7,7 +7,7 @@ Units scale by themselves (W/kW/MW, kWh/MWh) so a screen never shows
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import date, datetime
 
 from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_currency, format_decimal, format_percent
@@ -88,3 +88,18 @@ def moment(ts: float, tz: str, lang: str) -> str:
 
 def month_name(ts: float, tz: str, lang: str) -> str:
     return format_date(datetime.fromtimestamp(ts, zone(tz)).date(), format="LLL yyyy", locale=locale(lang))
+
+
+def short_month(day: date, lang: str) -> str:
+    """'jan', 'feb': month bars on a phone."""
+    return format_date(day, format="LLL", locale=locale(lang)).rstrip(".")
+
+
+def month_year(day: date, lang: str) -> str:
+    """'oktober 2028'."""
+    return format_date(day, format="LLLL yyyy", locale=locale(lang))
+
+
+def day_of(day: date, lang: str) -> str:
+    """A local date: '25 nov. 2026'."""
+    return format_date(day, format="medium", locale=locale(lang))

@@ -14,7 +14,6 @@ from typing import Any
 
 from dash import ALL, Dash, Input, Output, State
 
-from buurtwatt.timeutil import local_date, local_midnight
 from dashboard import balance_adapter, fmt, shares_adapter
 from dashboard.context import DashContext, current
 from dashboard.data import live_now
@@ -33,30 +32,29 @@ def arrow_px(watts: float | None) -> int:
 
 
 def _today(ctx: DashContext, lang: str, now: float) -> dict[str, str]:
-    tz = ctx.tz
-    start = local_midnight(local_date(now, tz), tz)
-    roles = ctx.roles()
-    totals = ctx.cached(("today", start), 5, lambda: balance_adapter.period_totals(
-        ctx, ctx.store, roles, start, now + 1))
+    today = balance_adapter.today(ctx, now)
+    e, co2 = today.energy, today.co2
     price = ctx.config.dashboard.price_eur_per_kwh
-    co2 = balance_adapter.co2_of(ctx, totals, local_date(now, tz).year)
+    net_kwh = e.import_kwh - e.export_kwh
     out = {
-        "today_import": fmt.energy(totals.import_kwh, lang),
-        "today_export": fmt.energy(totals.export_kwh, lang),
-        "today_solar": fmt.energy(totals.solar_kwh, lang),
-        "today_use": fmt.energy(totals.use_kwh, lang),
-        "today_selfused": fmt.energy(totals.self_used_kwh, lang),
-        "today_selfused_eur": t("now.saved_eur", lang, eur=fmt.money(totals.self_used_kwh * price, lang)),
-        "today_selfsuff": fmt.percent(totals.self_sufficiency, lang),
+        "today_import": fmt.energy(e.import_kwh, lang),
+        "today_export": fmt.energy(e.export_kwh, lang),
+        "today_solar": fmt.energy(e.production_kwh, lang),
+        "today_use": fmt.energy(e.consumption_kwh, lang),
+        "today_selfused": fmt.energy(e.self_consumed_kwh, lang),
+        "today_selfused_eur": t("now.saved_eur", lang, eur=fmt.money(e.self_consumed_kwh * price, lang)),
+        "today_selfsuff": fmt.percent(e.self_sufficiency, lang),
         "today_co2": fmt.kg(co2.net_kg, lang),
-        "today_co2_sentence": t("co2.today_saved" if co2.net_kg <= 0 else "co2.today_caused", lang,
+        "today_co2_sentence": t("co2.today_saved" if co2.net_kg >= 0 else "co2.today_caused", lang,
                                 kg=fmt.kg(abs(co2.net_kg), lang)),
-        "today_net": t("now.net_export" if totals.net_kwh < 0 else "now.net_import", lang,
-                       kwh=fmt.energy(abs(totals.net_kwh), lang)),
+        "today_net": t("now.net_export" if net_kwh < 0 else "now.net_import", lang,
+                       kwh=fmt.energy(abs(net_kwh), lang)),
+        # missing readings make today's figures too low: say so, never pass them off as complete
+        "today_note": t("now.partial", lang) if today.coverage.partial else "",
     }
-    # the face compares today's CO2 with zero: below zero we avoided more than we caused
+    # the face compares today's CO2 with zero: above zero we avoided more than we caused
     half = co2.avoided_kg >= co2.emitted_kg / 2
-    out["face"] = "happy" if co2.net_kg <= 0 else ("neutral" if half else "sad")
+    out["face"] = "happy" if co2.co2_positive else ("neutral" if half else "sad")
     out["face_text"] = t(f"co2.face_{out['face']}", lang)
     cmp = balance_adapter.comparisons(ctx, co2.net_kg)
     if cmp:
@@ -66,7 +64,7 @@ def _today(ctx: DashContext, lang: str, now: float) -> dict[str, str]:
 
 
 def _roof(ctx: DashContext, lang: str, now: float) -> dict[str, str]:
-    roof = ctx.cached(("roof", int(now // 30)), 30, lambda: shares_adapter.roof_totals(ctx, now))
+    roof = shares_adapter.roof_totals(ctx, now)
     if roof is None:
         return {"roof_today": fmt.DASH, "roof_year": fmt.DASH}
     return {"roof_today": fmt.energy(roof.today_kwh, lang), "roof_year": fmt.energy(roof.year_kwh, lang)}

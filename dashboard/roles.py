@@ -55,6 +55,14 @@ def _role(config: SiteConfig, name: str) -> object:
     return getattr(config.balance, name, None)
 
 
+def collective_devices(config: SiteConfig) -> set[str]:
+    """Devices of the collective roof: they belong to its participants, not to the building."""
+    series = [inst.production for inst in config.installations]
+    if config.balance.collective:
+        series += config.balance.collective.production
+    return {s.partition(":")[0] for s in series}
+
+
 def roles_for(config: SiteConfig, series: Iterable[str]) -> Roles:
     names = list(series)
     devices = {s.partition(":")[0] for s in names}
@@ -84,6 +92,7 @@ def roles_for(config: SiteConfig, series: Iterable[str]) -> Roles:
     if not gas:
         gas = next((f"{d}:gas_m3" for d in sorted(by_quantity.get("gas_m3", []))), None)
 
+    roofs = collective_devices(config)
     plugs = tuple(sorted(d for d in set(by_quantity.get("power_w", [])) & devices
-                         if d not in solar_names and d != grid))
+                         if d not in solar_names and d != grid and d not in roofs))
     return Roles(str(grid), solar_names, gas if isinstance(gas, str) else None, plugs)

@@ -1,123 +1,224 @@
-"""The one place the dashboard asks the share register (buurtwatt/shares, issue 9).
+"""The one place the dashboard asks the share register (buurtwatt.shares, issue 9).
 
 Public pages only ever get totals for the whole roof. Participant data goes out only
-for a verified token (/mijn) or to a logged-in admin (/beheer). Until the shares
-module's functions are wired here, a participant link finds nobody (the 404 page).
+for a verified token (/mijn) or to a logged-in admin (/beheer).
+
+A participant summary is worked out again from the first holding on every call
+(about 0.1-0.2 s), so it is kept per participant per day; the roof's own figures
+are read separately and stay fresh to the half minute.
 """
 
 from __future__ import annotations
 
-import csv
 import logging
-from dataclasses import dataclass, field
+import os
+import time
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
+from pathlib import Path
 
+from buurtwatt.shares.ledger import ProductionSource, open_register, settle_period
+from buurtwatt.shares.register import Register, RegisterError
+from buurtwatt.shares.settle import RoundedSettlement, SettlementError
+from buurtwatt.shares.statement import build_statement
+from buurtwatt.shares.summary import ParticipantSummary, participant_summary, verify_token
+from buurtwatt.shares.tokens import AttemptLimiter
 from buurtwatt.store.base import Resolution
 from buurtwatt.timeutil import local_date, local_midnight
 from dashboard.context import DashContext
 
 log = logging.getLogger(__name__)
 
+# failed participant links per client address: enough for typos, too few to guess 256-bit tokens
+TOKEN_ATTEMPTS = AttemptLimiter(limit=20, window_s=600)
+ROOF_TTL = 30
+
 
 @dataclass(frozen=True)
 class RoofTotals:
-    today_kwh: float
-    year_kwh: float
-    series: tuple[str, ...]
+    today_kwh: float | None  # None: no reading today yet (never shown as 0)
+    year_kwh: float | None
+    shares_issued: int
+    shares_held: int
+    participants: int
 
 
 @dataclass(frozen=True)
-class Repayment:
-    stake_eur: float
-    repaid_eur: float
-    payoff: date | None
+class Allocation:
+    """One installation's split for a period, for the admin page."""
 
-    @property
-    def left_eur(self) -> float:
-        return max(0.0, self.stake_eur - self.repaid_eur)
-
-
-@dataclass(frozen=True)
-class ParticipantView:
-    participant_id: str
-    name: str
-    shares: float
-    installations: tuple[str, ...]
-    year_kwh: float
-    year_eur: float
-    last_year_kwh: float
-    last_year_eur: float
-    months: list[tuple[float, float]] = field(default_factory=list)  # month start, kWh
-    repayment: Repayment | None = None
-    statement_url: str | None = None
+    installation: str
+    title: str
+    settled: RoundedSettlement
 
 
 def roof_series(ctx: DashContext) -> tuple[str, ...]:
     """Production counters of the collective roof (all participants together)."""
+    found = [inst.production for inst in ctx.config.installations]
     collective = ctx.config.balance.collective
-    if collective and collective.production:
-        return tuple(collective.production)
-    found: list[str] = []
-    for inst in ctx.config.installations:
-        prod = getattr(inst, "production", None) or getattr(inst, "production_series", None)
-        if isinstance(prod, str):
-            found.append(prod)
-        elif prod:
-            found += list(prod)
+    if not found and collective:
+        found = list(collective.production)
     return tuple(found)
 
 
+def _stamp(path: Path | None) -> int:
+    try:
+        return os.stat(path).st_mtime_ns if path else 0
+    except OSError:
+        return 0
+
+
+def register(ctx: DashContext) -> Register | None:
+    """The validated register, read again when a file changes; None when absent or refused."""
+    shares = ctx.config.shares
+    if not shares.participants or not shares.holdings:
+        return None
+    key = ("register", _stamp(shares.participants), _stamp(shares.holdings))
+
+    def load() -> Register | None:
+        try:
+            return open_register(ctx.config)
+        except RegisterError as exc:
+            log.error("%s", exc.render())
+        except OSError as exc:
+            log.error("cannot read the share register: %s", exc)
+        return None
+
+    return ctx.cached(key, 600, load)
+
+
+def register_problem(ctx: DashContext) -> str | None:
+    """Why the register was refused (for the admin page), or None."""
+    if register(ctx) is not None or not ctx.config.shares.participants:
+        return None
+    try:
+        open_register(ctx.config)
+    except RegisterError as exc:
+        return exc.render()
+    except OSError as exc:
+        return str(exc)
+    return None
+
+
 def roof_totals(ctx: DashContext, now: float) -> RoofTotals | None:
+    """The whole roof today and this year: totals only, never per person."""
     series = roof_series(ctx)
     if not series:
         return None
+    return ctx.cached(("roof", int(now // ROOF_TTL)), ROOF_TTL, lambda: _roof(ctx, series, now))
+
+
+def _roof(ctx: DashContext, series: tuple[str, ...], now: float) -> RoofTotals:
     tz = ctx.tz
     today = local_date(now, tz)
-    year_start = local_midnight(today.replace(month=1, day=1), tz)
     day_start = local_midnight(today, tz)
-    year = today_kwh = 0.0
+    year_start = local_midnight(today.replace(month=1, day=1), tz)
+    today_kwh = year_kwh = None
     for s in series:
-        for row in ctx.store.read(s, year_start, now + 1, Resolution.DAY):
-            year += row.value or 0.0
-            if row.ts >= day_start:
-                today_kwh += row.value or 0.0
-    return RoofTotals(today_kwh, year, series)
+        # months up to this one, then today's day bucket: the coarsest rollups that answer
+        for row in ctx.store.read(s, year_start, now + 1, Resolution.MONTH):
+            if row.count and row.value is not None:
+                year_kwh = (year_kwh or 0.0) + row.value
+        for row in ctx.store.read(s, day_start, now + 1, Resolution.DAY):
+            if row.count and row.value is not None:
+                today_kwh = (today_kwh or 0.0) + row.value
+    reg = register(ctx)
+    held = participants = issued = 0
+    for inst in ctx.config.installations:
+        issued += inst.shares_issued
+        if reg is not None:
+            on = reg.shares_on(inst.name, today)
+            held += sum(on.values())
+            participants += len(on)
+    return RoofTotals(today_kwh, year_kwh, issued, held, participants)
 
 
-def participant_view(ctx: DashContext, token: str, now: float) -> ParticipantView | None:
-    """The participant a token belongs to, or None (unknown, expired or not wired yet)."""
-    try:
-        from buurtwatt import shares
-    except ImportError:
+def participant_id(ctx: DashContext, token: str, client: str) -> str | None:
+    """The participant behind a link, or None. Failed attempts count per client address."""
+    if not TOKEN_ATTEMPTS.allowed(client):
         return None
-    verify = getattr(shares, "verify_token", None)
-    summary = getattr(shares, "participant_summary", None)
-    if verify is None or summary is None:
+    pid = verify_token(ctx.config, token)
+    if pid is None:
+        TOKEN_ATTEMPTS.failed(client)
+    return pid
+
+
+def summary(ctx: DashContext, pid: str, now: float) -> ParticipantSummary | None:
+    """The participant's own figures, worked out once per participant per day."""
+    reg = register(ctx)
+    if reg is None:
         return None
-    return None  # wiring point: map shares.participant_summary(...) into ParticipantView
+    today = local_date(now, ctx.tz)
+    return ctx.cached(("participant", pid, today), 86400,
+                      lambda: participant_summary(ctx.config, ctx.store, pid, today, register=reg))
+
+
+def statement_years(found: ParticipantSummary) -> list[int]:
+    """Last year (when there was anything) and this year so far."""
+    years = [found.today.year]
+    if found.last_year_kwh > 0:
+        years.insert(0, found.today.year - 1)
+    return years
+
+
+def statement(ctx: DashContext, pid: str, year: int, now: float) -> bytes | None:
+    reg = register(ctx)
+    if reg is None:
+        return None
+    today = local_date(now, ctx.tz)
+    return ctx.cached(("statement", pid, year, today), 86400,
+                      lambda: build_statement(ctx.config, ctx.store, pid, year, today, register=reg))
+
+
+def allocations(ctx: DashContext, year: int, now: float) -> list[Allocation]:
+    """The split of ``year`` (so far) per installation, rounded once, for the admin page."""
+    reg = register(ctx)
+    if reg is None:
+        return []
+    today = local_date(now, ctx.tz)
+
+    def compute() -> list[Allocation]:
+        out = []
+        for inst in ctx.config.installations:
+            first = max(date(year, 1, 1), inst.delivery_start)
+            last = min(date(year, 12, 31), today)
+            if first > last:
+                continue
+            try:
+                settled = settle_period(ctx.config, reg, inst, ProductionSource(store=ctx.store), first, last)
+            except SettlementError as exc:
+                log.error("cannot split %s for %d: %s", inst.name, year, exc)
+                continue
+            out.append(Allocation(inst.name, inst.title, settled.rounded(3)))
+        return out
+
+    return ctx.cached(("allocations", year, today), 86400, compute)
 
 
 def register_rows(ctx: DashContext) -> list[dict[str, str]]:
-    """The participant register for the admin page (names and shares, no tokens)."""
-    path = ctx.config.shares.participants
-    if not path:
+    """The participant register for the admin page and its download (no tokens)."""
+    reg = register(ctx)
+    if reg is None:
         return []
-    try:
-        with open(path, newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
-    except OSError as exc:
-        log.warning("cannot read the participant register %s: %s", path, exc.strerror)
-        return []
-    keep = ("participant_id", "name", "postcode", "repay_from_yield", "stake_eur")
-    return [{k: r.get(k, "") for k in keep} for r in rows]
+    today = local_date(time.time(), ctx.tz)
+    held: dict[str, int] = {}
+    for inst in ctx.config.installations:
+        for pid, n in reg.shares_on(inst.name, today).items():
+            held[pid] = held.get(pid, 0) + n
+    return [{"participant_id": p.participant_id, "name": p.name, "postcode": p.postcode,
+             "shares": str(held.get(p.participant_id, 0)),
+             "repay_from_yield": str(p.repay_from_yield).lower(),
+             "stake_eur": str(p.stake_eur)} for p in reg.participants.values()]
 
 
 def holdings_rows(ctx: DashContext) -> list[dict[str, str]]:
-    path = ctx.config.shares.holdings
-    if not path:
+    reg = register(ctx)
+    if reg is None:
         return []
-    try:
-        with open(path, newline="", encoding="utf-8") as f:
-            return list(csv.DictReader(f))
-    except OSError:
-        return []
+    return [{"participant_id": h.participant_id, "installation": h.installation, "shares": str(h.shares),
+             "start": h.start.isoformat(), "end": h.end.isoformat() if h.end else ""} for h in reg.holdings]
+
+
+def as_float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 import dash
 import dash_bootstrap_components as dbc
 import flask
 import requests
 from dash import html
 
+from buurtwatt.timeutil import local_date
 from dashboard import fmt, shares_adapter
 from dashboard.auth import is_admin
 from dashboard.components import frame
@@ -55,17 +58,50 @@ def _health(url: str | None, lang: str) -> html.Div:
                      striped=True, size="sm")
 
 
+def _register(ctx, lang: str) -> list:
+    problem = shares_adapter.register_problem(ctx)
+    if problem:
+        return [dbc.Alert([html.Strong(t("admin.register_refused", lang)), html.Pre(problem)], color="danger",
+                          id="register-problem")]
+    rows = shares_adapter.register_rows(ctx)
+    if not rows:
+        return [html.P(t("admin.no_register", lang))]
+    cols = ("participant_id", "name", "postcode", "shares")
+    return [dbc.Table([
+        html.Thead(html.Tr([html.Th(t(f"admin.col_{c}", lang)) for c in cols])),
+        html.Tbody([html.Tr([html.Td(r[c]) for c in cols]) for r in rows]),
+    ], striped=True, size="sm", id="register-table", responsive=True)]
+
+
+def _allocations(ctx, lang: str, now: float) -> list:
+    year = local_date(now, ctx.tz).year
+    out: list = []
+    names = {r["participant_id"]: r["name"] for r in shares_adapter.register_rows(ctx)}
+    for y in (year - 1, year):
+        for alloc in shares_adapter.allocations(ctx, y, now):
+            s = alloc.settled
+            out += [html.H3(t("admin.allocation_heading", lang, title=alloc.title, year=y,
+                              first=fmt.day_of(s.start, lang), last=fmt.day_of(s.end, lang))),
+                    html.P(t("admin.allocation_totals", lang, total=fmt.number(float(s.total_kwh), lang, 3),
+                             unallocated=fmt.number(float(s.unallocated_kwh), lang, 3),
+                             estimated=s.estimated_days)),
+                    html.Details([html.Summary(t("admin.allocation_rows", lang, n=len(s.rows))), dbc.Table([
+                        html.Thead(html.Tr([html.Th(t("admin.col_participant_id", lang)),
+                                            html.Th(t("admin.col_name", lang)), html.Th("kWh"),
+                                            html.Th("€")])),
+                        html.Tbody([html.Tr([html.Td(r.participant_id),
+                                             html.Td(names.get(r.participant_id, "")),
+                                             html.Td(fmt.number(float(r.kwh), lang, 3)),
+                                             html.Td(fmt.money(float(r.eur), lang))]) for r in s.rows]),
+                    ], striped=True, size="sm", responsive=True)])]
+    return out or [html.P(t("admin.no_allocations", lang))]
+
+
 def _admin(lang: str) -> list:
     ctx = current()
+    now = time.time()
     status = ctx.store.status()
     newest = status.get("newest")
-    register = shares_adapter.register_rows(ctx)
-    reg_table = dbc.Table([
-        html.Thead(html.Tr([html.Th(t(f"admin.col_{c}", lang)) for c in ("participant_id", "name",
-                                                                         "postcode")])),
-        html.Tbody([html.Tr([html.Td(r["participant_id"]), html.Td(r["name"]), html.Td(r["postcode"])])
-                    for r in register]),
-    ], striped=True, size="sm", id="register-table") if register else html.P(t("admin.no_register", lang))
     csrf = flask.session.get("csrf", "")
     return [
         html.H1(t("admin.heading", lang)),
@@ -80,7 +116,9 @@ def _admin(lang: str) -> list:
                                                                  lang) if newest else fmt.DASH))],
                 id="store-status"),
         html.H2(t("admin.register", lang)),
-        reg_table,
+        *_register(ctx, lang),
+        html.H2(t("admin.allocations", lang)),
+        *_allocations(ctx, lang, now),
         html.H2(t("admin.downloads", lang)),
         html.Ul([html.Li(html.A(name, href=f"/beheer/download/{name}"))
                  for name in ("participants.csv", "holdings.csv", "store-status.json")]),

@@ -14,7 +14,7 @@ from buurtwatt.timeutil import local_date, local_midnight
 from dashboard import balance_adapter, charts, fmt, whatif
 from dashboard.components import explain, frame
 from dashboard.context import current
-from dashboard.data import history, plug_power
+from dashboard.data import EnergyTotals, history, plug_power
 from dashboard.i18n import pick_language, t
 from dashboard.lang import page_language, request_language
 
@@ -96,7 +96,7 @@ def _plug(_n: int | None, plug: str | None, lang: str | None):
     kwh = watts * HOURS_PER_YEAR / 1000
     price = ctx.config.dashboard.price_eur_per_kwh
     year = local_date(time.time(), ctx.tz).year
-    kg = balance_adapter.co2_of(ctx, balance_adapter.EnergyTotals(kwh, 0, 0, None), year).net_kg
+    kg = balance_adapter.co2_of_energy(ctx, kwh, 0.0, 0.0, year).emitted_kg
     return html.Div([
         html.Div([html.Span(t("coach.plug_now", lang), className="stat-label"),
                   html.Div(fmt.power(watts, lang), className="big-number", id="plug-watts")]),
@@ -154,25 +154,30 @@ def _whatif(kwp: float, led: float, battery: float, heatpump: list[str], lang: s
     lang = pick_language(lang)
     ctx = current()
     now = time.time()
-    today = local_date(now, ctx.tz)
-    start = local_midnight(today.replace(year=today.year - 1), ctx.tz)
-    base = ctx.cached(("wi-base", start), 600,
-                      lambda: balance_adapter.period_totals(ctx, ctx.store, ctx.roles(), start, now))
+    year = local_date(now, ctx.tz).year
+    last = balance_adapter.last_12_months(ctx, now)  # the site's real last year, cached per hour
+    e = last.energy
+    has_gas = ctx.roles().gas is not None
+    base = EnergyTotals(e.import_kwh, e.export_kwh, e.production_kwh, e.gas_m3 if has_gas else None)
     after = whatif.apply(base, whatif.Choices(kwp or 0, (led or 0) / 100, bool(heatpump), battery or 0),
                          ctx.config.balance.gas_kwh_per_m3)
     price, gas_price = ctx.config.dashboard.price_eur_per_kwh, ctx.config.dashboard.gas_price_eur_per_m3
 
-    def cost(x):
+    def cost(x: EnergyTotals) -> float:
         return x.import_kwh * price + (x.gas_m3 or 0) * gas_price
 
-    co2_before = balance_adapter.co2_of(ctx, base, today.year).net_kg
-    co2_after = balance_adapter.co2_of(ctx, after, today.year).net_kg
+    def co2(x: EnergyTotals) -> float:
+        return balance_adapter.co2_of_energy(ctx, x.import_kwh, x.export_kwh, x.gas_m3 or 0.0, year).net_kg
+
+    # the real year from the balance, and the same year changed by what the choices change
+    co2_before = last.co2.net_kg
+    co2_after = co2_before + co2(after) - co2(base)
     rows = [
         (t("series.import", lang), fmt.energy(base.import_kwh, lang), fmt.energy(after.import_kwh, lang)),
         (t("series.export", lang), fmt.energy(base.export_kwh, lang), fmt.energy(after.export_kwh, lang)),
         (t("series.gas", lang), fmt.gas(base.gas_m3, lang), fmt.gas(after.gas_m3, lang)),
         (t("coach.wi_cost", lang), fmt.money(cost(base), lang, 0), fmt.money(cost(after), lang, 0)),
-        ("CO₂", fmt.kg(co2_before, lang), fmt.kg(co2_after, lang)),
+        (t("coach.wi_co2", lang), fmt.kg(co2_before, lang), fmt.kg(co2_after, lang)),
     ]
     return html.Div([
         dbc.Table([html.Thead(html.Tr([html.Th(""), html.Th(t("coach.wi_now", lang)),
@@ -181,4 +186,6 @@ def _whatif(kwp: float, led: float, battery: float, heatpump: list[str], lang: s
                   bordered=True, className="wi-table", id="wi-table"),
         html.P(t("coach.wi_sentence", lang, kg=fmt.kg(abs(co2_before - co2_after), lang),
                  eur=fmt.money(abs(cost(base) - cost(after)), lang, 0)), className="plug-sentence"),
+        html.P(t("coach.wi_partial", lang, percent=fmt.percent(last.coverage.fraction, lang)),
+               className="small stale-note", id="wi-partial") if last.coverage.partial else None,
     ])

@@ -9,7 +9,6 @@ from datetime import date, timedelta
 
 import dash
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import Input, Output, State, callback, dcc, html
 
 from buurtwatt.store.base import Resolution
@@ -115,25 +114,24 @@ def _update(view: str, anchor: str | None, compare: list[str], lang: str | None)
         d = dict(series[key])
         return [sign * d.get(ts, 0.0) for ts in stamps]
 
-    energy = go.Figure([charts.bar(x, ys("solar_kwh"), t("series.solar", lang), "solar"),
-                        charts.bar(x, ys("use_kwh"), t("series.use", lang), "use")],
-                       charts.layout(title=t("hist.chart_energy", lang), barmode="group",
-                                     yaxis={"title": "kWh"}))
-    grid = go.Figure([charts.bar(x, ys("import_kwh"), t("series.import", lang), "import"),
-                      charts.bar(x, ys("export_kwh", -1), t("series.export", lang), "export")],
-                     charts.layout(title=t("hist.chart_grid", lang), barmode="relative",
-                                   yaxis={"title": "kWh"}))
-    gas = go.Figure([charts.bar(x, ys("gas_m3"), t("series.gas", lang), "gas")],
-                    charts.layout(title=t("hist.chart_gas", lang), yaxis={"title": "m³"}))
-    totals = totals_from_history(series, ctx.roles().gas is not None)
+    energy = charts.figure([charts.bar_trace(x, ys("solar_kwh"), t("series.solar", lang), "solar"),
+                            charts.bar_trace(x, ys("use_kwh"), t("series.use", lang), "use")],
+                           charts.layout(title=t("hist.chart_energy", lang), barmode="group", ytitle="kWh"))
+    grid = charts.figure([charts.bar_trace(x, ys("import_kwh"), t("series.import", lang), "import"),
+                          charts.bar_trace(x, ys("export_kwh", -1), t("series.export", lang), "export")],
+                         charts.layout(title=t("hist.chart_grid", lang), barmode="relative", ytitle="kWh"))
+    gas = charts.figure([charts.bar_trace(x, ys("gas_m3"), t("series.gas", lang), "gas")],
+                        charts.layout(title=t("hist.chart_gas", lang), ytitle="m³"))
+    has_gas = ctx.roles().gas is not None
+    totals = totals_from_history(series, has_gas)
     previous = None
     if compare:
         _, _, before = _read(view, anchor, 1)
-        previous = totals_from_history(before, ctx.roles().gas is not None)
-        px = _labels(view, sorted({ts for v in before.values() for ts, _ in v}), lang)
-        energy.add_trace(go.Scatter(x=x[:len(px)], y=[v for _, v in sorted(before["use_kwh"])][:len(x)],
-                                    name=t("hist.previous_use", lang), mode="lines+markers",
-                                    line={"color": "#1b1e24", "dash": "dash"}))
+        previous = totals_from_history(before, has_gas)
+        before_use = [v for _, v in sorted(before["use_kwh"])]
+        energy["data"].append({"type": "scatter", "x": x[:len(before_use)], "y": before_use[:len(x)],
+                               "name": t("hist.previous_use", lang), "mode": "lines+markers",
+                               "line": {"color": "#1b1e24", "dash": "dash"}})
 
     def cell(label: str, value: float | None, unit_fmt, prev: float | None) -> dbc.Col:
         sub = t("hist.before", lang, value=unit_fmt(prev, lang)) if prev is not None else ""

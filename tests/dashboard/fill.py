@@ -6,6 +6,7 @@ Shared by the browser tests and bench/dashboard.py.
 from __future__ import annotations
 
 import math
+import shutil
 from pathlib import Path
 
 from buurtwatt.readings import Reading
@@ -31,27 +32,42 @@ grid_meter = "meter"
 solar = ["pv"]
 gas_meter = "meter"
 
+[balance.collective]
+installation = "moerwijk-dak"
+production = ["dak:energy_kwh"]
+shares_total = 220
+
+# as config/shares/example.toml, with the example register copied next to this file
 [shares]
 participants = "{participants}"
 holdings = "{holdings}"
+
+[[installations]]
+name = "moerwijk-dak"
+label = "Zonnedak Moerwijk"
+scheme = "postcoderoos"
+production = "dak:energy_kwh"
+shares_issued = 220
+delivery_start = 2020-06-15
+pc4 = "2532"
+rose = ["2531", "2533", "2534", "2541", "2542"]
+count_unsold = true
 """
 
-PARTICIPANTS = """participant_id,name,email,postcode,house_number,ean,repay_from_yield,stake_eur
-P001,Fatima Geheimnaam,f@example.org,1011AB,1,871234567890123456,false,250
-P002,Jan Onbekend,j@example.org,1011AC,2,871234567890123457,true,500
-"""
-HOLDINGS = """participant_id,installation,shares,start,end
-P001,zonnedak,10,2024-01-01,
-P002,zonnedak,5,2024-01-01,
-"""
+EXAMPLES = Path(__file__).resolve().parents[2] / "config" / "shares"
+STARTED_LINE = 'timezone = "Europe/Amsterdam"\n'
 
 
-def write_config(folder: Path, site: str = "test") -> Path:
-    (folder / "participants.csv").write_text(PARTICIPANTS)
-    (folder / "holdings.csv").write_text(HOLDINGS)
+def write_config(folder: Path, site: str = "test", started: str | None = None) -> Path:
+    """The site config, with the example share register copied into ``folder``."""
+    shutil.copy(EXAMPLES / "participants.example.csv", folder / "participants.csv")
+    shutil.copy(EXAMPLES / "holdings.example.csv", folder / "holdings.csv")
+    text = CONFIG.format(site=site, path=folder / "store.sqlite", participants=folder / "participants.csv",
+                         holdings=folder / "holdings.csv")
+    if started:
+        text = text.replace(STARTED_LINE, f'{STARTED_LINE}started = "{started}"\n', 1)
     path = folder / "site.toml"
-    path.write_text(CONFIG.format(site=site, path=folder / "store.sqlite",
-                                  participants=folder / "participants.csv", holdings=folder / "holdings.csv"))
+    path.write_text(text)
     return path
 
 
@@ -68,7 +84,7 @@ def use_w(ts: float) -> float:
 def readings(start: float, end: float, step: float, scale: float = 1.0) -> list[Reading]:
     """Counters grow with the power; ``scale`` makes a second site clearly different."""
     out: list[Reading] = []
-    imp = exp = pv = gas = 0.0
+    imp = exp = pv = gas = roof = 0.0
     ts = start
     while ts < end:
         s, u = sun_w(ts) * scale, use_w(ts) * scale
@@ -76,6 +92,7 @@ def readings(start: float, end: float, step: float, scale: float = 1.0) -> list[
         imp += max(net, 0) * step / 3.6e6
         exp += max(-net, 0) * step / 3.6e6
         pv += s * step / 3.6e6
+        roof += sun_w(ts, 60_000.0) * step / 3.6e6  # the collective 60 kWp roof
         gas += (0.4 if ((ts % 86400) / 3600) < 9 else 0.05) * step / 3600 * scale
         out += [
             Reading("meter", "import_w", ts, max(net, 0)), Reading("meter", "export_w", ts, max(-net, 0)),
@@ -84,6 +101,8 @@ def readings(start: float, end: float, step: float, scale: float = 1.0) -> list[
             Reading("meter", "gas_m3", ts, round(gas, 3)),
             Reading("pv", "power_w", ts, s), Reading("pv", "energy_kwh", ts, round(pv, 3)),
             Reading("plug-koelkast", "power_w", ts, 85.0),
+            Reading("dak", "power_w", ts, sun_w(ts, 60_000.0)),
+            Reading("dak", "energy_kwh", ts, round(roof, 3)),
         ]
         ts += step
     return out
