@@ -42,13 +42,13 @@ def main() -> int:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
             page = browser.new_page(viewport={"width": 1920, "height": 1080})
             page.goto(screen.group(1) + "?panel=flow")
-            page.wait_for_function("() => /[0-9] ?k?W/.test(document.querySelector('.k-panels').innerText)",
+            page.wait_for_function("() => /[0-9]\\s?k?W/.test(document.querySelector('.k-panels').innerText)",
                                    timeout=60_000)
             page.wait_for_timeout(3000)
             page.screenshot(path=str(out / "scherm.png"))
             phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
             phone.goto(links[0])
-            phone.wait_for_function("() => /[0-9] ?kWh/.test(document.body.innerText)", timeout=60_000)
+            phone.wait_for_function("() => /[0-9]\\s?kWh/.test(document.body.innerText)", timeout=60_000)
             phone.wait_for_timeout(2000)
             phone.screenshot(path=str(out / "mijn.png"))
             browser.close()

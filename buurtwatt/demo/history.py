@@ -120,7 +120,8 @@ def write_history(store: Store, end: float, seed: int = 42, since: float | None 
     """Fill the store from where it stops (or from ``since``, default a year ago, at most three years)
     up to ``end``; returns the number of readings written."""
     totals, newest = Totals.from_store(store)
-    first = max(since if since is not None else end - 365 * 86400, end - 3 * 365 * 86400)
+    # an hour before the start, so the first day has a reading to count from
+    first = max(since - 3600 if since is not None else end - 365 * 86400, end - 3 * 365 * 86400)
     start = max(newest or 0.0, first)
     plan = steps(start, end)
     written, batch = 0, []

@@ -132,7 +132,7 @@ def moment(ts: float, seed: int = 42) -> Moment:
     building = base + lights + sum(plugs.values()) + (450.0 if is_open else 0.0)
     outdoor = outdoor_temperature(ts, seed, local)
     setpoint = 19.0 if is_open else 14.0
-    gas = max(0.0, (setpoint - outdoor) * 0.06)  # m3/h: a 600 m2 building, insulated in 2019
+    gas = max(0.0, (setpoint - outdoor) * 0.03)  # m3/h: 600 m2, insulated, with a hybrid heat pump
     return Moment(
         own_pv_w=round(OWN_KWP * ghi * PERFORMANCE_RATIO, 1),
         roof_pv_w=round(ROOF_KWP * ghi * PERFORMANCE_RATIO * 0.97, 1),

@@ -98,7 +98,7 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
             # the display screen shows live numbers (the flow panel with power in W or kW)
             page.goto(base + "/scherm?panel=flow")
             page.wait_for_function(
-                "() => /[0-9] ?k?W/.test(document.querySelector('.k-panels').innerText)", timeout=30_000)
+                "() => /[0-9]\\s?k?W/.test(document.querySelector('.k-panels').innerText)", timeout=30_000)
             page.screenshot(path=str(ARTIFACTS / "demo-scherm-1920x1080.png"))
             # the CO2 page shows a year of data: monthly bars for twelve or more months
             page.goto(base + "/co2")
@@ -113,7 +113,7 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
             # a participant's link shows that participant's kWh
             phone = browser.new_page(viewport={"width": 390, "height": 844})
             phone.goto(links[0])
-            phone.wait_for_function("() => /[0-9] ?kWh/.test(document.body.innerText)", timeout=30_000)
+            phone.wait_for_function("() => /[0-9]\\s?kWh/.test(document.body.innerText)", timeout=30_000)
             body = phone.inner_text("body")
             assert "Anouk de Vries" in body  # P001's own name, and the page is hers
             phone.screenshot(path=str(ARTIFACTS / "demo-mijn-390x844.png"))
