@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -17,6 +14,7 @@ import pytest
 from buurtwatt.store.base import Resolution
 from buurtwatt.store.sqlite import SqliteStore
 from collector.p1.simulator import SimMeter, TcpSimulator
+from tests.collector.helpers import health, start_collector, wait_health
 from tests.services import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,27 +44,6 @@ max_clock_skew_s = 1e9
 {extra}
 """)
     return config
-
-
-def start_collector(config: Path, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "buurtwatt.cli", "collect", "--config", str(config),
-                             *extra],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-
-def health(port: int) -> dict:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
-        return json.load(r)
-
-
-def wait_health(port: int, timeout: float = 20) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            return health(port)
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError("the collector's /health did not answer")
 
 
 def stored_telegrams(path: Path) -> int:
@@ -221,7 +198,8 @@ def test_p1_source_recovers_after_the_link_goes_away(tmp_path: Path) -> None:
 def test_bad_config_refuses_to_start(tmp_path: Path) -> None:
     config = site_config(tmp_path, 1, free_port(), extra='\n[[devices]]\ntype = "zigbee"\nname = "z"\n')
     proc = start_collector(config)
-    out, _ = proc.communicate(timeout=30)
+    proc.wait(timeout=30)
+    out = (tmp_path / "collector.log").read_text()
     assert proc.returncode == 2
     assert "devices[1].type" in out and "known types: modbus, mqtt, p1, sunspec" in out
 
