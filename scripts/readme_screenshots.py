@@ -30,11 +30,11 @@ def main() -> int:
         for line in demo.stdout:
             print(line, end="")
             lines.append(line)
-            if "Press Ctrl-C" in line:
+            if "Ctrl-C" in line:
                 break
         text = "".join(lines)
-        screen = re.search(r"display screen\s+(\S+)", text)
-        links = re.findall(r"participant\s+(http://\S+/mijn/\S+)", text)
+        screen = re.search(r"(http://\S+/scherm)\b", text)
+        links = re.findall(r"(http://\S+/mijn/\S+)", text)
         if not screen or not links:
             print("the demo did not start; see its messages above", file=sys.stderr)
             return 1

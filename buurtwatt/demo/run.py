@@ -27,6 +27,7 @@ from buurtwatt.config import SiteConfig
 from buurtwatt.demo.broker import DemoBroker
 from buurtwatt.demo.history import GAS_SERIAL, METER_SERIAL, OWN_INVERTER, ROOF, Totals, write_history
 from buurtwatt.demo.model import LAT, LON, OWN_KWP, ROOF_KWP, moment
+from buurtwatt.i18n import cli_language, t
 from buurtwatt.store.sqlite import SqliteStore
 from buurtwatt.timeutil import parse_when
 
@@ -70,7 +71,7 @@ class Ports:
         p1 = next((d for d in config.devices if d.type == "p1"), None)
         mqtt = next((d for d in config.devices if d.type == "mqtt"), None)
         if p1 is None or mqtt is None or getattr(p1, "host", None) is None:
-            raise DemoError("the demo config needs a p1 device with host/tcp_port and an mqtt device")
+            raise DemoError(t("demo.needs_devices", cli_language(config.dashboard.language)))
         broker = urlsplit(mqtt.broker)
         return cls(
             dashboard=dashboard_port or config.dashboard.port,
@@ -81,18 +82,16 @@ class Ports:
             mqtt_host=broker.hostname or "127.0.0.1",
         )
 
-    def check(self, host: str) -> None:
-        wanted = [("dashboard", host, self.dashboard, "--port N"),
-                  ("collector health", "127.0.0.1", self.health, "[collector] health_port in the config"),
-                  ("simulated P1 meter", "127.0.0.1", self.p1, "tcp_port of the p1 device in the config"),
-                  ("MQTT broker", self.mqtt_host, self.mqtt,
-                   "the broker URL of the mqtt device in the config")]
-        wanted += [(f"simulated inverter {name}", "127.0.0.1", port, f"port of device {name} in the config")
+    def check(self, host: str, lang: str) -> None:
+        wanted = [(t("demo.what.dashboard", lang), host, self.dashboard, "--port N"),
+                  (t("demo.what.health", lang), "127.0.0.1", self.health, "[collector] health_port"),
+                  (t("demo.what.p1", lang), "127.0.0.1", self.p1, "tcp_port (p1)"),
+                  (t("demo.what.mqtt", lang), self.mqtt_host, self.mqtt, "broker (mqtt)")]
+        wanted += [(t("demo.what.inverter", lang, name=name), "127.0.0.1", port, f"port ({name})")
                    for name, port in self.inverters.items()]
         for what, h, port, how in wanted:
             if not port_free(h, port):
-                raise DemoError(f"port {port} ({what}) is taken: another program (or another demo) "
-                                f"uses it. Stop that program, or choose another port with {how}.")
+                raise DemoError(t("demo.port_taken", lang, port=port, what=what, how=how))
 
 
 @dataclass
@@ -107,11 +106,15 @@ class Demo:
     stoppers: list[Any] = field(default_factory=list)
     stopping: threading.Event = field(default_factory=threading.Event)
 
+    @property
+    def lang(self) -> str:
+        return cli_language(self.config.dashboard.language)
+
     # --- the store and its year of history ----------------------------------------------------
     def prepare_store(self) -> SqliteStore:
         store_cfg = self.config.store
         if store_cfg.type != "sqlite":
-            raise DemoError("the demo runs on the embedded store: set [store] type = \"sqlite\"")
+            raise DemoError(t("demo.needs_sqlite", self.lang))
         if self.reset:
             for suffix in ("", "-wal", "-shm"):
                 with contextlib.suppress(FileNotFoundError):
@@ -120,7 +123,7 @@ class Demo:
             if tokens:
                 with contextlib.suppress(FileNotFoundError):
                     tokens.unlink()
-            say(f"Started over: removed {store_cfg.path}")
+            say(t("demo.reset", self.lang, path=store_cfg.path))
         store = SqliteStore(store_cfg.path, site=self.config.site.id, tz=self.config.site.timezone,
                             heartbeat_s=store_cfg.heartbeat_s, cadence=store_cfg.cadence,
                             raw_retention_days=store_cfg.raw_retention_days)
@@ -132,11 +135,11 @@ class Demo:
                 last[0] = share
                 say(f"  history: {share:4.0%}")
 
-        say("Writing the demo's history (a year on first start, else the time since the last run)...")
+        say(t("demo.history", self.lang))
         first_day = self.config.site.started
         since = parse_when(first_day, self.config.site.timezone) if first_day else None
         n = write_history(store, time.time(), seed=self.seed, since=since, progress=progress)
-        say(f"  {n:,} readings in {time.monotonic() - started:.0f} s")
+        say(t("demo.history_done", self.lang, count=f"{n:,}", seconds=f"{time.monotonic() - started:.0f}"))
         return store
 
     # --- simulators ---------------------------------------------------------------------------
@@ -169,9 +172,11 @@ class Demo:
             self.stoppers.append(inverter.stop)
 
         broker = DemoBroker(ports.mqtt_host, ports.mqtt)
-        broker.start()
+        if not broker.start():
+            raise DemoError(t("demo.broker_failed", self.lang, kind=broker.kind,
+                              where=f"{ports.mqtt_host}:{ports.mqtt}"))
         self.stoppers.append(broker.stop)
-        say(f"  MQTT broker: {broker.kind} on {ports.mqtt_host}:{ports.mqtt}")
+        say(t("demo.broker", self.lang, kind=broker.kind, where=f"{ports.mqtt_host}:{ports.mqtt}"))
         from buurtwatt.demo.plugs import demo_mqtt_simulator
 
         sim = demo_mqtt_simulator(f"mqtt://{ports.mqtt_host}:{ports.mqtt}", v, seed)
@@ -200,11 +205,11 @@ class Demo:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.processes[-1].poll() is not None:
-                raise DemoError("the dashboard stopped at start-up; its messages are above")
+                raise DemoError(t("demo.dashboard_stopped", self.lang))
             with contextlib.suppress(OSError), urllib.request.urlopen(url + "/", timeout=2):
                 return url
             time.sleep(0.3)
-        raise DemoError(f"the dashboard did not answer on {url} within 60 s")
+        raise DemoError(t("demo.dashboard_timeout", self.lang, url=url))
 
     def participant_links(self, base: str) -> list[str]:
         shares = self.config.shares
@@ -227,28 +232,27 @@ class Demo:
         from collector.runtime import Collector
 
         ports = Ports.from_config(self.config, self.dashboard_port)
-        ports.check(self.host)
+        ports.check(self.host, self.lang)
         store = self.prepare_store()
-        say("Starting the simulated devices...")
+        say(t("demo.devices", self.lang))
         self.start_simulators(store, ports)
         collector = Collector(self.config, store=store)
         collector.start()
         self.stoppers.insert(0, collector.stop)
-        say("Starting the dashboard...")
+        say(t("demo.dashboard", self.lang))
         url = self.start_dashboard(ports.dashboard)
-        lines = [
-            "",
-            "buurtwatt demo is running. Open:",
-            f"  display screen  {url}/scherm",
-            f"  now             {url}/",
-            f"  history         {url}/historie",
-            f"  CO2             {url}/co2",
-            f"  energy coach    {url}/coach",
-            f"  admin           {url}/beheer   (password: {DEMO_ADMIN_PASSWORD})",
-        ]
-        lines += [f"  participant     {link}" for link in self.participant_links(url)]
-        lines += [f"  collector health http://127.0.0.1:{ports.health}/health",
-                  "", "Press Ctrl-C to stop."]
+        lang = self.lang
+        pages = [("demo.screen", "/scherm"), ("demo.now", "/"), ("demo.history_page", "/historie"),
+                 ("demo.co2", "/co2"), ("demo.coach", "/coach")]
+        width = max(len(t(k, lang)) for k in (*(p[0] for p in pages), "demo.admin", "demo.participant",
+                                               "demo.health")) + 2
+        lines = ["", t("demo.running", lang)]
+        lines += [f"{t(key, lang):<{width}}{url}{path}" for key, path in pages]
+        lines.append(f"{t('demo.admin', lang):<{width}}{url}/beheer   "
+                     + t("demo.password", lang, password=DEMO_ADMIN_PASSWORD))
+        lines += [f"{t('demo.participant', lang):<{width}}{link}" for link in self.participant_links(url)]
+        lines += [f"{t('demo.health', lang):<{width}}http://127.0.0.1:{ports.health}/health",
+                  "", t("demo.stop_hint", lang)]
         say("\n".join(lines))
         self.stopping.wait()
         return 0
@@ -282,9 +286,9 @@ def run_demo(config: SiteConfig, config_path: Path, host: str, port: int | None,
     try:
         return demo.run()
     except DemoError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(t("demo.error", demo.lang, message=exc), file=sys.stderr)
         return 2
     finally:
-        say("Stopping the demo...")
+        say(t("demo.stopping", demo.lang))
         demo.stop()
-        say("Stopped.")
+        say(t("demo.stopped", demo.lang))
