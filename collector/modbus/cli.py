@@ -58,12 +58,8 @@ def scan(args: argparse.Namespace) -> int:
         values = read_values(source.link, layout)
     except NotSunSpec as exc:
         return _fail(f"{config.describe()} answers, but is not a SunSpec device: {exc}", 1)
-    except DeviceFault as exc:
-        return _fail(f"{config.describe()}: {exc}", 1)
-    except LinkError as exc:
-        if not exc.quiet:
-            return _fail(f"{config.describe()}: {exc}", 1)
-        return _fail(f"{config.describe()} is unreachable: {exc}", 2)
+    except (DeviceFault, LinkError) as exc:
+        return _device_failure(config.describe(), exc)
     finally:
         source.close()
     if args.json:
@@ -81,6 +77,13 @@ def scan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _device_failure(where: str, exc: DeviceFault | LinkError) -> int:
+    """Exit 2 when nothing answers (within the timeout), 1 when the device answered wrongly."""
+    if isinstance(exc, LinkError) and exc.quiet:
+        return _fail(f"{where} is unreachable: {exc}", 2)
+    return _fail(f"{where}: {exc}", 1)
+
+
 def read(args: argparse.Namespace) -> int:
     try:
         register_map = load_map(resolve_map(args.map))
@@ -96,12 +99,8 @@ def read(args: argparse.Namespace) -> int:
     started = time.time()
     try:
         fields = source.read_fields()
-    except DeviceFault as exc:
-        return _fail(f"{config.describe()}: {exc}", 1)
-    except LinkError as exc:
-        if not exc.quiet:
-            return _fail(f"{config.describe()}: {exc}", 1)
-        return _fail(f"{config.describe()} is unreachable: {exc}", 2)
+    except (DeviceFault, LinkError) as exc:
+        return _device_failure(config.describe(), exc)
     finally:
         source.close()
     readings = {r.quantity: r.value for r in source.readings_from(fields, started)}
