@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import re
+import statistics
+import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -39,3 +43,14 @@ def write_section(name: str, lines: list[str]) -> None:
     pattern = re.compile(rf"^## {re.escape(name)}\n.*?(?=^## |\Z)", re.S | re.M)
     text = pattern.sub(lambda _m: body, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + body
     RESULTS.write_text(text)
+
+
+def timed(fn: Callable[[], object], repeat: int = 20) -> tuple[float, float]:
+    """Median and p95 (nearest rank) of ``repeat`` calls, in milliseconds."""
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[max(0, math.ceil(len(samples) * 0.95) - 1)]

@@ -14,7 +14,6 @@ Results go to the "## store" section of bench/RESULTS.md.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -25,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.results import write_section  # noqa: E402
+from bench.results import timed, write_section  # noqa: E402
 from buurtwatt.readings import Reading  # noqa: E402
 from buurtwatt.store.base import Resolution  # noqa: E402
 from buurtwatt.store.sqlite import SqliteStore  # noqa: E402
@@ -98,16 +97,6 @@ def ingest(store: SqliteStore, days: int, t0: float) -> tuple[int, float]:
     return points, spent
 
 
-def timed(fn, repeat: int = 40) -> tuple[float, float]:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
-
-
 def views(path: Path, first: date, days: int) -> dict[str, tuple[float, float]]:
     reader = SqliteStore(path, site="bench", tz=TZ, readonly=True)
     five = ["meter:import_kwh", "meter:export_kwh", "meter:import_w", "meter:voltage_l1_v", "gas:gas_m3"]
@@ -121,11 +110,11 @@ def views(path: Path, first: date, days: int) -> dict[str, tuple[float, float]]:
         "meter:import_l3_w", "gas:gas_m3"]
     result = {
         "year view (365 daily values x 5 series)": timed(
-            lambda: [reader.read(s, *year, Resolution.DAY) for s in five]),
+            lambda: [reader.read(s, *year, Resolution.DAY) for s in five], repeat=40),
         "month view (hourly values x 5 series)": timed(
-            lambda: [reader.read(s, *month, Resolution.HOUR) for s in five]),
+            lambda: [reader.read(s, *month, Resolution.HOUR) for s in five], repeat=40),
         "day view (1-minute values x 5 series)": timed(
-            lambda: [reader.read(s, *day, Resolution.MIN1) for s in five]),
+            lambda: [reader.read(s, *day, Resolution.MIN1) for s in five], repeat=40),
         "latest values of 30 series": timed(lambda: reader.latest(thirty), repeat=200),
     }
     reader.close()

@@ -18,7 +18,6 @@ import argparse
 import math
 import os
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
@@ -27,11 +26,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.results import write_section  # noqa: E402
+from bench.results import timed, write_section  # noqa: E402
 from buurtwatt.config import InfluxStoreConfig  # noqa: E402
 from buurtwatt.readings import Reading  # noqa: E402
 from buurtwatt.store.base import Resolution  # noqa: E402
 from buurtwatt.store.influx import InfluxStore  # noqa: E402
+from buurtwatt.store.outbox import RAW_MEASUREMENT  # noqa: E402
 from buurtwatt.timeutil import local_midnight  # noqa: E402
 
 TZ = "Europe/Amsterdam"
@@ -88,16 +88,6 @@ def view_data(store: InfluxStore, first: date, days: int) -> tuple[int, float, f
     return readings, written, time.perf_counter() - started - written
 
 
-def timed(fn, repeat: int = 20) -> tuple[float, float]:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[max(0, math.ceil(len(samples) * 0.95) - 1)]
-
-
 def views(store: InfluxStore, first: date, days: int) -> dict[str, tuple[float, float]]:
     end_day = first + timedelta(days)
     year = (local_midnight(end_day - timedelta(365), TZ), local_midnight(end_day, TZ))
@@ -127,18 +117,7 @@ def outage_load(store: InfluxStore, hours: float, t0: float) -> int:
         watts = 400 + 300 * math.sin(s / 50) + (s * 7919) % 37
         imp += watts / 3_600_000
         batch += [Reading("meter", q, ts, _p1_value(q, watts, imp, s)) for q in P1]
-        if s % 5 == 0:
-            for n in range(2):
-                inv_e[n] += 0.002
-                batch += [Reading(f"inverter{n}", "power_w", ts, 1000.0 + s % 300 + n),
-                          Reading(f"inverter{n}", "energy_kwh", ts, round(inv_e[n], 3)),
-                          Reading(f"inverter{n}", "dc_power_w", ts, 1050.0 + s % 300),
-                          Reading(f"inverter{n}", "frequency_hz", ts, 50 + (s % 11) / 100),
-                          Reading(f"inverter{n}", "temperature_c", ts, 40 + (s % 13) / 10)]
-        if s % 10 == 0:
-            for n in range(20):
-                batch += [Reading(f"sensor{n}", "temperature_c", ts, 20 + ((s // 10 + n) % 9) / 10),
-                          Reading(f"sensor{n}", "humidity_pct", ts, 50 + ((s // 10 + n) % 5))]
+        batch += _building_extra(s, ts, inv_e)
         if s % 10 == 9:  # the outbox ends the same as with the collector's 0.5 s commits, only sooner
             store.write(batch)
             readings += len(batch)
@@ -159,6 +138,73 @@ def _p1_value(q: str, watts: float, imp: float, s: int) -> float:
     if q.startswith("import"):
         return round(watts / (3 if "_l" in q else 1))
     return 0.0
+
+
+class SentCounter:
+    """Counts what the store hands to InfluxDB, at the HTTP write (lines and field values)."""
+
+    def __init__(self, store: InfluxStore) -> None:
+        self.lines = self.values = self.requests = 0
+        self.rollup_lines = self.rollup_values = 0
+        self._write = store.http.write
+        store.http.write = self.write  # type: ignore[method-assign]
+
+    def write(self, body: bytes) -> None:
+        self._write(body)  # only what the server accepted counts
+        self.requests += 1
+        for line in body.decode().splitlines():
+            # bench names need no escaping: "measurement,tags fields time"
+            values = line.split(" ")[1].count(",") + 1
+            self.lines += 1
+            self.values += values
+            if not line.startswith(f"{RAW_MEASUREMENT},"):
+                self.rollup_lines += 1
+                self.rollup_values += values
+
+
+def live(server, folder: Path, seconds: float) -> dict[str, dict[str, float]]:  # noqa: ANN001
+    """Live operation in real time: one P1 meter, and the nominal building, each committing once a second."""
+    stores = {"p1": store_for(server.port, folder, "live_p1"),
+              "building": store_for(server.port, folder, "live_building")}
+    counters = {name: SentCounter(store) for name, store in stores.items()}
+    imp, inv_e = 1000.0, [500.0, 800.0]
+    start = time.time()
+    try:
+        for s in range(int(seconds)):
+            time.sleep(max(0.0, start + s - time.time()))
+            ts = time.time()
+            watts = 400 + 300 * math.sin(s / 50) + (s * 7919) % 37
+            imp += watts / 3_600_000
+            meter = [Reading("meter", q, ts, _p1_value(q, watts, imp, s)) for q in P1]
+            stores["p1"].write(meter)
+            stores["building"].write(meter + _building_extra(s, ts, inv_e))
+        time.sleep(max(0.0, start + seconds - time.time()))
+        elapsed = time.time() - start
+        counted = {name: dict(vars(c)) for name, c in counters.items()}
+        for store in stores.values():
+            assert store.flush(timeout=60), "the outbox did not drain"
+    finally:
+        for store in stores.values():
+            store.close()
+    return {name: {k: v / elapsed for k, v in c.items() if not k.startswith("_")}
+            for name, c in counted.items()}
+
+
+def _building_extra(s: int, ts: float, inv_e: list[float]) -> list[Reading]:
+    batch: list[Reading] = []
+    if s % 5 == 0:
+        for n in range(2):
+            inv_e[n] += 0.002
+            batch += [Reading(f"inverter{n}", "power_w", ts, 1000.0 + s % 300 + n),
+                      Reading(f"inverter{n}", "energy_kwh", ts, round(inv_e[n], 3)),
+                      Reading(f"inverter{n}", "dc_power_w", ts, 1050.0 + s % 300),
+                      Reading(f"inverter{n}", "frequency_hz", ts, 50 + (s % 11) / 100),
+                      Reading(f"inverter{n}", "temperature_c", ts, 40 + (s % 13) / 10)]
+    if s % 10 == 0:
+        for n in range(20):
+            batch += [Reading(f"sensor{n}", "temperature_c", ts, 20 + ((s // 10 + n) % 9) / 10),
+                      Reading(f"sensor{n}", "humidity_pct", ts, 50 + ((s // 10 + n) % 5))]
+    return batch
 
 
 def drain(server, folder: Path, hours: float) -> dict[str, float]:  # noqa: ANN001
@@ -187,11 +233,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--outage-hours", type=float, default=6.0)
+    parser.add_argument("--live-seconds", type=float, default=60.0)
+    parser.add_argument("--only-live", action="store_true", help="measure live sending only; print, do not "
+                        "write RESULTS.md")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     server = start_server()
     folder = Path(tempfile.mkdtemp(prefix="bw-bench-influx-"))
     try:
+        print(f"live sending for {args.live_seconds:g} s (real time, one commit a second) ...", flush=True)
+        rates = live(server, folder, args.live_seconds)
+        for name, r in rates.items():
+            print(f"  {name}: {r['requests']:.2f} requests/s, {r['lines']:.2f} lines/s, {r['values']:.1f} "
+                  f"values/s; rollups {r['rollup_lines']:.2f} lines/s, {r['rollup_values']:.1f} values/s")
+        if args.only_live:
+            return
         first = date.today() - timedelta(args.days - 1)  # up to today, as the dashboard sees live data
         store = store_for(server.port, folder, "views")
         print(f"writing {args.days} days of 5 series at 5 min through the outbox ...", flush=True)

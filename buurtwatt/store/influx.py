@@ -1,10 +1,11 @@
 """The InfluxDB store (1.x, 2.x, 3.x): a durable local outbox in front, InfluxQL reads behind.
 
 Writing: readings go into a local working SqliteStore at ``config.outbox`` (series state and
-the recent rollup buckets). In the same transaction the outbox queues
-line protocol for InfluxDB (see outbox.py); a sender thread delivers it (see
-influx_sender.py). The collector therefore computes the rollups itself: no Flux task is
-needed, and the same code serves every InfluxDB version.
+the recent rollup buckets). In the same transaction the outbox queues the raw points as
+line protocol and marks the touched rollup buckets; a sender thread turns due buckets into
+lines (a bucket goes out when it closes or after its level's hold time, see outbox.py) and
+delivers everything (see influx_sender.py). The collector therefore computes the rollups
+itself: no Flux task is needed, and the same code serves every InfluxDB version.
 
 Reading: InfluxQL on ``/query``, shaped into the same rows as the SQLite store (shape.py).
 
@@ -52,7 +53,8 @@ class InfluxStore:
     kind = "influxdb"
 
     def __init__(self, config: InfluxStoreConfig, site: str = "default", tz: str = AMSTERDAM,
-                 readonly: bool = False, *, slow_retry_s: float = 60.0, retry_max_s: float = 30.0) -> None:
+                 readonly: bool = False, *, slow_retry_s: float = 60.0, retry_max_s: float = 30.0,
+                 rollup_hold_s: dict[str, float] | None = None) -> None:
         self.config = config
         self.site = site
         self.tz = tz
@@ -67,11 +69,12 @@ class InfluxStore:
         self.sender: Sender | None = None
         if readonly:
             return
-        self.outbox = Outbox(config.outbox, site, int(config.outbox_max_mb * 1024 * 1024))
+        self.outbox = Outbox(config.outbox, site, int(config.outbox_max_mb * 1024 * 1024),
+                             hold_s=rollup_hold_s)
         self.local = SqliteStore(config.outbox, site=site, tz=tz, heartbeat_s=config.heartbeat_s,
                                  cadence=config.cadence, raw_retention_days=LOCAL_RAW_RETENTION_DAYS,
                                  after_write=self.outbox.after_write)
-        self.outbox.open(self.local.series_id_names)
+        self.outbox.open()
         self.sender = Sender(self.outbox, self.http, config.batch_size, slow_retry_s=slow_retry_s,
                              retry_max_s=retry_max_s)
         self.sender.start()
@@ -92,7 +95,8 @@ class InfluxStore:
         return result
 
     def flush(self, timeout: float = 10.0) -> bool:
-        """Wait until everything written so far is in InfluxDB; False if that took too long."""
+        """Wait until everything written so far, every rollup bucket included, is in InfluxDB;
+        False if that took too long."""
         return self.sender.flush(timeout) if self.sender else True
 
     # --- reading -----------------------------------------------------------------------

@@ -8,6 +8,8 @@
 - Bad lines (400): InfluxDB 1.x and 2.x write the good lines of a batch and refuse the rest,
   so the batch is dropped and counted; resending could never help.
 - While a backlog drains, batches go out back to back; new readings queue behind them.
+- Once a second, also while InfluxDB is away, it queues the rollup buckets that are due
+  (``Outbox.materialise``); ``flush`` queues all of them first.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from collector.backoff import Backoff
 
 log = logging.getLogger(__name__)
 
-CAP_CHECK_S = 1.0
+CAP_CHECK_S = 1.0  # also how often due rollup buckets become lines (the shortest hold time is 5 s)
 PRUNE_EVERY_S = 600.0
 
 
@@ -66,7 +68,10 @@ class Sender:
     def flush(self, timeout: float) -> bool:
         """Wait until everything written before this call is in InfluxDB; False on timeout."""
         deadline = time.monotonic() + timeout
+        self.outbox.materialise(everything=True)
         with self._cond:
+            # a new generation: only a look at the outbox after the lines above were queued counts
+            self._write_gen += 1
             target = self._write_gen
             self._next_attempt = 0.0  # one immediate attempt, even when backing off
             self._wake.set()
@@ -96,6 +101,7 @@ class Sender:
         now = time.monotonic()
         if now - self._last_cap_check >= CAP_CHECK_S:
             self._last_cap_check = now
+            self.outbox.materialise()  # first, so the cap sees the lines it adds
             self.outbox.drop_local_raw()
             self.outbox.enforce_cap()
         if now < self._next_attempt:

@@ -1,21 +1,27 @@
 """The durable outbox: line-protocol lines waiting in the local SQLite file until InfluxDB has them.
 
-The outbox table lives in the same file as the local working store (a SqliteStore that
-keeps series state and open rollup buckets), and :meth:`Outbox.after_write` runs inside
-that store's write transaction. So a reading is either in the rollups *and* the outbox, or
-in neither: nothing is lost between the two.
+The outbox lives in the same file as the local working store (a SqliteStore that keeps
+series state and open rollup buckets), and :meth:`Outbox.after_write` runs inside that
+store's write transaction. So a reading is either in the rollups *and* the outbox, or in
+neither: nothing is lost between the two.
 
-Per write it queues:
-- one ``raw`` line per device and timestamp, holding every raw point the store kept;
-- one ``rollup`` line per touched (rollup table, device, bucket), holding the bucket's full
-  current aggregate for all quantities of that device, read back inside the transaction.
-  Such a line has a key; a newer line for the same key replaces the unsent older one, so a
-  long outage queues one line per bucket, not one per write. Resending is harmless:
-  InfluxDB overwrites a point with the same measurement, tags and time.
+Per write it queues one ``raw`` line per device and timestamp, holding every raw point the
+store kept, and marks every touched rollup bucket (table, series, bucket) as dirty in
+``outbox_dirty``. A mark keeps the time it was first made.
+
+:meth:`Outbox.materialise` (the sender runs it before it picks a batch) turns dirty buckets
+into ``rollup`` lines: one per (rollup table, device, bucket), holding the bucket's full
+current aggregate for all quantities of that device. A bucket goes out when it has been
+dirty for its level's hold time (``HOLD_S``), or at once when a newer bucket of the same
+series and level is dirty (it is closed). So a 1-day bucket written every second is sent
+every few minutes, not every second. ``materialise(everything=True)`` (flush) sends all.
+A rollup line has a key; a newer line for the same key replaces the unsent older one, so a
+long outage queues one line per bucket. Resending is harmless: InfluxDB overwrites a point
+with the same measurement, tags and time.
 
 Lines are sent oldest first (by ``seq``) and deleted only after the server confirmed them.
-When the file grows past its cap, the oldest raw lines are dropped first (rollup lines never)
-and the loss is counted in ``outbox_meta``.
+When the file grows past its cap, the oldest raw lines are dropped first (rollup lines and
+dirty marks never) and the loss is counted in ``outbox_meta``.
 """
 
 from __future__ import annotations
@@ -51,6 +57,22 @@ CREATE TABLE IF NOT EXISTS outbox(
     line TEXT NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS outbox_key ON outbox(key) WHERE key IS NOT NULL;
 CREATE TABLE IF NOT EXISTS outbox_meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outbox_dirty(
+    tbl TEXT NOT NULL,                      -- local rollup table
+    sid INTEGER NOT NULL,
+    ts INTEGER NOT NULL,                    -- bucket start
+    since REAL NOT NULL,                    -- wall-clock time it first became dirty
+    PRIMARY KEY(tbl, sid, ts)) WITHOUT ROWID;
+"""
+
+# How long a touched rollup bucket may wait before its line is queued. latest() reads the
+# 1-minute level and the dashboard calls data older than 30 s stale, so that one is quick.
+HOLD_S: dict[str, float] = {TABLE["1m"]: 5.0, TABLE["15m"]: 60.0, TABLE["1h"]: 120.0, TABLE["1d"]: 300.0}
+
+# a dirty bucket that a newer one of its series and level has closed
+_DUE = """
+SELECT sid, ts FROM outbox_dirty AS d WHERE tbl=? AND (since<=? OR EXISTS (
+    SELECT 1 FROM outbox_dirty AS n WHERE n.tbl=d.tbl AND n.sid=d.sid AND n.ts>d.ts))
 """
 
 # local rollup buckets this far behind their series' newest sample can never be touched again
@@ -67,21 +89,23 @@ class Batch:
 class Outbox:
     """The queue half of the InfluxDB store; the sender thread is its only consumer."""
 
-    def __init__(self, path: Path, site: str, max_bytes: int) -> None:
+    def __init__(self, path: Path, site: str, max_bytes: int, hold_s: dict[str, float] | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self.path = Path(path)
         self.site = site
         self.max_bytes = max_bytes
+        self.hold_s = {**HOLD_S, **(hold_s or {})}
+        self.clock = clock  # wall-clock seconds; tests may step it
         self._local = threading.local()
-        self._names: Callable[[], dict[int, str]] = dict
+        self._names: dict[int, str] = {}
         self._count_lock = threading.Lock()
         self._pending_delta = 0
         self.depth = 0
         self._site_tag = lp_key(site)
         self._full_warned = False
 
-    def open(self, names: Callable[[], dict[int, str]]) -> None:
+    def open(self) -> None:
         """Create the tables (after the working store made the file) and count what waits."""
-        self._names = names
         con = self._con()
         con.executescript(SCHEMA)
         self.depth = con.execute("SELECT count(*) FROM outbox").fetchone()[0]
@@ -98,24 +122,16 @@ class Outbox:
 
     # --- queueing (inside the working store's write transaction) -----------------------
     def after_write(self, con: sqlite3.Connection, result: WriteResult) -> None:
-        names = self._names()
-        now = int(time.time())
+        now = self.clock()
         rows: list[tuple[str, str | None, int, int, str]] = []
         if result.raw_rows:
-            rows.extend(self._raw_lines(result.raw_rows, names, now))
-        keys: list[tuple[str]] = []
-        for table, buckets in (result.touched or {}).items():
-            for key, points, line in self._rollup_lines(con, table, buckets, names):
-                rows.append(("rollup", key, points, now, line))
-                keys.append((key,))
-        replaced = 0
-        if keys:
-            before = con.total_changes
-            con.executemany("DELETE FROM outbox WHERE key=?", keys)
-            replaced = con.total_changes - before
-        if rows:
+            rows = self._raw_lines(result.raw_rows, self._series_names(con), int(now))
             con.executemany("INSERT INTO outbox(kind, key, points, queued, line) VALUES (?,?,?,?,?)", rows)
-        self._pending_delta = len(rows) - replaced
+        for table, buckets in (result.touched or {}).items():
+            # OR IGNORE: a bucket that is already dirty keeps the time it first became so
+            con.executemany("INSERT OR IGNORE INTO outbox_dirty(tbl, sid, ts, since) VALUES (?,?,?,?)",
+                            [(table, sid, ts, now) for sid, ts in buckets])
+        self._pending_delta = len(rows)
 
     def committed(self) -> None:
         with self._count_lock:
@@ -136,13 +152,65 @@ class Outbox:
         return [("raw", None, len(fields), now, f"{prefix}{lp_key(device)} {','.join(fields)} {ts_ms}")
                 for (device, ts_ms), fields in grouped.items()]
 
+    def _series_names(self, con: sqlite3.Connection) -> dict[int, str]:
+        """Series id -> name, read from the file (the writer's own map is not for other threads)."""
+        count = con.execute("SELECT count(*) FROM series WHERE site=?", (self.site,)).fetchone()[0]
+        if count != len(self._names):  # series are only ever added
+            self._names = dict(con.execute("SELECT id, name FROM series WHERE site=?", (self.site,)))
+        return self._names
+
+    # --- dirty buckets -> rollup lines (the sender's thread, or flush) -----------------
+    def materialise(self, everything: bool = False) -> int:
+        """Queue the lines of the rollup buckets that are due (all with ``everything``); lines queued."""
+        con = self._con()
+        now = self.clock()
+        con.execute("BEGIN IMMEDIATE")  # the writer waits: the buckets cannot change under us
+        try:
+            due: dict[str, set[tuple[int, int]]] = {}
+            for table, hold in self.hold_s.items():
+                if everything:
+                    found = con.execute("SELECT sid, ts FROM outbox_dirty WHERE tbl=?", (table,)).fetchall()
+                else:
+                    found = con.execute(_DUE, (table, now - hold)).fetchall()
+                if found:
+                    due[table] = set(found)
+            queued = replaced = 0
+            if due:
+                names = self._series_names(con)
+                rows: list[tuple[str, int, int, str]] = []
+                done: list[tuple[str, int, int]] = []
+                for table, buckets in due.items():
+                    for key, points, line, sids, ts in self._rollup_lines(con, table, buckets, names):
+                        rows.append((key, points, int(now), line))
+                        # the line holds every quantity of the device: all their marks are done
+                        done.extend((table, sid, ts) for sid in sids)
+                    done.extend((table, sid, ts) for sid, ts in buckets)  # also buckets with no line
+                con.executemany("DELETE FROM outbox_dirty WHERE tbl=? AND sid=? AND ts=?", done)
+                before = con.total_changes
+                con.executemany("DELETE FROM outbox WHERE key=?", [(r[0],) for r in rows])
+                replaced = con.total_changes - before
+                con.executemany("INSERT INTO outbox(kind, key, points, queued, line) "
+                                "VALUES ('rollup',?,?,?,?)", rows)
+                queued = len(rows)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        with self._count_lock:
+            self.depth += queued - replaced
+        return queued
+
+    def dirty(self) -> int:
+        """Rollup buckets (per series and level) whose change is not queued as a line yet."""
+        return self._con().execute("SELECT count(*) FROM outbox_dirty").fetchone()[0]
+
     def _rollup_lines(self, con: sqlite3.Connection, table: str, buckets: set[tuple[int, int]],
-                      names: dict[int, str]) -> list[tuple[str, int, str]]:
+                      names: dict[int, str]) -> list[tuple[str, int, str, list[int], int]]:
         measurement = MEASUREMENTS[table]
         device_sids: dict[str, list[int]] = {}
         for sid, name in names.items():
             device_sids.setdefault(name.partition(":")[0], []).append(sid)
-        wanted = sorted({(names[sid].partition(":")[0], ts) for sid, ts in buckets})
+        wanted = sorted({(names[sid].partition(":")[0], ts) for sid, ts in buckets if sid in names})
         last_ts: dict[int, float] = {}
         if table == TABLE["1m"]:
             sids = sorted({sid for device, _ in wanted for sid in device_sids[device]})
@@ -150,7 +218,7 @@ class Outbox:
                 marks = ",".join("?" * len(chunk))
                 last_ts.update(con.execute(
                     f"SELECT id, last_ts FROM series WHERE id IN ({marks}) AND last_ts IS NOT NULL", chunk))
-        out: list[tuple[str, int, str]] = []
+        out: list[tuple[str, int, str, list[int], int]] = []
         prefix = f"{lp_measurement(measurement)},site={self._site_tag},device="
         for device, ts in wanted:
             sids = device_sids[device]
@@ -173,7 +241,7 @@ class Outbox:
                 points += 1
             if fields:
                 out.append((f"{measurement}/{device}/{ts}", points,
-                            f"{prefix}{lp_key(device)} {','.join(fields)} {ts * 1000}"))
+                            f"{prefix}{lp_key(device)} {','.join(fields)} {ts * 1000}", sids, ts))
         return out
 
     # --- sending side ------------------------------------------------------------------
@@ -248,14 +316,16 @@ class Outbox:
         return self._con().execute("DELETE FROM raw").rowcount
 
     def prune_local_rollups(self) -> int:
-        """Forget local rollup buckets that no new sample can reach; InfluxDB has them."""
+        """Forget local rollup buckets that no new sample can reach and that InfluxDB has."""
         con = self._con()
         series = con.execute("SELECT id, last_ts FROM series WHERE site=? AND last_ts IS NOT NULL",
                              (self.site,)).fetchall()
         deleted = 0
         for table in TABLE.values():
-            deleted += sum(con.execute(f"DELETE FROM {table} WHERE sid=? AND ts<?",
-                                       (sid, int(lts - LOCAL_ROLLUP_KEEP_S))).rowcount for sid, lts in series)
+            deleted += sum(con.execute(
+                f"DELETE FROM {table} WHERE sid=? AND ts<? AND NOT EXISTS (SELECT 1 FROM outbox_dirty AS d "
+                f"WHERE d.tbl=? AND d.sid={table}.sid AND d.ts={table}.ts)",
+                (sid, int(lts - LOCAL_ROLLUP_KEEP_S), table)).rowcount for sid, lts in series)
         return deleted
 
     # --- facts -------------------------------------------------------------------------
@@ -274,10 +344,12 @@ class Outbox:
     def status(self) -> dict[str, Any]:
         meta = self.meta()
         oldest = self.oldest_queued()
+        # dirty: rollup buckets (per series and level) whose latest change is not queued as a line yet
         return {
             "path": str(self.path),
             "depth": max(self.depth, 0),
-            "oldest_age_s": None if oldest is None else max(0, int(time.time()) - oldest),
+            "dirty": self.dirty(),
+            "oldest_age_s": None if oldest is None else max(0, int(self.clock()) - oldest),
             "used_bytes": self.used_bytes(),
             "max_bytes": self.max_bytes,
             "dropped_raw": meta.get("dropped_raw", 0),

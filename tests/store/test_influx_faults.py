@@ -181,7 +181,8 @@ def test_wrong_api_version_is_reported_once_and_not_retried_fast(
         status = store.status()
         assert status["state"] == "refused" and status["ok"] is False and status["reachable"] is True
         assert "404" in status["message"] and "api" in status["message"]
-        assert status["outbox"]["depth"] == 5  # nothing lost: one raw line, four rollup lines
+        # nothing lost: one raw line; the rollups wait as dirty buckets (2 series x 4 levels)
+        assert status["outbox"]["depth"] == 1 and status["outbox"]["dirty"] == 8
         assert status["write_requests"] == 1  # no spinning
         store.write(readings(1))
         time.sleep(0.5)

@@ -17,6 +17,7 @@ from buurtwatt.config import InfluxStoreConfig
 from buurtwatt.readings import Reading
 from buurtwatt.store.influx import InfluxStore
 from buurtwatt.store.influx_http import lp_key, lp_measurement, ql_ident, ql_string
+from buurtwatt.store.outbox import Outbox
 from tests.services import free_port
 
 T0 = 1_735_686_000  # 2025-01-01 00:00 Europe/Amsterdam
@@ -51,6 +52,12 @@ def test_raw_points_of_one_telegram_become_one_line(store: InfluxStore, tmp_path
     store.write([Reading("meter", "import_kwh", T0, 1000.5, meter="E1"),
                  Reading("meter", "import_w", T0, 350.0),
                  Reading("plug", "power_w", T0 + 0.25, 12.0)])
+    assert store.outbox is not None
+    # the write queues raw lines and marks the rollup buckets; flush (here by hand) makes their lines
+    assert all(r[0] == "raw" for r in outbox_rows(tmp_path / "outbox.sqlite"))
+    assert store.outbox.dirty() == 3 * 4  # 3 series x 4 levels
+    store.outbox.materialise(everything=True)
+    assert store.outbox.dirty() == 0
     rows = outbox_rows(tmp_path / "outbox.sqlite")
     raw = [r for r in rows if r[0] == "raw"]
     assert [r[3] for r in raw] == [
@@ -71,8 +78,11 @@ def test_raw_points_of_one_telegram_become_one_line(store: InfluxStore, tmp_path
 
 
 def test_a_newer_rollup_line_replaces_the_unsent_one(store: InfluxStore, tmp_path: Path) -> None:
-    for i in range(10):  # ten writes into the same buckets
+    assert store.outbox is not None
+    for i in range(10):  # ten writes into the same buckets, their lines made twice
         store.write([Reading("plug", "power_w", T0 + i, float(i))])
+        if i in (4, 9):
+            store.outbox.materialise(everything=True)
     rows = outbox_rows(tmp_path / "outbox.sqlite")
     assert sum(1 for r in rows if r[0] == "raw") == 10
     rollups = [r for r in rows if r[0] == "rollup"]
@@ -95,6 +105,8 @@ def test_site_and_device_names_are_escaped(tmp_path: Path) -> None:
 def test_outbox_survives_a_restart(tmp_path: Path) -> None:
     s = offline_store(tmp_path)
     s.write([Reading("plug", "power_w", T0 + i, float(i)) for i in range(100)])
+    assert s.outbox is not None
+    s.outbox.materialise(everything=True)
     depth = s.status()["outbox"]["depth"]
     s.close(timeout=0.5)
     again = offline_store(tmp_path)
@@ -104,7 +116,7 @@ def test_outbox_survives_a_restart(tmp_path: Path) -> None:
         assert status["state"] in ("starting", "unreachable")
         # the working store remembers the series: a resend of old points queues nothing new
         again.write([Reading("plug", "power_w", T0 + 50, 50.0)])
-        assert again.status()["outbox"]["depth"] == depth
+        assert again.status()["outbox"]["depth"] == depth and again.status()["outbox"]["dirty"] == 0
     finally:
         again.close(timeout=0.5)
 
@@ -116,9 +128,14 @@ def test_cap_drops_oldest_raw_keeps_rollups_and_counts(tmp_path: Path) -> None:
         for start in range(0, n, 1000):
             s.write([Reading("plug", "power_w", T0 + i, float(i % 977)) for i in range(start, start + 1000)])
         deadline = time.monotonic() + 10
-        while s.status()["outbox"]["dropped_raw"] == 0 and time.monotonic() < deadline:
+        # the sender checks the cap once a second: wait until a check came after the last write
+        while time.monotonic() < deadline:
+            status = s.status()["outbox"]
+            if status["dropped_raw"] and status["used_bytes"] <= 0.25 * 1024 * 1024:
+                break
             time.sleep(0.2)
-        status = s.status()["outbox"]
+        assert s.outbox is not None
+        s.outbox.materialise(everything=True)  # what flush does first: the open buckets' lines too
     finally:
         s.close(timeout=0.5)
     assert status["dropped_raw"] > 0
@@ -159,6 +176,7 @@ def test_local_rollups_are_pruned_but_late_buckets_still_complete(store: InfluxS
     # three days of one reading a minute, then prune: only the last two days stay locally
     for day in range(3):
         store.write([Reading("plug", "power_w", T0 + day * 86400 + i * 60, 1.0) for i in range(1440)])
+    store.outbox.materialise(everything=True)  # the sender prunes only once it caught up
     deleted = store.outbox.prune_local_rollups()
     assert deleted > 0
     with sqlite3.connect(tmp_path / "outbox.sqlite") as con:
@@ -167,5 +185,91 @@ def test_local_rollups_are_pruned_but_late_buckets_still_complete(store: InfluxS
     assert oldest >= last - 2 * 86400
     # the newest bucket is still whole locally, so its next line counts every sample
     store.write([Reading("plug", "power_w", last + 30, 3.0)])
+    store.outbox.materialise(everything=True)
     line = outbox_rows(tmp_path / "outbox.sqlite")[-1][3]
     assert line.startswith("buurtwatt_1d") and "power_w_n=1441i" in line
+
+
+class SteppedClock:
+    """Wall-clock time the test moves by hand, so hold times need no real waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1_900_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def hand_driven(store: InfluxStore) -> tuple[Outbox, SteppedClock]:
+    """Stop the sender (it could not reach anything anyway): the test materialises and drains itself."""
+    assert store.outbox is not None and store.sender is not None
+    store.sender.stop(timeout=2.0)
+    clock = SteppedClock()
+    store.outbox.clock = clock
+    return store.outbox, clock
+
+
+def send_all(outbox: Outbox) -> list[str]:
+    """What a sender that always succeeds would deliver now."""
+    sent: list[str] = []
+    while (batch := outbox.oldest(1000)) is not None:
+        outbox.confirm(batch)
+        sent += batch.lines
+    return sent
+
+
+def test_a_bucket_written_every_second_is_sent_a_few_times_not_every_second(store: InfluxStore) -> None:
+    outbox, clock = hand_driven(store)
+    sent: list[str] = []
+    for i in range(20):  # 20 s of one reading a second, all in one bucket of every level
+        store.write([Reading("plug", "power_w", T0 + i, float(i))])
+        clock.now += 1
+        outbox.materialise()
+        sent += send_all(outbox)
+    per_level = {level: sum(line.startswith(f"buurtwatt_{level},") for line in sent)
+                 for level in ("1m", "15m", "1h", "1d")}
+    assert sum(line.startswith("buurtwatt,") for line in sent) == 20  # raw points go out as written
+    assert per_level["1m"] == 4  # held 5 s: after seconds 5, 10, 15 and 20 (the last one whole)
+    assert "power_w_n=20i" in [line for line in sent if line.startswith("buurtwatt_1m,")][-1]
+    assert per_level["15m"] + per_level["1h"] + per_level["1d"] == 0  # held 60 s and longer
+    assert store.status()["outbox"]["dirty"] == 3
+    # flush sends every held bucket, whole
+    outbox.materialise(everything=True)
+    final = send_all(outbox)
+    assert len(final) == 3 and all("power_w_n=20i" in line for line in final)
+    # once its hold time passed, a bucket goes out without a flush
+    store.write([Reading("plug", "power_w", T0 + 20, 20.0)])
+    clock.now += 61
+    outbox.materialise()
+    assert sorted(line.split(",")[0] for line in send_all(outbox)) == ["buurtwatt", "buurtwatt_15m",
+                                                                        "buurtwatt_1m"]
+
+
+def test_a_closed_bucket_goes_out_without_waiting(store: InfluxStore) -> None:
+    outbox, _ = hand_driven(store)  # the clock stands still: no hold time ever passes
+    store.write([Reading("plug", "power_w", T0 + i, 1.0) for i in range(30)])
+    outbox.materialise()
+    assert [line.split(",")[0] for line in send_all(outbox)] == ["buurtwatt"]
+    store.write([Reading("plug", "power_w", T0 + 60, 2.0)])  # the next minute closes the first
+    outbox.materialise()
+    sent = send_all(outbox)
+    assert len(sent) == 2 and sent[0].startswith("buurtwatt,")
+    assert sent[1].startswith("buurtwatt_1m,") and sent[1].endswith(f" {T0}000")
+    assert "power_w_n=30i" in sent[1]
+    store.write([Reading("plug", "power_w", T0 + 900, 3.0)])  # the next quarter: minute 1 and quarter 0 close
+    outbox.materialise()
+    closed = sorted((line.split(",")[0], line.rsplit(" ", 1)[1]) for line in send_all(outbox)[1:])
+    assert closed == [("buurtwatt_15m", f"{T0}000"), ("buurtwatt_1m", f"{T0 + 60}000")]
+    assert outbox.dirty() == 4  # the newest minute, quarter, hour and day wait
+
+
+def test_dirty_buckets_are_kept_under_the_cap_and_from_pruning(store: InfluxStore) -> None:
+    outbox, _ = hand_driven(store)
+    store.write([Reading("plug", "power_w", T0 + day * 86400, 1.0) for day in range(4)])
+    assert outbox.dirty() == 16
+    assert outbox.prune_local_rollups() == 0  # four days apart, but none of them is in InfluxDB yet
+    outbox.max_bytes = 1  # a full disk drops raw lines only
+    outbox.enforce_cap()
+    assert outbox.dirty() == 16
+    assert outbox.materialise() == 12  # each older bucket is closed by the newer day
+    assert outbox.prune_local_rollups() == 4  # day 0 at every level: sent, and over two days old
