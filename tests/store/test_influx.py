@@ -1,9 +1,13 @@
 """The InfluxDB store against a real InfluxDB 1.6 (Debian's influxd): what the contract suite
-does not cover. Names that need escaping, a read-only reader, steady values, status."""
+does not cover. Names that need escaping, a read-only reader, steady values, status, when
+rollup buckets are sent, and a killed writer."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
 import urllib.parse
 import urllib.request
 import uuid
@@ -16,7 +20,7 @@ from buurtwatt.config import InfluxStoreConfig
 from buurtwatt.readings import Reading
 from buurtwatt.store.base import Resolution
 from buurtwatt.store.influx import InfluxStore
-from tests.services import ServiceProcess
+from tests.services import ServiceProcess, free_port
 
 pytestmark = pytest.mark.influx
 T0 = 1_735_686_000  # 2025-01-01 00:00 Europe/Amsterdam
@@ -125,3 +129,64 @@ def test_schema_in_influxdb(store: InfluxStore, influxdb: ServiceProcess, databa
     assert row["import_kwh_inc"] == 3.0 and row["import_kwh_n"] == 4
     assert row["import_kwh_first"] == 100.0 and row["import_kwh_last"] == 103.0
     assert row["time"] == T0 * 1000 and row["site"] == "test" and row["device"] == "meter"
+
+
+def test_a_closed_minute_goes_out_without_flush_and_the_day_is_held(
+        store: InfluxStore, influxdb: ServiceProcess, database: str) -> None:
+    store.write([Reading("plug", "power_w", T0 + i, 5.0) for i in range(60)])
+    store.write([Reading("plug", "power_w", T0 + 60, 6.0)])  # a newer minute closes the first
+    deadline = time.monotonic() + 5
+    while not (minute := influxql(influxdb, database, 'SELECT "power_w_n" FROM "buurtwatt_1m"')):
+        assert time.monotonic() < deadline, "the closed minute was not sent"
+        time.sleep(0.1)
+    assert minute[0]["values"] == [[T0 * 1000, 60]]
+    # the open day bucket waits for its hold time (or a flush) instead of going out after every write
+    assert influxql(influxdb, database, 'SELECT "power_w_n" FROM "buurtwatt_1d"') == []
+    assert store.status()["outbox"]["dirty"] == 4  # the newest minute, quarter, hour and day
+
+
+KILLED_WRITER = """
+import sys, time
+from pathlib import Path
+from buurtwatt.config import InfluxStoreConfig
+from buurtwatt.readings import Reading
+from buurtwatt.store.influx import InfluxStore
+
+outbox, port, t0 = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+config = InfluxStoreConfig(type="influxdb", url=f"http://127.0.0.1:{port}", api="v1", database="nowhere",
+                           outbox=outbox)
+store = InfluxStore(config, site="test")
+for i in range(30):
+    store.write([Reading("meter", "import_w", t0 + i, 100.0 + i),
+                 Reading("meter", "import_kwh", t0 + i, 1000 + i / 100, meter="E1")])
+status = store.status()["outbox"]
+print(status["depth"], status["dirty"], flush=True)
+time.sleep(60)
+"""
+
+
+def test_rollups_of_a_killed_collector_arrive_after_restart(influxdb: ServiceProcess, tmp_path: Path,
+                                                              database: str) -> None:
+    # a real crash: the writer process gets SIGKILL with its rollup buckets still only marked dirty
+    outbox = tmp_path / "outbox.sqlite"
+    child = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(outbox), str(free_port()), str(T0)],
+                             stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
+    try:
+        depth, dirty = map(int, child.stdout.readline().split())  # type: ignore[union-attr]
+    finally:
+        child.kill()
+        child.wait(timeout=10)
+        child.stdout.close()  # type: ignore[union-attr]
+    assert depth == 30 and dirty == 8  # 30 raw lines; 2 series x 4 levels not sent as lines yet
+    again = InfluxStore(config_for(influxdb, tmp_path, database), site="test", tz="Europe/Amsterdam")
+    try:
+        assert again.status()["outbox"]["dirty"] == 8
+        assert again.flush(timeout=10)
+        assert again.status()["outbox"]["dirty"] == 0
+    finally:
+        again.close()
+    raw = influxql(influxdb, database, 'SELECT count("import_w") FROM "buurtwatt"')
+    assert raw[0]["values"][0][1] == 30
+    for level in ("1m", "15m", "1h", "1d"):
+        row = influxql(influxdb, database, f'SELECT "import_w_n", "import_kwh_inc" FROM "buurtwatt_{level}"')
+        assert row[0]["values"][0][1] == 30 and row[0]["values"][0][2] == pytest.approx(0.29), level
