@@ -26,13 +26,13 @@ def layout(font_px: int = 16, height: int | None = None, title: str | None = Non
     """A figure layout; titles are given as text and sent as ``{"text": ...}`` (plotly.js 3)."""
     base: dict[str, Any] = {
         "font": {"size": font_px, "family": FONT, "color": "#1b1e24"},
-        "margin": {"l": 60, "r": 20, "t": 40 if title else 20, "b": 50},
+        "margin": {"l": 70, "r": 30, "t": 40 if title else 20, "b": 50},
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
         "legend": {"orientation": "h", "y": -0.2},
         "hovermode": "x unified",
-        "xaxis": {"gridcolor": "#e3e3e3"},
-        "yaxis": {"gridcolor": "#e3e3e3", "zerolinecolor": "#777",
+        "xaxis": {"gridcolor": "#e3e3e3", "automargin": True},
+        "yaxis": {"gridcolor": "#e3e3e3", "zerolinecolor": "#777", "automargin": True,
                   **({"title": {"text": ytitle}} if ytitle else {})},
     }
     if title:

@@ -100,9 +100,9 @@ def _boundary(view: Co2Overview, lang: str) -> html.Ul:
 def _factors(view: Co2Overview, lang: str) -> html.Ul:
     items = []
     for f in view.factors:
+        unit = f.unit.replace("CO2", "CO₂").replace("m3", "m³")
         text = t("co2.factor_line", lang, kind=t(f"co2.role_{f.role}", lang), category=f.category,
-                 value=fmt.number(f.value, lang, 3), unit=f.unit.replace("CO2", "CO₂"), year=f.list_year,
-                 scope=f.scope)
+                 value=fmt.number(f.value, lang, 3), unit=unit, year=f.list_year, scope=f.scope)
         if f.year != f.list_year:
             text += " " + t("co2.factor_fallback", lang, year=f.year, list_year=f.list_year)
         items.append(html.Li([text, html.Br(), html.Small(t("co2.source", lang, source=f.source)),

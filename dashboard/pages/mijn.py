@@ -41,7 +41,8 @@ def _months_figure(found: ParticipantSummary, lang: str) -> dict:
     x = [fmt.short_month(m, lang) for m in months]
     y = [round(totals[m], 1) for m in months]
     return charts.figure([charts.bar_trace(x, y, t("mine.kwh", lang), "solar", text=[fmt.number(v, lang)
-                                                                                  for v in y])],
+                                                                                  for v in y],
+                                          textposition="outside", textangle=0, cliponaxis=False)],
                          charts.layout(font_px=14, height=260, ytitle="kWh",
                                        showlegend=False, hovermode=False,
                                        margin={"l": 50, "r": 10, "t": 10, "b": 40}))

@@ -59,7 +59,7 @@ def layout(lang: str | None = None, **_: str) -> html.Div:
                              className="stat-sub"),
                 ], className="stat"), xs=12, md=4),
             ], className="g-3 mt-1"),
-            html.P(html.Span(id={"type": "live", "key": "today_note"}), className="partial-note"),
+            html.P(html.Span(id={"type": "live", "key": "today_note"}, className="partial-note")),
             explain(t("now.explain1", lang), t("now.explain2", lang)),
             html.P(html.Span(id={"type": "live", "key": "updated"}), className="updated"),
         ], className="bw-section"),

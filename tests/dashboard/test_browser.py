@@ -120,6 +120,9 @@ class Tab:
         if text is not None:
             self.page.wait_for_function("re => new RegExp(re).test(document.body.innerText)",
                                         arg=text.pattern, timeout=timeout)
+            # figures load their plotting code on demand: wait until every graph is drawn
+            self.page.wait_for_function("() => [...document.querySelectorAll('.dash-graph')]"
+                                        ".every(g => g.querySelector('.main-svg'))", timeout=timeout)
         return self.page
 
 
