@@ -65,14 +65,17 @@ def _charts(view: Co2Overview, lang: str, tz: str) -> list:
                    "pattern": {"shape": ["x" if m.partial else ("/" if (v or 0) >= 0 else "")
                                          for m, v in zip(view.months, y, strict=True)]}},
         "hovertemplate": "%{x}: %{y:.0f} kg<extra></extra>",
-    }], charts.layout(title=t("co2.chart_months", lang), ytitle="kg CO₂", showlegend=False))
+    }], charts.layout(ytitle="kg CO₂", showlegend=False))
     cumulative = charts.figure([{
         "type": "scatter", "x": x, "y": [round(kg, 1) for _, kg in view.cumulative], "mode": "lines+markers",
         "name": t("co2.cumulative", lang), "fill": "tozeroy",
         "line": {"color": charts.PALETTE["use"], "width": 4},
         "hovertemplate": "%{x}: %{y:.0f} kg<extra></extra>",
-    }], charts.layout(title=t("co2.chart_cumulative", lang), ytitle="kg CO₂", showlegend=False))
-    return [dcc.Graph(figure=cumulative, config=charts.CONFIG, id="co2-cumulative"),
+    }], charts.layout(ytitle="kg CO₂", showlegend=False))
+    # headings outside the figures wrap on a phone; a figure title would be cut off
+    return [html.H2(t("co2.chart_cumulative", lang), className="chart-heading"),
+            dcc.Graph(figure=cumulative, config=charts.CONFIG, id="co2-cumulative"),
+            html.H2(t("co2.chart_months", lang), className="chart-heading"),
             dcc.Graph(figure=monthly, config=charts.CONFIG, id="co2-months")]
 
 
