@@ -62,6 +62,14 @@ def participant_link(config: Path) -> str:
     return "/mijn/" + TokenStore(load_config(config).shares.tokens_path).issue("P017")
 
 
+def compressed() -> bool:
+    try:
+        import flask_compress  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def summary(values: list[float]) -> dict:
     ordered = sorted(values)
     rank = max(0, -(-95 * len(ordered) // 100) - 1)  # nearest-rank 95th percentile
@@ -151,8 +159,9 @@ def main() -> int:
         "## dashboard", "",
         f"Machine: {machine()}. Date: {date.today().isoformat()}. Store: SQLite, one year at "
         f"{STEP_S // 60}-minute steps (filled in {fill_s:.0f} s). Server: waitress, 6 threads. "
-        "Callback time is measured in the browser per `_dash-update-component` request "
-        "(server time plus loopback), over a 6-second visit per page.", "",
+        "Callback time is the browser's resource timing per `_dash-update-component` request "
+        "(request sent to last byte received: server time plus loopback), over a 6-second visit per page "
+        "with an empty browser cache. Bytes are as transferred (headers and body).", "",
         "| page | callbacks | median ms | p95 ms (target <= 150) | first-load bytes |",
         "|---|---|---|---|---|",
     ]
@@ -166,8 +175,12 @@ def main() -> int:
               f"- Display screen shows numbers after {res.get('screen_numbers_s', float('nan')):.2f} s "
               "(target <= 3 s on the 2-core machine).",
               f"- Peak RSS of the dashboard server: {res['peak_rss_mb']:.0f} MB (target <= 250 MB).",
-              "- First-load bytes include the vendored Bootstrap 5.2.3 CSS (197 KB) and Dash's JS bundles; "
-              "waitress sends them uncompressed.", ""]
+              "- First-load bytes include the vendored Bootstrap 5.2.3 CSS and Dash's JS bundles (Plotly "
+              "only on pages with charts); "
+              + ("gzip through flask-compress." if compressed() else "sent uncompressed (flask-compress is "
+                 "not installed)."),
+              "- The participant page works out a participant's figures on the first visit of the day "
+              "(buurtwatt.shares.participant_summary settles from the first holding) and keeps them.", ""]
     text = "\n".join(lines) + "\n"
     print(text)
     print(json.dumps(res, indent=1))
