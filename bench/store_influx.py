@@ -21,6 +21,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -29,9 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.results import timed, write_section  # noqa: E402
 from buurtwatt.config import InfluxStoreConfig  # noqa: E402
 from buurtwatt.readings import Reading  # noqa: E402
+from buurtwatt.store import outbox  # noqa: E402
 from buurtwatt.store.base import Resolution  # noqa: E402
 from buurtwatt.store.influx import InfluxStore  # noqa: E402
-from buurtwatt.store.outbox import RAW_MEASUREMENT  # noqa: E402
 from buurtwatt.timeutil import local_midnight  # noqa: E402
 
 TZ = "Europe/Amsterdam"
@@ -40,6 +41,12 @@ P1 = ["import_kwh", "export_kwh", "import_t1_kwh", "import_t2_kwh", "export_t1_k
       "import_w", "export_w", "voltage_l1_v", "voltage_l2_v", "voltage_l3_v", "current_l1_a",
       "current_l2_a", "current_l3_a", "import_l1_w", "import_l2_w", "import_l3_w", "export_l1_w",
       "export_l2_w", "export_l3_w"]
+RAW = outbox.RAW_MEASUREMENT
+LIVE_NAMES = {"p1": "one P1 meter (20 series)",
+              "building": "the building of docs/scaling.md (32 readings/s)"}
+# measured with this script on commit cf5c22d, when every commit resent every touched bucket
+LIVE_BEFORE = {"p1": "fewer than before: 5.00 lines/s, 502.4 values/s, 11.76 kB/s",
+               "building": "fewer than before: 17.00 lines/s, 829.2 values/s, 19.05 kB/s"}
 EXTRA = [f"meter:{q}" for q in P1 if f"meter:{q}" not in FIVE][:15] + [f"plug{n}:power_w" for n in range(10)]
 
 
@@ -141,11 +148,13 @@ def _p1_value(q: str, watts: float, imp: float, s: int) -> float:
 
 
 class SentCounter:
-    """Counts what the store hands to InfluxDB, at the HTTP write (lines and field values)."""
+    """Counts what the store hands to InfluxDB, at the HTTP write: requests, lines, field values, bytes."""
 
     def __init__(self, store: InfluxStore) -> None:
-        self.lines = self.values = self.requests = 0
-        self.rollup_lines = self.rollup_values = 0
+        self.requests = 0
+        self.lines: Counter[str] = Counter()  # per measurement
+        self.values: Counter[str] = Counter()
+        self.bytes: Counter[str] = Counter()
         self._write = store.http.write
         store.http.write = self.write  # type: ignore[method-assign]
 
@@ -154,20 +163,23 @@ class SentCounter:
         self.requests += 1
         for line in body.decode().splitlines():
             # bench names need no escaping: "measurement,tags fields time"
-            values = line.split(" ")[1].count(",") + 1
-            self.lines += 1
-            self.values += values
-            if not line.startswith(f"{RAW_MEASUREMENT},"):
-                self.rollup_lines += 1
-                self.rollup_values += values
+            measurement, fields = line.split(",", 1)[0], line.split(" ")[1]
+            self.lines[measurement] += 1
+            self.values[measurement] += fields.count(",") + 1
+            self.bytes[measurement] += len(line) + 1
+
+    def snapshot(self) -> dict[str, Counter[str]]:
+        return {"lines": self.lines.copy(), "values": self.values.copy(), "bytes": self.bytes.copy()}
 
 
 def live(server, folder: Path, seconds: float) -> dict[str, dict[str, float]]:  # noqa: ANN001
-    """Live operation in real time: one P1 meter, and the nominal building, each committing once a second."""
+    """Live operation in real time: one P1 meter alone, and the nominal building of docs/scaling.md,
+    each committing once a second. Rates over the window; ``steady_values`` adds the rollup levels
+    held longer than the window (their lines as the final flush sent them, once per hold time)."""
     stores = {"p1": store_for(server.port, folder, "live_p1"),
               "building": store_for(server.port, folder, "live_building")}
     counters = {name: SentCounter(store) for name, store in stores.items()}
-    imp, inv_e = 1000.0, [500.0, 800.0]
+    imp = 1000.0
     start = time.time()
     try:
         for s in range(int(seconds)):
@@ -177,17 +189,71 @@ def live(server, folder: Path, seconds: float) -> dict[str, dict[str, float]]:  
             imp += watts / 3_600_000
             meter = [Reading("meter", q, ts, _p1_value(q, watts, imp, s)) for q in P1]
             stores["p1"].write(meter)
-            stores["building"].write(meter + _building_extra(s, ts, inv_e))
+            stores["building"].write(meter + _scaling_building(s, ts))
         time.sleep(max(0.0, start + seconds - time.time()))
         elapsed = time.time() - start
-        counted = {name: dict(vars(c)) for name, c in counters.items()}
+        window = {name: c.snapshot() for name, c in counters.items()}
         for store in stores.values():
             assert store.flush(timeout=60), "the outbox did not drain"
     finally:
         for store in stores.values():
             store.close()
-    return {name: {k: v / elapsed for k, v in c.items() if not k.startswith("_")}
-            for name, c in counted.items()}
+    out: dict[str, dict[str, float]] = {}
+    for name, counter in counters.items():
+        w = window[name]
+        rollup = [m for m in w["lines"] if m != RAW]
+        steady = {"values": w["values"].total() / elapsed, "bytes": w["bytes"].total() / elapsed}
+        for level, width in (("15m", 900), ("1h", 3600), ("1d", 86400)):
+            hold = getattr(outbox, "HOLD_S", {}).get(f"roll_{level}")  # none before rollups were held
+            m = f"buurtwatt_{level}"
+            if hold is None or counter.lines[m] == w["lines"][m]:
+                continue
+            for what in steady:  # the final flush's lines, once per hold time and once at close
+                held = getattr(counter, what)[m] - w[what][m]
+                steady[what] += held * (1 / (hold + 1) + 1 / width) - w[what][m] / elapsed
+        out[name] = {
+            "requests": counter.requests / elapsed,  # the flush's requests too: an upper bound
+            "lines": w["lines"].total() / elapsed,
+            "values": w["values"].total() / elapsed,
+            "bytes": w["bytes"].total() / elapsed,
+            "raw_bytes": w["bytes"][RAW] / elapsed,
+            "rollup_lines": sum(w["lines"][m] for m in rollup) / elapsed,
+            "rollup_values": sum(w["values"][m] for m in rollup) / elapsed,
+            "steady_values": steady["values"],
+            "steady_bytes": steady["bytes"],
+        }
+    return out
+
+
+def _scaling_building(s: int, ts: float) -> list[Reading]:
+    """The building of docs/scaling.md besides its P1 meter: gas every 5 min, 2 inverters x 8
+    quantities every 5 s, 15 plugs x 4 and 5 climate sensors x 3 every 10 s."""
+    batch = [Reading("meter", "tariff", ts, 1.0 + (s // 600) % 2)]
+    if s % 300 == 0:
+        batch.append(Reading("meter", "gas_m3", ts, 900.0 + s / 10000))
+    if s % 5 == 0:
+        for n in range(2):
+            watts = 1000.0 + s % 300 + n
+            batch += [Reading(f"inverter{n}", "power_w", ts, watts),
+                      Reading(f"inverter{n}", "energy_kwh", ts, 500.0 + n + s / 1800),
+                      Reading(f"inverter{n}", "dc_power_w", ts, watts + 50),
+                      Reading(f"inverter{n}", "frequency_hz", ts, 50 + (s % 11) / 100),
+                      Reading(f"inverter{n}", "temperature_c", ts, 40 + (s % 13) / 10),
+                      Reading(f"inverter{n}", "voltage_v", ts, 230 + (s % 7) / 2),
+                      Reading(f"inverter{n}", "current_a", ts, round(watts / 230, 2)),
+                      Reading(f"inverter{n}", "status", ts, 4.0)]
+    if s % 10 == 0:
+        for n in range(15):
+            watts = 20.0 + (s // 10 + n) % 40
+            batch += [Reading(f"plug{n}", "power_w", ts, watts),
+                      Reading(f"plug{n}", "energy_kwh", ts, 10.0 + n + s * watts / 3_600_000),
+                      Reading(f"plug{n}", "voltage_v", ts, 229 + (s // 10 + n) % 4),
+                      Reading(f"plug{n}", "current_a", ts, round(watts / 230, 3))]
+        for n in range(5):
+            batch += [Reading(f"climate{n}", "temperature_c", ts, 20 + ((s // 10 + n) % 9) / 10),
+                      Reading(f"climate{n}", "humidity_pct", ts, 50 + ((s // 10 + n) % 5)),
+                      Reading(f"climate{n}", "co2_ppm", ts, 600 + (s // 10 * 7 + n) % 50)]
+    return batch
 
 
 def _building_extra(s: int, ts: float, inv_e: list[float]) -> list[Reading]:
@@ -215,6 +281,8 @@ def drain(server, folder: Path, hours: float) -> dict[str, float]:  # noqa: ANN0
         started = time.perf_counter()
         readings = outage_load(store, hours, t0)
         queued_s = time.perf_counter() - started
+        if hasattr(store.outbox, "materialise"):  # count the open rollup buckets' lines too
+            store.outbox.materialise(everything=True)
         with sqlite3.connect(folder / "drain.sqlite") as con:
             lines, values = con.execute("SELECT count(*), sum(points) FROM outbox").fetchone()
         size = store.status()["outbox"]["used_bytes"]
@@ -244,8 +312,11 @@ def main() -> None:
         print(f"live sending for {args.live_seconds:g} s (real time, one commit a second) ...", flush=True)
         rates = live(server, folder, args.live_seconds)
         for name, r in rates.items():
-            print(f"  {name}: {r['requests']:.2f} requests/s, {r['lines']:.2f} lines/s, {r['values']:.1f} "
-                  f"values/s; rollups {r['rollup_lines']:.2f} lines/s, {r['rollup_values']:.1f} values/s")
+            print(f"  {name}: {r['lines']:.2f} lines/s, {r['values']:.1f} values/s, "
+                  f"{r['bytes'] / 1000:.2f} kB/s (raw {r['raw_bytes'] / 1000:.2f} kB/s); "
+                  f"rollups {r['rollup_lines']:.2f} lines/s, "
+                  f"{r['rollup_values']:.1f} values/s; steady state with the held levels "
+                  f"{r['steady_values']:.1f} values/s, {r['steady_bytes'] / 1000:.2f} kB/s")
         if args.only_live:
             return
         first = date.today() - timedelta(args.days - 1)  # up to today, as the dashboard sees live data
@@ -283,11 +354,19 @@ def main() -> None:
         f"({d['readings']:,} readings, {d['lines']:,} lines, {d['outbox_mb']:.1f} MB) | "
         f"{rate:,.0f} readings/s ({d['values'] / d['seconds']:,.0f} field values/s, "
         f"{d['lines'] / d['seconds']:,.0f} InfluxDB points/s); {d['seconds']:.1f} s | >= 20,000 points/s |",
+        *(f"| live sending, {LIVE_NAMES[name]}, one commit/s for {args.live_seconds:g} s | "
+          f"{r['lines']:.2f} lines/s, {r['values']:.1f} field values/s, {r['bytes'] / 1000:.2f} kB/s; "
+          f"steady state with the held 15 min/1 h/1 d buckets {r['steady_values']:.1f} values/s, "
+          f"{r['steady_bytes'] * 86400 / 1e6:.0f} MB/day | {LIVE_BEFORE[name]} |"
+          for name, r in rates.items()),
         "",
         "Nominal load (issue 6): 1 P1 telegram/s of 20 series, 2 inverters x 5 series every 5 s, 20 sensors "
         "x 2 series every 10 s, committed in 10-second batches. One line holds all raw values of one device "
         "at one time, so an InfluxDB point carries several readings; rollup lines hold one bucket per device "
         "and level. InfluxQL reads are one HTTP request per series, which is most of the view latency. "
+        "Live sending runs in real time: a rollup bucket goes out when a newer one of its series starts or "
+        "after its level's hold time (1 min 5 s, 15 min 60 s, 1 h 120 s, 1 d 300 s), so the longer levels "
+        "fall outside the window; their steady share is computed from the lines the final flush sent. "
         f"Load average (1 min) before/after the run: {load_before:.1f}/{os.getloadavg()[0]:.1f} "
         "(other work on the machine slows every figure).",
     ]
