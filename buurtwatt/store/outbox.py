@@ -69,9 +69,10 @@ CREATE TABLE IF NOT EXISTS outbox_dirty(
 # 1-minute level and the dashboard calls data older than 30 s stale, so that one is quick.
 HOLD_S: dict[str, float] = {TABLE["1m"]: 5.0, TABLE["15m"]: 60.0, TABLE["1h"]: 120.0, TABLE["1d"]: 300.0}
 
-# a dirty bucket that a newer one of its series and level has closed
+# due: held long enough, marked "in the future" (the wall clock was set back, as on a Pi that
+# booted before NTP), or closed by a newer dirty bucket of its series and level
 _DUE = """
-SELECT sid, ts FROM outbox_dirty AS d WHERE tbl=? AND (since<=? OR EXISTS (
+SELECT sid, ts FROM outbox_dirty AS d WHERE tbl=? AND (since<=? OR since>? OR EXISTS (
     SELECT 1 FROM outbox_dirty AS n WHERE n.tbl=d.tbl AND n.sid=d.sid AND n.ts>d.ts))
 """
 
@@ -171,7 +172,7 @@ class Outbox:
                 if everything:
                     found = con.execute("SELECT sid, ts FROM outbox_dirty WHERE tbl=?", (table,)).fetchall()
                 else:
-                    found = con.execute(_DUE, (table, now - hold)).fetchall()
+                    found = con.execute(_DUE, (table, now - hold, now + 1)).fetchall()
                 if found:
                     due[table] = set(found)
             queued = replaced = 0

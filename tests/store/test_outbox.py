@@ -273,3 +273,10 @@ def test_dirty_buckets_are_kept_under_the_cap_and_from_pruning(store: InfluxStor
     assert outbox.dirty() == 16
     assert outbox.materialise() == 12  # each older bucket is closed by the newer day
     assert outbox.prune_local_rollups() == 4  # day 0 at every level: sent, and over two days old
+
+
+def test_a_clock_set_back_does_not_hold_buckets_for_hours(store: InfluxStore) -> None:
+    outbox, clock = hand_driven(store)
+    store.write([Reading("plug", "power_w", T0, 1.0)])
+    clock.now -= 3600  # NTP corrected a clock that ran an hour ahead
+    assert outbox.materialise() == 4
