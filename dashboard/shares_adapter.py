@@ -150,8 +150,11 @@ def summary(ctx: DashContext, pid: str, now: float) -> ParticipantSummary | None
     if reg is None:
         return None
     today = local_date(now, ctx.tz)
+    # one settlement per installation per day (and register version), shared by all participants
+    settled = ctx.cached(("settlements", id(reg), today), 86400, dict)
     return ctx.cached(("participant", pid, today), 86400,
-                      lambda: participant_summary(ctx.config, ctx.store, pid, today, register=reg))
+                      lambda: participant_summary(ctx.config, ctx.store, pid, today, register=reg,
+                                                  settlements_cache=settled))
 
 
 def statement_years(found: ParticipantSummary) -> list[int]:

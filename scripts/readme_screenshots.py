@@ -15,6 +15,9 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
+# true once the display screen's panels show a power figure (the page is drawn by Dash first)
+LIVE_POWER = ("() => /[0-9]\\s?k?W/.test("
+              "(document.querySelector('.k-panels') || {innerText: ''}).innerText)")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -42,8 +45,7 @@ def main() -> int:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
             page = browser.new_page(viewport={"width": 1920, "height": 1080})
             page.goto(screen.group(1) + "?panel=flow")
-            page.wait_for_function("() => /[0-9]\\s?k?W/.test(document.querySelector('.k-panels').innerText)",
-                                   timeout=60_000)
+            page.wait_for_function(LIVE_POWER, timeout=60_000)
             page.wait_for_timeout(3000)
             page.screenshot(path=str(out / "scherm.png"))
             phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)

@@ -143,8 +143,14 @@ def participant_summary(
     today: date,
     register: Register | None = None,
     source: ProductionSource | None = None,
+    settlements_cache: dict[tuple[str, date], Settlement] | None = None,
 ) -> ParticipantSummary | None:
-    """The participant's own figures for ``/mijn/<token>`` (None if the id is unknown)."""
+    """The participant's own figures for ``/mijn/<token>`` (None if the id is unknown).
+
+    Each installation is settled from its first delivery up to ``today``, the same for every
+    participant: pass one ``settlements_cache`` dict per day and register (the dashboard
+    does) and the second participant of the day costs almost nothing.
+    """
     from buurtwatt.shares.ledger import open_register
 
     register = register or open_register(config)
@@ -160,11 +166,13 @@ def participant_summary(
         if not holdings:
             continue
         inst = find_installation(config, inst_config.name)
-        first_day = min(h.start for h in holdings)
-        start = max(inst.delivery_start, date(min(first_day.year, today.year - 1), 1, 1))
-        if start > today:
+        if inst.delivery_start > today:
             continue
-        settlement = settle_period(config, register, inst, source, start, today)
+        settlement = settlements_cache.get((inst.name, today)) if settlements_cache is not None else None
+        if settlement is None:
+            settlement = settle_period(config, register, inst, source, inst.delivery_start, today)
+            if settlements_cache is not None:
+                settlements_cache[(inst.name, today)] = settlement
         settlements.append(settlement)
         estimated += settlement.estimated_days
         year_start, last_start = date(today.year, 1, 1), date(today.year - 1, 1, 1)

@@ -20,6 +20,9 @@ from tests.services import free_port, require_program
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(420)]
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
+# true once the display screen's panels show a power figure (the page is drawn by Dash first)
+LIVE_POWER = ("() => /[0-9]\\s?k?W/.test("
+              "(document.querySelector('.k-panels') || {innerText: ''}).innerText)")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -97,8 +100,7 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             # the display screen shows live numbers (the flow panel with power in W or kW)
             page.goto(base + "/scherm?panel=flow")
-            page.wait_for_function(
-                "() => /[0-9]\\s?k?W/.test(document.querySelector('.k-panels').innerText)", timeout=30_000)
+            page.wait_for_function(LIVE_POWER, timeout=30_000)
             page.screenshot(path=str(ARTIFACTS / "demo-scherm-1920x1080.png"))
             # the CO2 page shows a year of data: monthly bars for twelve or more months
             page.goto(base + "/co2")
