@@ -10,6 +10,8 @@ import json
 from functools import cache
 from pathlib import Path
 
+from buurtwatt.i18n import lookup as core_lookup
+
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
 LOCALES = {"nl": "nl_NL", "en": "en_GB"}
@@ -31,10 +33,16 @@ def pick_language(*candidates: str | None, default: str = DEFAULT_LANGUAGE) -> s
 
 
 def t(key: str, lang: str, **values: object) -> str:
-    """The text for ``key`` in ``lang``; Dutch when the other language lacks it."""
+    """The text for ``key`` in ``lang``; Dutch when the other language lacks it.
+
+    Keys the dashboard does not have (the series labels ``q.<quantity>``) come from the core
+    catalogue in buurtwatt/locales.
+    """
     text = catalogue(lang).get(key)
     if text is None:
         text = catalogue(DEFAULT_LANGUAGE).get(key)
+    if text is None:
+        text = core_lookup(key, lang)
     if text is None:
         raise KeyError(f"no text for {key!r} in the dashboard catalogue")
     return text.format(**values) if values else text
