@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 import sqlite3
 import threading
@@ -32,6 +33,7 @@ from buurtwatt.timeutil import AMSTERDAM, day_start
 from buurtwatt.vocabulary import QUANTITIES, Quantity, Rollup, UnknownSeries
 
 log = logging.getLogger(__name__)
+isfinite = math.isfinite
 
 # bucket widths in seconds; the day is local, so it is computed per hour bucket
 ROLLUPS: tuple[tuple[str, int], ...] = (("1m", 60), ("15m", 900), ("1h", 3600), ("1d", 0))
@@ -186,9 +188,15 @@ class SqliteStore:
         if self.readonly:
             raise PermissionError("this store was opened read-only")
         result = WriteResult()
-        by_series: dict[str, list[Reading]] = {}
-        for r in readings:
-            by_series.setdefault(r.series, []).append(r)
+        grouped: dict[tuple[str, str], list[Reading]] = {}
+        for r in readings:  # a tuple key is cheaper than building "device:quantity" per reading
+            key = (r.device, r.quantity)
+            group = grouped.get(key)
+            if group is None:
+                grouped[key] = [r]
+            else:
+                group.append(r)
+        by_series = {f"{d}:{q}": group for (d, q), group in grouped.items()}
         with self._write_lock:
             con = self._con()
             con.execute("BEGIN IMMEDIATE")
@@ -222,9 +230,11 @@ class SqliteStore:
             sid, cadence = s.id, s.cadence
             last_ts, last_value, last_meter = s.last_ts, s.last_value, s.last_meter
             stored_ts, stored_value = s.stored_ts, s.stored_value
+            accepted = 0
+            bucket_ts, b = None, None  # the 1-minute bucket being filled; points are in time order
             for r in points:
                 ts, v = r.ts, r.value
-                if v != v or v in (float("inf"), float("-inf")):
+                if not isfinite(v):
                     result.rejected += 1
                     continue
                 if last_ts is not None and ts <= last_ts:
@@ -240,29 +250,30 @@ class SqliteStore:
                     else:
                         inc = v - last_value
                     last_meter = meter
+                mts = int(ts // 60) * 60
+                if mts != bucket_ts:
+                    bucket_ts = mts
+                    b = minute.get((sid, mts))
+                    if b is None:  # [n, sum, min, max, first, last, inc]
+                        b = minute[(sid, mts)] = [0, None if counter else 0.0, v, v, v, v,
+                                                  0.0 if counter else None]
+                b[0] += 1
+                if counter:
+                    b[6] += inc
                 else:
-                    inc = None
-                key = (sid, int(ts // 60) * 60)
-                b = minute.get(key)
-                if b is None:
-                    minute[key] = [1, None if counter else v, v, v, v, v, inc]
-                else:
-                    b[0] += 1
-                    if not counter:
-                        b[1] += v
-                    if v < b[2]:
-                        b[2] = v
-                    if v > b[3]:
-                        b[3] = v
-                    b[5] = v
-                    if counter:
-                        b[6] += inc
+                    b[1] += v
+                if v < b[2]:
+                    b[2] = v
+                elif v > b[3]:
+                    b[3] = v
+                b[5] = v
                 if stored_ts is None or restarted or (
                         ts - stored_ts >= cadence and (v != stored_value or ts - stored_ts >= heartbeat)):
                     raw_rows.append((sid, int(ts * 1000 + 0.5), v))
                     stored_ts, stored_value = ts, v
                 last_ts, last_value = ts, v
-                result.accepted += 1
+                accepted += 1
+            result.accepted += accepted
             if last_ts != s.last_ts:
                 s.last_ts, s.last_value, s.last_meter = last_ts, last_value, last_meter
                 s.stored_ts, s.stored_value = stored_ts, stored_value
