@@ -5,7 +5,7 @@ from __future__ import annotations
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +19,7 @@ from collector.health import DeviceHealth
 from collector.mqtt.config import MqttConfig
 from collector.mqtt.source import MqttSource
 from collector.source import SourceContext
+from tests.services import wait_until
 
 
 @dataclass
@@ -41,13 +42,6 @@ class Running:
             return [r.value for r in self.readings if r.series == series]
 
 
-def wait_until(check: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 @contextmanager

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from collector.mqtt.simulator import Simulator
-from tests.mqtt.helpers import publisher, running_source, wait_until
-from tests.services import ServiceProcess, free_port, start_mosquitto
+from tests.mqtt.helpers import publisher, running_source
+from tests.services import ServiceProcess, free_port, start_mosquitto, wait_until
 
 pytestmark = pytest.mark.mqtt
 ROOT = Path(__file__).resolve().parents[2]

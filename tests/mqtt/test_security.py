@@ -17,8 +17,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.mqtt.helpers import publisher, running_source, wait_until
-from tests.services import ServiceProcess, free_port, require_program, start_mosquitto
+from tests.mqtt.helpers import publisher, running_source
+from tests.services import ServiceProcess, free_port, require_program, start_mosquitto, wait_until
 
 pytestmark = pytest.mark.mqtt
 SENSOR = b'{"ENERGY":{"Power":120,"Total":3.5}}'

@@ -15,7 +15,7 @@ from collector.p1.config import P1Config
 from collector.p1.simulator import SimMeter, write_file
 from collector.p1.source import P1Source
 from collector.source import SourceContext
-from tests.p1.helpers import wait_for
+from tests.services import wait_until as wait_for
 
 START = 1_780_000_200.0  # 2026-05-28 20:30 UTC, a whole 5 minutes
 

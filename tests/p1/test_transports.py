@@ -23,7 +23,8 @@ from collector.p1.config import P1Config
 from collector.p1.simulator import PtySimulator, SimMeter, TcpSimulator, corrupt, write_file
 from collector.p1.source import P1Source
 from collector.source import SourceContext
-from tests.p1.helpers import Collected, wait_for
+from tests.p1.helpers import Collected
+from tests.services import wait_until as wait_for
 
 
 @contextmanager
