@@ -17,7 +17,7 @@ from dash import Dash, html
 from buurtwatt.config import SiteConfig
 from buurtwatt.store import open_store
 from buurtwatt.store.base import Store
-from dashboard import auth, balance_adapter, compression, fmt, live, participant
+from dashboard import auth, balance_adapter, compression, fmt, live, participant, shares_adapter
 from dashboard.context import EXTENSION, DashContext
 from dashboard.i18n import LANGUAGES
 from dashboard.lang import remember
@@ -86,6 +86,7 @@ def warm_up(app: Dash) -> None:
         now = time.time()
         balance_adapter.today(ctx, now)
         balance_adapter.co2_overview(ctx, now)
+        shares_adapter.settle_today(ctx, now)
         if compression.enabled(app.server):
             client = app.server.test_client()
             page = client.get("/", headers={"Accept-Encoding": "identity"}).get_data(as_text=True)

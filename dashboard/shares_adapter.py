@@ -144,6 +144,13 @@ def participant_id(ctx: DashContext, token: str, client: str) -> str | None:
     return pid
 
 
+def settle_today(ctx: DashContext, now: float) -> None:
+    """Settle every installation for today before the first participant asks (warm-up)."""
+    reg = register(ctx)
+    if reg is not None and reg.participants:
+        summary(ctx, next(iter(reg.participants)), now)
+
+
 def summary(ctx: DashContext, pid: str, now: float) -> ParticipantSummary | None:
     """The participant's own figures, worked out once per participant per day."""
     reg = register(ctx)
