@@ -179,8 +179,8 @@ def main() -> int:
               "only on pages with charts); "
               + ("gzip through flask-compress." if compressed() else "sent uncompressed (flask-compress is "
                  "not installed)."),
-              "- The participant page works out a participant's figures on the first visit of the day "
-              "(buurtwatt.shares.participant_summary settles from the first holding) and keeps them.", ""]
+              "- The roof is settled once a day for all participants (at start-up, then by the first "
+              "visitor of a new day); each participant's own figures are kept for the day.", ""]
     text = "\n".join(lines) + "\n"
     print(text)
     print(json.dumps(res, indent=1))
