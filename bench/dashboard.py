@@ -27,10 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from buurtwatt.store.sqlite import SqliteStore  # noqa: E402
 from tests.dashboard.fill import readings, write_config  # noqa: E402
-from tests.services import free_port, wait_for_port  # noqa: E402
+from tests.services import free_port, launch_chromium, wait_for_port  # noqa: E402
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 PAGES = ["/", "/scherm", "/historie", "/co2", "/coach", "/stad", "/beheer"]
 STEP_S = 300  # a year at 5-minute steps keeps the fill under a minute
 
@@ -91,7 +89,7 @@ def measure(url: str, pid: int, pages: list[str]) -> dict:
     threading.Thread(target=watch, daemon=True).start()
     results: dict = {"pages": {}}
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        browser = launch_chromium(p)
         for path in pages:
             page = browser.new_page(viewport={"width": 1920, "height": 1080})
             sizes: list[int] = []

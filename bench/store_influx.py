@@ -365,7 +365,7 @@ def main() -> None:
         "at one time, so an InfluxDB point carries several readings; rollup lines hold one bucket per device "
         "and level. InfluxQL reads are one HTTP request per series, which is most of the view latency. "
         "Live sending runs in real time: a rollup bucket goes out when a newer one of its series starts or "
-        "after its level's hold time (1 min 5 s, 15 min 60 s, 1 h 120 s, 1 d 300 s), so the longer levels "
+        "after its level's hold time (1 min 5 s, 15 min 60 s, 1 h 15 s, 1 d 300 s), so the longer levels "
         "fall outside the window; their steady share is computed from the lines the final flush sent. "
         f"Load average (1 min) before/after the run: {load_before:.1f}/{os.getloadavg()[0]:.1f} "
         "(other work on the machine slows every figure).",

@@ -15,11 +15,13 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.services import launch_chromium  # noqa: E402
+
 # true once the display screen's panels show a power figure (the page is drawn by Dash first)
 LIVE_POWER = ("() => /[0-9]\\s?k?W/.test("
               "(document.querySelector('.k-panels') || {innerText: ''}).innerText)")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def main() -> int:
@@ -42,7 +44,7 @@ def main() -> int:
             print("the demo did not start; see its messages above", file=sys.stderr)
             return 1
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            browser = launch_chromium(p)
             page = browser.new_page(viewport={"width": 1920, "height": 1080})
             page.goto(screen.group(1) + "?panel=flow")
             page.wait_for_function(LIVE_POWER, timeout=60_000)

@@ -175,21 +175,24 @@ class InfluxStore:
         return out
 
     def series_names(self) -> list[str]:
-        # every sample lands in a day bucket, so the small day measurement names every series
-        query = (f"SELECT count(*) FROM {ql_ident(MEASUREMENTS[TABLE['1d']])} "
-                 f"WHERE {ql_ident('site')}={self._site_q} GROUP BY {ql_ident('device')}")
+        # Every sample lands in a day bucket, so the small day measurement names every series;
+        # day buckets are held back for minutes, so the last two days of minutes add new ones.
         names: set[str] = set()
-        for s in self.http.query(query)[0]:
-            device = s.get("tags", {}).get("device")
-            for column, count in zip(s["columns"], s["values"][0], strict=True):
-                if device and column.startswith("count_") and column.endswith("_n") and count:
-                    qname = column[len("count_"):-len("_n")]
-                    if qname in QUANTITIES:
-                        names.add(f"{device}:{qname}")
+        for table, since in (("1d", ""), ("1m", " AND time > now() - 2d")):
+            query = (f"SELECT count(*) FROM {ql_ident(MEASUREMENTS[TABLE[table]])} "
+                     f"WHERE {ql_ident('site')}={self._site_q}{since} GROUP BY {ql_ident('device')}")
+            for s in self.http.query(query)[0]:
+                device = s.get("tags", {}).get("device")
+                for column, count in zip(s["columns"], s["values"][0], strict=True):
+                    if device and column.startswith("count_") and column.endswith("_n") and count:
+                        qname = column[len("count_"):-len("_n")]
+                        if qname in QUANTITIES:
+                            names.add(f"{device}:{qname}")
         return sorted(names)
 
     def sites(self) -> list[str]:
-        query = f"SHOW TAG VALUES FROM {ql_ident(MEASUREMENTS[TABLE['1d']])} WITH KEY = {ql_ident('site')}"
+        # tag values are index metadata: cheap on any measurement; minutes arrive first
+        query = f"SHOW TAG VALUES FROM {ql_ident(MEASUREMENTS[TABLE['1m']])} WITH KEY = {ql_ident('site')}"
         return sorted({v[1] for s in self.http.query(query)[0] for v in s.get("values", [])})
 
     # --- health ------------------------------------------------------------------------

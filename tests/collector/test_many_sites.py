@@ -14,12 +14,10 @@ import pytest
 from buurtwatt.config import load_config
 from buurtwatt.store import open_store
 from collector.p1.simulator import SimMeter, TcpSimulator
-from tests.services import free_port, require_program, wait_for_port
+from tests.services import free_port, launch_chromium, require_program, wait_for_port
 
 pytestmark = pytest.mark.timeout(240)
 ROOT = Path(__file__).resolve().parents[2]
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def write_config(folder: Path, site: str, influx_port: int, database: str, p1_port: int,
@@ -101,11 +99,17 @@ def test_two_collectors_one_influxdb_one_dashboard(tmp_path: Path, influxdb) -> 
                                       str(configs["noord"])], cwd=ROOT)
         wait_for_port(dash_port, timeout=60)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            browser = launch_chromium(p)
             page = browser.new_page(viewport={"width": 1920, "height": 1080})
             page.goto(f"http://127.0.0.1:{dash_port}/stad")
-            page.wait_for_selector("#city-noord", timeout=30_000)
-            page.wait_for_selector("#city-zuid", timeout=30_000)
+            # the hour buckets that today's figures come from reach InfluxDB within about 15 s
+            deadline = time.monotonic() + 45
+            while True:
+                page.wait_for_selector("#city-zuid", timeout=30_000)
+                if "0,27" in page.inner_text("#city-zuid") or time.monotonic() > deadline:
+                    break
+                page.wait_for_timeout(3000)
+                page.reload()
             north, south = page.inner_text("#city-noord"), page.inner_text("#city-zuid")
             page.screenshot(path=str(ROOT / "tests" / "artifacts" / "stad-1920x1080.png"))
             browser.close()

@@ -29,13 +29,11 @@ from buurtwatt.shares.tokens import TokenStore
 from buurtwatt.store.sqlite import SqliteStore
 from dashboard import fmt
 from tests.dashboard.fill import readings, write_config
-from tests.services import free_port, require_program, wait_for_port
+from tests.services import free_port, launch_chromium, require_program, wait_for_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 PASSWORD = "juist-wachtwoord"
 TZ = "Europe/Amsterdam"
 PARTICIPANT = "P017"  # Quinten Bakker: repays his stake from the yield
@@ -131,7 +129,7 @@ def tabs(site: dict) -> Iterator[dict[str, Tab]]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        browser = launch_chromium(p)
         yield {"wide": Tab(browser, 1920, 1080), "phone": Tab(browser, 390, 844)}
         browser.close()
 

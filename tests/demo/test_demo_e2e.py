@@ -15,7 +15,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.services import free_port, require_program
+from tests.services import free_port, launch_chromium, require_program
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(420)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,8 +23,6 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 # true once the display screen's panels show a power figure (the page is drawn by Dash first)
 LIVE_POWER = ("() => /[0-9]\\s?k?W/.test("
               "(document.querySelector('.k-panels') || {innerText: ''}).innerText)")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def demo_config(folder: Path) -> tuple[Path, int, int]:
@@ -94,7 +92,7 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
         base = f"http://127.0.0.1:{dash_port}"
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            browser = launch_chromium(p)
             page = browser.new_page(viewport={"width": 1920, "height": 1080})
             errors: list[str] = []
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
