@@ -231,7 +231,8 @@ def test_a_bucket_written_every_second_is_sent_a_few_times_not_every_second(stor
     assert sum(line.startswith("buurtwatt,") for line in sent) == 20  # raw points go out as written
     assert per_level["1m"] == 4  # held 5 s: after seconds 5, 10, 15 and 20 (the last one whole)
     assert "power_w_n=20i" in [line for line in sent if line.startswith("buurtwatt_1m,")][-1]
-    assert per_level["15m"] + per_level["1h"] + per_level["1d"] == 0  # held 60 s and longer
+    assert per_level["1h"] == 1  # held 15 s: once, after second 15
+    assert per_level["15m"] + per_level["1d"] == 0  # held 60 s and longer
     assert store.status()["outbox"]["dirty"] == 3
     # flush sends every held bucket, whole
     outbox.materialise(everything=True)
@@ -242,7 +243,7 @@ def test_a_bucket_written_every_second_is_sent_a_few_times_not_every_second(stor
     clock.now += 61
     outbox.materialise()
     assert sorted(line.split(",")[0] for line in send_all(outbox)) == ["buurtwatt", "buurtwatt_15m",
-                                                                        "buurtwatt_1m"]
+                                                                        "buurtwatt_1h", "buurtwatt_1m"]
 
 
 def test_a_closed_bucket_goes_out_without_waiting(store: InfluxStore) -> None:
