@@ -12,12 +12,12 @@ from buurtwatt.sun import sun_elevation
 from collector.modbus.simulator import MappedSimulator, SunSpecSimulator
 
 
-@pytest.fixture
-def sunspec_sim() -> Iterator[Callable[..., SunSpecSimulator]]:
-    started: list[SunSpecSimulator] = []
+def _started(cls: type) -> Iterator[Callable[..., Any]]:
+    """A factory fixture body: make simulators of ``cls``, stop them all afterwards."""
+    started: list[Any] = []
 
-    def make(*args: Any, **kwargs: Any) -> SunSpecSimulator:
-        sim = SunSpecSimulator(*args, **kwargs)
+    def make(*args: Any, **kwargs: Any) -> Any:
+        sim = cls(*args, **kwargs)
         sim.start()
         started.append(sim)
         return sim
@@ -25,21 +25,16 @@ def sunspec_sim() -> Iterator[Callable[..., SunSpecSimulator]]:
     yield make
     for sim in started:
         sim.stop()
+
+
+@pytest.fixture
+def sunspec_sim() -> Iterator[Callable[..., SunSpecSimulator]]:
+    yield from _started(SunSpecSimulator)
 
 
 @pytest.fixture
 def mapped_sim() -> Iterator[Callable[..., MappedSimulator]]:
-    started: list[MappedSimulator] = []
-
-    def make(*args: Any, **kwargs: Any) -> MappedSimulator:
-        sim = MappedSimulator(*args, **kwargs)
-        sim.start()
-        started.append(sim)
-        return sim
-
-    yield make
-    for sim in started:
-        sim.stop()
+    yield from _started(MappedSimulator)
 
 
 def site_where(now: float, night: bool, night_mode: str = "gap") -> SiteConfig:
