@@ -133,7 +133,7 @@ class Demo:
         def progress(share: float) -> None:
             if share - last[0] >= 0.2 or share >= 1:
                 last[0] = share
-                say(f"  history: {share:4.0%}")
+                say(t("demo.progress", self.lang, share=f"{share:4.0%}"))
 
         say(t("demo.history", self.lang))
         first_day = self.config.site.started
