@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import http.server
 import ssl
 import threading
@@ -12,10 +11,6 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from pydantic import ValidationError
 
 from collector.health import DeviceHealth, State
@@ -23,6 +18,7 @@ from collector.p1.config import P1Config
 from collector.p1.simulator import PtySimulator, SimMeter, TcpSimulator, corrupt, write_file
 from collector.p1.source import P1Source
 from collector.source import SourceContext
+from tests.certs import self_signed
 from tests.p1.helpers import Collected
 from tests.services import wait_until as wait_for
 
@@ -146,30 +142,10 @@ def test_homewizard_v1_http_polling() -> None:
         assert health.dropped == 0 and health.state is State.OK
 
 
-def _self_signed(folder: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    import ipaddress
-
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_file, key_file
-
-
 @pytest.mark.parametrize("verify", ["ca_file", False])
 def test_homewizard_v2_https_with_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                         verify: object) -> None:
-    cert, key = _self_signed(tmp_path)
+    cert, key = self_signed(tmp_path)
     monkeypatch.setenv("BW_TEST_HW_TOKEN", "0123456789ABCDEF0123456789ABCDEF")
     check = str(cert) if verify == "ca_file" else False
     with homewizard((cert, key), token="0123456789ABCDEF0123456789ABCDEF") as host:
@@ -180,7 +156,7 @@ def test_homewizard_v2_https_with_token(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_homewizard_v2_wrong_token_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    cert, key = _self_signed(tmp_path)
+    cert, key = self_signed(tmp_path)
     monkeypatch.setenv("BW_TEST_HW_TOKEN", "wrong")
     with homewizard((cert, key), token="right") as host:
         config = _p1(homewizard=host, api="v2", token={"env": "BW_TEST_HW_TOKEN"}, verify=str(cert))
