@@ -46,4 +46,4 @@ def collect_into(readings: list[Reading]) -> SourceContext:
     return SourceContext(emit=readings.extend, health=DeviceHealth(name="cli"))
 
 
-__all__ = ["Emit", "Source", "SourceContext", "collect_into", "Sequence"]
+__all__ = ["Emit", "Source", "SourceContext", "Watch", "collect_into"]

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-import os
 import sqlite3
 import threading
 import time
@@ -437,7 +436,3 @@ class SqliteStore:
                     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             con.close()
             self._local.con = None
-
-
-def file_size(path: Path) -> int:
-    return sum(os.path.getsize(p) for p in (str(path), f"{path}-wal") if os.path.exists(p))
