@@ -1,5 +1,5 @@
 # The two commands the README starts with: `make demo` and `make test`.
-PY ?= python3.11
+PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -7,7 +7,9 @@ STAMP := $(VENV)/.installed
 .PHONY: demo demo-reset test lint bench screenshots clean
 
 $(BIN)/python:
-	@command -v $(PY) >/dev/null || { echo "Python 3.11 is needed: apt-get install python3 python3-venv"; exit 1; }
+	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+		echo "buurtwatt needs Python 3.11 or newer as '$(PY)': apt-get install python3 python3-venv" \
+		"(or make PY=python3.12 ...)"; exit 1; }
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
@@ -25,10 +27,12 @@ demo-reset: $(STAMP)
 test: $(STAMP)
 	scripts/install-test-deps.sh
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: $(STAMP)
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done

@@ -48,9 +48,13 @@ def build(path: Path, config) -> SqliteStore:  # noqa: ANN001
         imp += max(net, 0)
         exp += max(-net, 0)
         gas += 0.05 * (1.2 - season)
-        batch += [Reading("meter", "import_kwh", ts, imp), Reading("meter", "export_kwh", ts, exp),
-                  Reading("meter", "gas_m3", ts, gas), Reading("inv", "energy_kwh", ts, pv),
-                  Reading("roof", "energy_kwh", ts, roof)]
+        batch += [
+            Reading("meter", "import_kwh", ts, imp),
+            Reading("meter", "export_kwh", ts, exp),
+            Reading("meter", "gas_m3", ts, gas),
+            Reading("inv", "energy_kwh", ts, pv),
+            Reading("roof", "energy_kwh", ts, roof),
+        ]
         if len(batch) >= 50_000:
             store.write(batch)
             batch = []
@@ -99,14 +103,22 @@ shares_total = 400
         build_s = time.perf_counter() - t
         now = datetime(2026, 1, 1, 12, 0).timestamp()
         cases = [
-            ("one year by month (2025)",
-             lambda: balance_for(store, config, date(2025, 1, 1), END, "month", now=now)),
-            ("since the start, 3 years, by month",
-             lambda: balance_for(store, config, START, END, "month", now=now)),
-            ("since the start, 3 years, total",
-             lambda: balance_for(store, config, START, END, "total", now=now)),
-            ("one year by month, exact hourly path (for reference)",
-             lambda: balance_for(store, config, date(2025, 1, 1), END, "month", now=now, exact=True)),
+            (
+                "one year by month (2025)",
+                lambda: balance_for(store, config, date(2025, 1, 1), END, "month", now=now),
+            ),
+            (
+                "since the start, 3 years, by month",
+                lambda: balance_for(store, config, START, END, "month", now=now),
+            ),
+            (
+                "since the start, 3 years, total",
+                lambda: balance_for(store, config, START, END, "total", now=now),
+            ),
+            (
+                "one year by month, exact hourly path (for reference)",
+                lambda: balance_for(store, config, date(2025, 1, 1), END, "month", now=now, exact=True),
+            ),
             ("one year by day", lambda: balance_for(store, config, date(2025, 1, 1), END, "day", now=now)),
         ]
         report = balance_for(store, config, START, END, "year", now=now)
@@ -116,10 +128,16 @@ shares_total = 400
             results.append((name, cold, warm))
             print(f"{name:<55} first {cold:7.1f} ms   median {warm:7.1f} ms")
         store.close()
-    print(f"(store built in {build_s:.1f} s; partial years: "
-          f"{[p.period.label for p in report.periods if p.coverage.partial]})")
-    lines = [f"Store: SQLite, 3 years of 15-minute data, 5 counter series (built in {build_s:.0f} s).", "",
-             "| case | first call | median | target |", "|---|---|---|---|"]
+    print(
+        f"(store built in {build_s:.1f} s; partial years: "
+        f"{[p.period.label for p in report.periods if p.coverage.partial]})"
+    )
+    lines = [
+        f"Store: SQLite, 3 years of 15-minute data, 5 counter series (built in {build_s:.0f} s).",
+        "",
+        "| case | first call | median | target |",
+        "|---|---|---|---|",
+    ]
     for name, cold, warm in results:
         target = f"<= {TARGET_MS:.0f} ms" if "reference" not in name and "by day" not in name else "-"
         ok = "" if target == "-" else (" ok" if max(cold, warm) <= TARGET_MS else " MISSED")

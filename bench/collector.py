@@ -37,14 +37,17 @@ from tests.services import free_port, start_mosquitto  # noqa: E402
 
 
 def config_text(p1: int, inverters: list[int], broker: int, health: int) -> str:
-    inv = "".join(f"""
+    inv = "".join(
+        f"""
 [[devices]]
 type = "sunspec"
 name = "inv{i}"
 host = "127.0.0.1"
 port = {port}
 interval_s = 5
-""" for i, port in enumerate(inverters))
+"""
+        for i, port in enumerate(inverters)
+    )
     return f"""
 [site]
 name = "Bench"
@@ -84,8 +87,10 @@ def publish_sensors(port: int, stop: threading.Event) -> None:
     while not stop.wait(10 if n else 0.5):
         n += 1
         for i in range(20):
-            payload = {"Time": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                       "ENERGY": {"Total": 10 + n * 0.001 + i, "Power": 40 + (n + i) % 7, "Voltage": 230}}
+            payload = {
+                "Time": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                "ENERGY": {"Total": 10 + n * 0.001 + i, "Power": 40 + (n + i) % 7, "Voltage": 230},
+            }
             client.publish(f"tele/plug{i:02d}/SENSOR", json.dumps(payload))
     client.loop_stop()
     client.disconnect()
@@ -100,14 +105,27 @@ def main() -> None:
         folder = Path(tmp)
         broker = start_mosquitto()
         p1 = TcpSimulator()
-        inverters = [SunSpecSimulator("int", port=free_port(), profile=lambda ts: 2500.0).start()
-                     for _ in range(2)]
+        inverters = [
+            SunSpecSimulator("int", port=free_port(), profile=lambda ts: 2500.0).start() for _ in range(2)
+        ]
         health = free_port()
         site = config_text(p1.port, [s.port for s in inverters], broker.port, health)
         (folder / "site.toml").write_text(site)
-        proc = subprocess.Popen([sys.executable, "-m", "buurtwatt.cli", "collect", "--config",
-                                 str(folder / "site.toml"), "--seconds", str(seconds + 15)], cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "buurtwatt.cli",
+                "collect",
+                "--config",
+                str(folder / "site.toml"),
+                "--seconds",
+                str(seconds + 15),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         stop = threading.Event()
         threading.Thread(target=publish_sensors, args=(broker.port, stop), daemon=True).start()
         p1.wait_client(timeout=30)
@@ -147,21 +165,26 @@ def main() -> None:
     latencies.sort()
     med = statistics.median(latencies) if latencies else float("nan")
     p95 = latencies[max(0, int(len(latencies) * 0.95) - 1)] if latencies else float("nan")
-    print(f"CPU {cpu_pct:.2f} % of one core, peak RSS {peak_rss / 1e6:.0f} MB, "
-          f"latency median {med:.1f} ms p95 {p95:.1f} ms over {len(latencies)} telegrams")
-    write_section("collector", [
-        f"Nominal load for {args.minutes:g} min: 1 P1 telegram/s (TCP), 2 SunSpec inverters every 5 s, "
-        "20 MQTT sensors every 10 s (mosquitto), SQLite store; the collector in its own process.",
-        "",
-        "| figure | result | target |",
-        "|---|---|---|",
-        f"| CPU of the collector | {cpu_pct:.2f} % of one core | <= 3 % |",
-        f"| peak RSS | {peak_rss / 1e6:.0f} MB | <= 120 MB |",
-        f"| telegram-to-store latency ({len(latencies)} telegrams) | median {med:.1f} ms, p95 {p95:.1f} ms "
-        "| p95 <= 200 ms |",
-        "",
-        "Outbox drain rate after an outage: see the InfluxDB section (bench/store_influx.py).",
-    ])
+    print(
+        f"CPU {cpu_pct:.2f} % of one core, peak RSS {peak_rss / 1e6:.0f} MB, "
+        f"latency median {med:.1f} ms p95 {p95:.1f} ms over {len(latencies)} telegrams"
+    )
+    write_section(
+        "collector",
+        [
+            f"Nominal load for {args.minutes:g} min: 1 P1 telegram/s (TCP), 2 SunSpec inverters every 5 s, "
+            "20 MQTT sensors every 10 s (mosquitto), SQLite store; the collector in its own process.",
+            "",
+            "| figure | result | target |",
+            "|---|---|---|",
+            f"| CPU of the collector | {cpu_pct:.2f} % of one core | <= 3 % |",
+            f"| peak RSS | {peak_rss / 1e6:.0f} MB | <= 120 MB |",
+            f"| telegram-to-store latency ({len(latencies)} telegrams) "
+            f"| median {med:.1f} ms, p95 {p95:.1f} ms | p95 <= 200 ms |",
+            "",
+            "Outbox drain rate after an outage: see the InfluxDB section (bench/store_influx.py).",
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -71,8 +71,10 @@ def compressed() -> bool:
 def summary(values: list[float]) -> dict:
     ordered = sorted(values)
     rank = max(0, -(-95 * len(ordered) // 100) - 1)  # nearest-rank 95th percentile
-    return {"median_ms": statistics.median(ordered) if ordered else None,
-            "p95_ms": ordered[rank] if ordered else None}
+    return {
+        "median_ms": statistics.median(ordered) if ordered else None,
+        "p95_ms": ordered[rank] if ordered else None,
+    }
 
 
 def measure(url: str, pid: int, pages: list[str]) -> dict:
@@ -117,8 +119,12 @@ def measure(url: str, pid: int, pages: list[str]) -> dict:
                 page.wait_for_function(r"/\d+,\d+\s?kWh/.test(document.body.innerText)", timeout=20000)
                 results["screen_numbers_s"] = time.perf_counter() - t0
             page.wait_for_timeout(6000)  # live pages run a few 2-s rounds
-            results["pages"][path] = {"bytes": sum(sizes), "callbacks": len(timings), **summary(timings),
-                                      "seen_p95_ms": summary(seen)["p95_ms"]}
+            results["pages"][path] = {
+                "bytes": sum(sizes),
+                "callbacks": len(timings),
+                **summary(timings),
+                "seen_p95_ms": summary(seen)["p95_ms"],
+            }
             page.close()
         browser.close()
     stop.set()
@@ -141,9 +147,22 @@ def main() -> int:
         config = fill(folder)
         fill_s = time.perf_counter() - t0
         port = free_port()
-        proc = subprocess.Popen([sys.executable, "-m", "buurtwatt.cli", "dashboard", "--config", str(config),
-                                 "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "buurtwatt.cli",
+                "dashboard",
+                "--config",
+                str(config),
+                "--port",
+                str(port),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         try:
             wait_for_port(port, 30)
             urllib.request.urlopen(f"http://127.0.0.1:{port}/health").read()
@@ -154,12 +173,14 @@ def main() -> int:
             proc.terminate()
             proc.wait(10)
     lines = [
-        "## dashboard", "",
+        "## dashboard",
+        "",
         f"Machine: {machine()}. Date: {date.today().isoformat()}. Store: SQLite, one year at "
         f"{STEP_S // 60}-minute steps (filled in {fill_s:.0f} s). Server: waitress, 6 threads. "
         "Callback time is the browser's resource timing per `_dash-update-component` request "
         "(request sent to last byte received: server time plus loopback), over a 6-second visit per page "
-        "with an empty browser cache. Bytes are as transferred (headers and body).", "",
+        "with an empty browser cache. Bytes are as transferred (headers and body).",
+        "",
         "| page | callbacks | median ms | p95 ms (target <= 150) | first-load bytes |",
         "|---|---|---|---|---|",
     ]
@@ -169,16 +190,22 @@ def main() -> int:
         med = "–" if r["median_ms"] is None else f"{r['median_ms']:.0f}"
         p95 = "–" if r["p95_ms"] is None else f"{r['p95_ms']:.0f}"
         lines.append(f"| `{path}` | {r['callbacks']} | {med} | {p95} | {r['bytes']:,} |")
-    lines += ["",
-              f"- Display screen shows numbers after {res.get('screen_numbers_s', float('nan')):.2f} s "
-              "(target <= 3 s on the 2-core machine).",
-              f"- Peak RSS of the dashboard server: {res['peak_rss_mb']:.0f} MB (target <= 250 MB).",
-              "- First-load bytes include the vendored Bootstrap 5.2.3 CSS and Dash's JS bundles (Plotly "
-              "only on pages with charts); "
-              + ("gzip through flask-compress." if compressed() else "sent uncompressed (flask-compress is "
-                 "not installed)."),
-              "- The roof is settled once a day for all participants (at start-up, then by the first "
-              "visitor of a new day); each participant's own figures are kept for the day.", ""]
+    lines += [
+        "",
+        f"- Display screen shows numbers after {res.get('screen_numbers_s', float('nan')):.2f} s "
+        "(target <= 3 s on the 2-core machine).",
+        f"- Peak RSS of the dashboard server: {res['peak_rss_mb']:.0f} MB (target <= 250 MB).",
+        "- First-load bytes include the vendored Bootstrap 5.2.3 CSS and Dash's JS bundles (Plotly "
+        "only on pages with charts); "
+        + (
+            "gzip through flask-compress."
+            if compressed()
+            else "sent uncompressed (flask-compress is not installed)."
+        ),
+        "- The roof is settled once a day for all participants (at start-up, then by the first "
+        "visitor of a new day); each participant's own figures are kept for the day.",
+        "",
+    ]
     text = "\n".join(lines) + "\n"
     print(text)
     print(json.dumps(res, indent=1))

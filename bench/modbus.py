@@ -47,10 +47,15 @@ def polls_per_second(layout: str) -> float:
 
 def cpu_share_three_inverters() -> tuple[float, int]:
     ports = [free_port() for _ in range(3)]
-    procs = [subprocess.Popen([sys.executable, "-m", "collector.modbus.simulator", "--layout", layout,
-                               "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-             for layout, port in zip(("int", "solaredge", "der"), ports, strict=True)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "collector.modbus.simulator", "--layout", layout, "--port", str(port)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for layout, port in zip(("int", "solaredge", "der"), ports, strict=True)
+    ]
     try:
         for port in ports:
             wait_for_port(port)
@@ -87,8 +92,10 @@ def main() -> int:
         "",
         "| measure | result | target |",
         "|---|---|---|",
-        *(f"| polls/s, one full SunSpec read per poll, models {m} (loopback) | {results[k]:.0f} | - |"
-          for k, m in (("int", "1+103+160"), ("float", "1+113+160"), ("der", "1+701+160"))),
+        *(
+            f"| polls/s, one full SunSpec read per poll, models {m} (loopback) | {results[k]:.0f} | - |"
+            for k, m in (("int", "1+103+160"), ("float", "1+113+160"), ("der", "1+701+160"))
+        ),
         f"| collector CPU, 3 inverters every 5 s ({CPU_WALL_SECONDS:.0f} s, {n} readings) | "
         f"{share:.3f} % of one core | <= {TARGET_CPU_PCT} % {verdict} |",
     ]

@@ -49,8 +49,10 @@ def publish(port: int, plugs: list[str], per_plug: int, rate: float | None, go: 
     client = Client(CallbackAPIVersion.VERSION2, client_id=f"bench-pub-{plugs[0]}")
     client.connect("127.0.0.1", port)
     client.loop_start()
-    payloads = {p: [tasmota_energy(p, 50 + (i % 97), 10 + i / 1000, 230, 0.5, 1.7e9)[1] for i in range(200)]
-                for p in plugs}
+    payloads = {
+        p: [tasmota_energy(p, 50 + (i % 97), 10 + i / 1000, 230, 0.5, 1.7e9)[1] for i in range(200)]
+        for p in plugs
+    }
     go.wait()
     start = time.monotonic()
     info = None
@@ -76,9 +78,14 @@ def run_case(port: int, per_plug: int, rate_per_process: float | None) -> dict[s
         pipeline.start()
         health = DeviceHealth(name="mqtt", type="mqtt")
         ctx = SourceContext(emit=pipeline.emitter(health), health=health)
-        config = MqttConfig.model_validate({
-            "type": "mqtt", "name": "mqtt", "broker": f"mqtt://127.0.0.1:{port}",
-            "subscriptions": [{"topic": "tele/+/SENSOR", "format": "tasmota", "device": "{1}"}]})
+        config = MqttConfig.model_validate(
+            {
+                "type": "mqtt",
+                "name": "mqtt",
+                "broker": f"mqtt://127.0.0.1:{port}",
+                "subscriptions": [{"topic": "tele/+/SENSOR", "format": "tasmota", "device": "{1}"}],
+            }
+        )
         source = threading.Thread(target=MqttSource(config).run, args=(ctx,))
         source.start()
         while health.state.value != "ok":
@@ -86,8 +93,10 @@ def run_case(port: int, per_plug: int, rate_per_process: float | None) -> dict[s
         time.sleep(0.3)
         plugs = [f"plug-{i:02d}" for i in range(PLUGS)]
         go = mp.Event()
-        procs = [mp.Process(target=publish, args=(port, plugs[k::PUBLISHERS], per_plug, rate_per_process, go))
-                 for k in range(PUBLISHERS)]
+        procs = [
+            mp.Process(target=publish, args=(port, plugs[k::PUBLISHERS], per_plug, rate_per_process, go))
+            for k in range(PUBLISHERS)
+        ]
         for p in procs:
             p.start()
         time.sleep(1.0)  # publishers connected
@@ -98,8 +107,12 @@ def run_case(port: int, per_plug: int, rate_per_process: float | None) -> dict[s
         backlog_max = 0.0
         last_count, last_progress = 0, start
         # done when everything is committed, or nothing new arrived for 3 s after the publishers ended
-        while pipeline.committed < expected and time.monotonic() - last_progress < 3 \
-                or any(p.is_alive() for p in procs) and time.monotonic() - start < 150:
+        while (
+            pipeline.committed < expected
+            and time.monotonic() - last_progress < 3
+            or any(p.is_alive() for p in procs)
+            and time.monotonic() - start < 150
+        ):
             time.sleep(0.02)
             now = time.monotonic()
             if pipeline.committed != last_count:
@@ -118,9 +131,15 @@ def run_case(port: int, per_plug: int, rate_per_process: float | None) -> dict[s
         latest = store.latest(["plug-00:power_w"])
         store.close()
         received = pipeline.committed / READINGS_PER_MESSAGE
-        return {"messages": messages, "received": received, "seconds": elapsed,
-                "rate": received / elapsed, "backlog_max": backlog_max, "dropped": health.dropped,
-                "stored_latest": 1.0 if latest else 0.0}
+        return {
+            "messages": messages,
+            "received": received,
+            "seconds": elapsed,
+            "rate": received / elapsed,
+            "backlog_max": backlog_max,
+            "dropped": health.dropped,
+            "stored_latest": 1.0 if latest else 0.0,
+        }
 
 
 def main() -> None:
@@ -130,8 +149,9 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     port = free_port()
     # no per-client queue limit: a slow subscriber must not lose QoS 0 messages in the broker
-    broker = start_mosquitto(f"listener {port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n",
-                             port=port)
+    broker = start_mosquitto(
+        f"listener {port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n", port=port
+    )
     try:
         flood = run_case(broker.port, args.messages, None)
         paced = run_case(broker.port, 2500, TARGET / PUBLISHERS)  # 10 s at 5,000/s

@@ -69,7 +69,7 @@ def whole_path(tels: list[bytes], parser: str, folder: Path) -> tuple[float, int
     readings, count, pending = 0, 0, []
     t0 = time.process_time()
     for i in range(0, len(data), 4096):
-        for outcome in stream.feed(data[i:i + 4096], 1_780_000_000.0):
+        for outcome in stream.feed(data[i : i + 4096], 1_780_000_000.0):
             if outcome.readings:
                 pending.extend(outcome.readings)
                 count += 1
@@ -87,8 +87,20 @@ def whole_path(tels: list[bytes], parser: str, folder: Path) -> tuple[float, int
 
 def live(folder: Path) -> tuple[float, int]:
     port = free_port()
-    sim = subprocess.Popen([sys.executable, "-m", "collector.p1.simulator", "--tcp", str(port), "--realtime",
-                            "--count", str(int(LIVE_SECONDS) + 30)], cwd=ROOT, stdout=subprocess.DEVNULL)
+    sim = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "collector.p1.simulator",
+            "--tcp",
+            str(port),
+            "--realtime",
+            "--count",
+            str(int(LIVE_SECONDS) + 30),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
     try:
         wait_for_port(port)
         store = SqliteStore(folder / "live.sqlite", site="bench")

@@ -13,8 +13,9 @@ from datetime import date
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-HEADER = ("# Benchmark results\n\n"
-          "Each section is written by its script in `bench/`; rerun with `make bench`.\n")
+HEADER = (
+    "# Benchmark results\n\nEach section is written by its script in `bench/`; rerun with `make bench`.\n"
+)
 
 
 def machine() -> str:
@@ -38,8 +39,12 @@ def machine() -> str:
 def write_section(name: str, lines: list[str]) -> None:
     """Replace the ``## name`` section of RESULTS.md, keeping the others."""
     text = RESULTS.read_text() if RESULTS.exists() else HEADER
-    body = "\n".join([f"## {name}", "", f"Machine: {machine()}. Date: {date.today().isoformat()}.", "",
-                      *lines, ""]) + "\n"
+    body = (
+        "\n".join(
+            [f"## {name}", "", f"Machine: {machine()}. Date: {date.today().isoformat()}.", "", *lines, ""]
+        )
+        + "\n"
+    )
     pattern = re.compile(rf"^## {re.escape(name)}\n.*?(?=^## |\Z)", re.S | re.M)
     text = pattern.sub(lambda _m: body, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + body
     RESULTS.write_text(text)

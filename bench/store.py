@@ -31,15 +31,35 @@ from buurtwatt.store.sqlite import SqliteStore  # noqa: E402
 from buurtwatt.timeutil import local_midnight  # noqa: E402
 
 TZ = "Europe/Amsterdam"
-COUNTERS = ["import_t1_kwh", "import_t2_kwh", "export_t1_kwh", "export_t2_kwh", "import_kwh", "export_kwh",
-            "power_failures"]
-GAUGES = ["import_w", "export_w", "voltage_l1_v", "voltage_l2_v", "voltage_l3_v", "current_l1_a",
-          "current_l2_a", "current_l3_a", "import_l1_w", "import_l2_w", "import_l3_w", "tariff"]
+COUNTERS = [
+    "import_t1_kwh",
+    "import_t2_kwh",
+    "export_t1_kwh",
+    "export_t2_kwh",
+    "import_kwh",
+    "export_kwh",
+    "power_failures",
+]
+GAUGES = [
+    "import_w",
+    "export_w",
+    "voltage_l1_v",
+    "voltage_l2_v",
+    "voltage_l3_v",
+    "current_l1_a",
+    "current_l2_a",
+    "current_l3_a",
+    "import_l1_w",
+    "import_l2_w",
+    "import_l3_w",
+    "tariff",
+]
 SERIES = [("meter", q) for q in COUNTERS + GAUGES] + [("gas", "gas_m3")]  # 20 series
 
 
-def day_of_points(day_index: int, t0: float, rng: np.random.Generator, totals: np.ndarray,
-                  step: int = 30) -> list[Reading]:
+def day_of_points(
+    day_index: int, t0: float, rng: np.random.Generator, totals: np.ndarray, step: int = 30
+) -> list[Reading]:
     """One day of P1-like samples for the 20 series, in time order."""
     ts = t0 + day_index * 86400 + np.arange(0, 86400, step, dtype=np.float64)
     n = len(ts)
@@ -49,8 +69,15 @@ def day_of_points(day_index: int, t0: float, rng: np.random.Generator, totals: n
     kwh = np.cumsum(power * step / 3_600_000)
     columns: list[np.ndarray] = []
     for i, q in enumerate(COUNTERS):
-        share = {"import_t1_kwh": 0.4, "import_t2_kwh": 0.6, "export_t1_kwh": 0.1, "export_t2_kwh": 0.2,
-                 "import_kwh": 1.0, "export_kwh": 0.3, "power_failures": 0.0}[q]
+        share = {
+            "import_t1_kwh": 0.4,
+            "import_t2_kwh": 0.6,
+            "export_t1_kwh": 0.1,
+            "export_t2_kwh": 0.2,
+            "import_kwh": 1.0,
+            "export_kwh": 0.3,
+            "power_failures": 0.0,
+        }[q]
         col = np.round(totals[i] + kwh * share, 3)
         totals[i] = col[-1]
         columns.append(col)
@@ -89,7 +116,7 @@ def ingest(store: SqliteStore, days: int, t0: float) -> tuple[int, float]:
         by_time = sorted(batch, key=lambda r: r.ts)
         start = time.perf_counter()
         for i in range(0, len(by_time), per_hour):
-            store.write(by_time[i:i + per_hour])
+            store.write(by_time[i : i + per_hour])
         spent += time.perf_counter() - start
         points += len(batch)
         if d % 30 == 0:
@@ -105,16 +132,27 @@ def views(path: Path, first: date, days: int) -> dict[str, tuple[float, float]]:
     month = (local_midnight(end_day - timedelta(30), TZ), local_midnight(end_day, TZ))
     day = (local_midnight(end_day - timedelta(1), TZ), local_midnight(end_day, TZ))
     thirty = [f"{d}:{q}" for d, q in SERIES] + [
-        "meter:export_l1_w", "meter:export_l2_w", "meter:export_l3_w", "meter:voltage_sags",
-        "meter:voltage_swells", "meter:current_l1_a", "meter:import_l1_w", "meter:import_l2_w",
-        "meter:import_l3_w", "gas:gas_m3"]
+        "meter:export_l1_w",
+        "meter:export_l2_w",
+        "meter:export_l3_w",
+        "meter:voltage_sags",
+        "meter:voltage_swells",
+        "meter:current_l1_a",
+        "meter:import_l1_w",
+        "meter:import_l2_w",
+        "meter:import_l3_w",
+        "gas:gas_m3",
+    ]
     result = {
         "year view (365 daily values x 5 series)": timed(
-            lambda: [reader.read(s, *year, Resolution.DAY) for s in five], repeat=40),
+            lambda: [reader.read(s, *year, Resolution.DAY) for s in five], repeat=40
+        ),
         "month view (hourly values x 5 series)": timed(
-            lambda: [reader.read(s, *month, Resolution.HOUR) for s in five], repeat=40),
+            lambda: [reader.read(s, *month, Resolution.HOUR) for s in five], repeat=40
+        ),
         "day view (1-minute values x 5 series)": timed(
-            lambda: [reader.read(s, *day, Resolution.MIN1) for s in five], repeat=40),
+            lambda: [reader.read(s, *day, Resolution.MIN1) for s in five], repeat=40
+        ),
         "latest values of 30 series": timed(lambda: reader.latest(thirty), repeat=200),
     }
     reader.close()
@@ -141,17 +179,27 @@ def dsmr_day_storage(folder: Path) -> dict[str, float]:
             exp = 0.0 if imp else p / 2
             total_import += imp / 3_600_000
             total_export += exp / 3_600_000
-            rows = [("import_kwh", round(total_import, 3)), ("export_kwh", round(total_export, 3)),
-                    ("import_t1_kwh", round(total_import * 0.4, 3)),
-                    ("import_t2_kwh", round(total_import * 0.6, 3)),
-                    ("export_t1_kwh", round(total_export * 0.4, 3)),
-                    ("export_t2_kwh", round(total_export * 0.6, 3)),
-                    ("import_w", imp), ("export_w", exp), ("tariff", 2.0), ("power_failures", 3.0),
-                    ("voltage_sags", 1.0), ("voltage_swells", 0.0)]
+            rows = [
+                ("import_kwh", round(total_import, 3)),
+                ("export_kwh", round(total_export, 3)),
+                ("import_t1_kwh", round(total_import * 0.4, 3)),
+                ("import_t2_kwh", round(total_import * 0.6, 3)),
+                ("export_t1_kwh", round(total_export * 0.4, 3)),
+                ("export_t2_kwh", round(total_export * 0.6, 3)),
+                ("import_w", imp),
+                ("export_w", exp),
+                ("tariff", 2.0),
+                ("power_failures", 3.0),
+                ("voltage_sags", 1.0),
+                ("voltage_swells", 0.0),
+            ]
             for ph in range(3):
-                rows += [(f"voltage_l{ph + 1}_v", float(volts[ph][s])),
-                         (f"current_l{ph + 1}_a", round(p / 3 / 230, 0)),
-                         (f"import_l{ph + 1}_w", round(imp / 3)), (f"export_l{ph + 1}_w", round(exp / 3))]
+                rows += [
+                    (f"voltage_l{ph + 1}_v", float(volts[ph][s])),
+                    (f"current_l{ph + 1}_a", round(p / 3 / 230, 0)),
+                    (f"import_l{ph + 1}_w", round(imp / 3)),
+                    (f"export_l{ph + 1}_w", round(exp / 3)),
+                ]
             batch += [Reading("meter", q, ts, v, "E0043") for q, v in rows]
             sent += 1
         store.write(batch)
@@ -162,8 +210,12 @@ def dsmr_day_storage(folder: Path) -> dict[str, float]:
     store.close()
     raw = sizes.get("raw", 0)
     rollups = sum(v for k, v in sizes.items() if k.startswith("roll_"))
-    return {"telegrams": sent, "raw_mb": raw / 1e6, "rollup_mb": rollups / 1e6,
-            "telegrams_per_s": sent / spent}
+    return {
+        "telegrams": sent,
+        "raw_mb": raw / 1e6,
+        "rollup_mb": rollups / 1e6,
+        "telegrams_per_s": sent / spent,
+    }
 
 
 def main() -> None:
@@ -187,11 +239,17 @@ def main() -> None:
         for name, (med, p95) in v.items():
             print(f"{name}: median {med:.2f} ms, p95 {p95:.2f} ms")
         dsmr = dsmr_day_storage(folder)
-        print(f"DSMR day: raw {dsmr['raw_mb']:.1f} MB, rollups {dsmr['rollup_mb']:.1f} MB, "
-              f"{dsmr['telegrams_per_s']:.0f} telegrams/s")
+        print(
+            f"DSMR day: raw {dsmr['raw_mb']:.1f} MB, rollups {dsmr['rollup_mb']:.1f} MB, "
+            f"{dsmr['telegrams_per_s']:.0f} telegrams/s"
+        )
 
-    targets = {"year view (365 daily values x 5 series)": 20, "month view (hourly values x 5 series)": 30,
-               "day view (1-minute values x 5 series)": 50, "latest values of 30 series": 5}
+    targets = {
+        "year view (365 daily values x 5 series)": 20,
+        "month view (hourly values x 5 series)": 30,
+        "day view (1-minute values x 5 series)": 50,
+        "latest values of 30 series": 5,
+    }
     lines = [
         f"Data: {args.days} days x 20 P1-like series at 30 s = {points:,} points, written in 1-hour batches "
         "through `SqliteStore.write` (rollups maintained on write).",

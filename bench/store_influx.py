@@ -37,16 +37,35 @@ from buurtwatt.timeutil import local_midnight  # noqa: E402
 
 TZ = "Europe/Amsterdam"
 FIVE = ["meter:import_kwh", "meter:export_kwh", "meter:import_w", "meter:voltage_l1_v", "gas:gas_m3"]
-P1 = ["import_kwh", "export_kwh", "import_t1_kwh", "import_t2_kwh", "export_t1_kwh", "export_t2_kwh",
-      "import_w", "export_w", "voltage_l1_v", "voltage_l2_v", "voltage_l3_v", "current_l1_a",
-      "current_l2_a", "current_l3_a", "import_l1_w", "import_l2_w", "import_l3_w", "export_l1_w",
-      "export_l2_w", "export_l3_w"]
+P1 = [
+    "import_kwh",
+    "export_kwh",
+    "import_t1_kwh",
+    "import_t2_kwh",
+    "export_t1_kwh",
+    "export_t2_kwh",
+    "import_w",
+    "export_w",
+    "voltage_l1_v",
+    "voltage_l2_v",
+    "voltage_l3_v",
+    "current_l1_a",
+    "current_l2_a",
+    "current_l3_a",
+    "import_l1_w",
+    "import_l2_w",
+    "import_l3_w",
+    "export_l1_w",
+    "export_l2_w",
+    "export_l3_w",
+]
 RAW = outbox.RAW_MEASUREMENT
-LIVE_NAMES = {"p1": "one P1 meter (20 series)",
-              "building": "the building of docs/scaling.md (32 readings/s)"}
+LIVE_NAMES = {"p1": "one P1 meter (20 series)", "building": "the building of docs/scaling.md (32 readings/s)"}
 # measured with this script on commit cf5c22d, when every commit resent every touched bucket
-LIVE_BEFORE = {"p1": "fewer than before: 5.00 lines/s, 502.4 values/s, 11.76 kB/s",
-               "building": "fewer than before: 17.00 lines/s, 829.2 values/s, 19.05 kB/s"}
+LIVE_BEFORE = {
+    "p1": "fewer than before: 5.00 lines/s, 502.4 values/s, 11.76 kB/s",
+    "building": "fewer than before: 17.00 lines/s, 829.2 values/s, 19.05 kB/s",
+}
 EXTRA = [f"meter:{q}" for q in P1 if f"meter:{q}" not in FIVE][:15] + [f"plug{n}:power_w" for n in range(10)]
 
 
@@ -60,8 +79,13 @@ def start_server():  # noqa: ANN201 - a tests.services.ServiceProcess
 
 
 def store_for(port: int, folder: Path, database: str) -> InfluxStore:
-    config = InfluxStoreConfig(type="influxdb", url=f"http://127.0.0.1:{port}", api="v1", database=database,
-                               outbox=folder / f"{database}.sqlite")
+    config = InfluxStoreConfig(
+        type="influxdb",
+        url=f"http://127.0.0.1:{port}",
+        api="v1",
+        database=database,
+        outbox=folder / f"{database}.sqlite",
+    )
     return InfluxStore(config, site="bench", tz=TZ, retry_max_s=1.0)
 
 
@@ -81,11 +105,13 @@ def view_data(store: InfluxStore, first: date, days: int) -> tuple[int, float, f
             imp += watts / 12000
             exp += sun / 12000
             gas += 0.02 if hour < 9 else 0.005
-            batch += [Reading("meter", "import_kwh", ts, round(imp, 3)),
-                      Reading("meter", "export_kwh", ts, round(exp, 3)),
-                      Reading("meter", "import_w", ts, round(watts)),
-                      Reading("meter", "voltage_l1_v", ts, 230 + (i % 7) / 2),
-                      Reading("gas", "gas_m3", ts, round(gas, 3))]
+            batch += [
+                Reading("meter", "import_kwh", ts, round(imp, 3)),
+                Reading("meter", "export_kwh", ts, round(exp, 3)),
+                Reading("meter", "import_w", ts, round(watts)),
+                Reading("meter", "voltage_l1_v", ts, 230 + (i % 7) / 2),
+                Reading("gas", "gas_m3", ts, round(gas, 3)),
+            ]
             if d == days - 1 and i >= 280:
                 batch += [Reading(*s.split(":"), ts, float(i)) for s in EXTRA]
         store.write(batch)
@@ -103,6 +129,7 @@ def views(store: InfluxStore, first: date, days: int) -> dict[str, tuple[float, 
     assert len(store.read(FIVE[0], *year, Resolution.DAY)) == min(days, 365)
     thirty = FIVE + EXTRA
     assert len(store.latest(thirty)) == 30
+
     def view(span: tuple[float, float], res: Resolution):  # noqa: ANN202
         return lambda: [store.read(s, *span, res) for s in FIVE]
 
@@ -176,8 +203,10 @@ def live(server, folder: Path, seconds: float) -> dict[str, dict[str, float]]:  
     """Live operation in real time: one P1 meter alone, and the nominal building of docs/scaling.md,
     each committing once a second. Rates over the window; ``steady_values`` adds the rollup levels
     held longer than the window (their lines as the final flush sent them, once per hold time)."""
-    stores = {"p1": store_for(server.port, folder, "live_p1"),
-              "building": store_for(server.port, folder, "live_building")}
+    stores = {
+        "p1": store_for(server.port, folder, "live_p1"),
+        "building": store_for(server.port, folder, "live_building"),
+    }
     counters = {name: SentCounter(store) for name, store in stores.items()}
     imp = 1000.0
     start = time.time()
@@ -234,25 +263,31 @@ def _scaling_building(s: int, ts: float) -> list[Reading]:
     if s % 5 == 0:
         for n in range(2):
             watts = 1000.0 + s % 300 + n
-            batch += [Reading(f"inverter{n}", "power_w", ts, watts),
-                      Reading(f"inverter{n}", "energy_kwh", ts, 500.0 + n + s / 1800),
-                      Reading(f"inverter{n}", "dc_power_w", ts, watts + 50),
-                      Reading(f"inverter{n}", "frequency_hz", ts, 50 + (s % 11) / 100),
-                      Reading(f"inverter{n}", "temperature_c", ts, 40 + (s % 13) / 10),
-                      Reading(f"inverter{n}", "voltage_v", ts, 230 + (s % 7) / 2),
-                      Reading(f"inverter{n}", "current_a", ts, round(watts / 230, 2)),
-                      Reading(f"inverter{n}", "status", ts, 4.0)]
+            batch += [
+                Reading(f"inverter{n}", "power_w", ts, watts),
+                Reading(f"inverter{n}", "energy_kwh", ts, 500.0 + n + s / 1800),
+                Reading(f"inverter{n}", "dc_power_w", ts, watts + 50),
+                Reading(f"inverter{n}", "frequency_hz", ts, 50 + (s % 11) / 100),
+                Reading(f"inverter{n}", "temperature_c", ts, 40 + (s % 13) / 10),
+                Reading(f"inverter{n}", "voltage_v", ts, 230 + (s % 7) / 2),
+                Reading(f"inverter{n}", "current_a", ts, round(watts / 230, 2)),
+                Reading(f"inverter{n}", "status", ts, 4.0),
+            ]
     if s % 10 == 0:
         for n in range(15):
             watts = 20.0 + (s // 10 + n) % 40
-            batch += [Reading(f"plug{n}", "power_w", ts, watts),
-                      Reading(f"plug{n}", "energy_kwh", ts, 10.0 + n + s * watts / 3_600_000),
-                      Reading(f"plug{n}", "voltage_v", ts, 229 + (s // 10 + n) % 4),
-                      Reading(f"plug{n}", "current_a", ts, round(watts / 230, 3))]
+            batch += [
+                Reading(f"plug{n}", "power_w", ts, watts),
+                Reading(f"plug{n}", "energy_kwh", ts, 10.0 + n + s * watts / 3_600_000),
+                Reading(f"plug{n}", "voltage_v", ts, 229 + (s // 10 + n) % 4),
+                Reading(f"plug{n}", "current_a", ts, round(watts / 230, 3)),
+            ]
         for n in range(5):
-            batch += [Reading(f"climate{n}", "temperature_c", ts, 20 + ((s // 10 + n) % 9) / 10),
-                      Reading(f"climate{n}", "humidity_pct", ts, 50 + ((s // 10 + n) % 5)),
-                      Reading(f"climate{n}", "co2_ppm", ts, 600 + (s // 10 * 7 + n) % 50)]
+            batch += [
+                Reading(f"climate{n}", "temperature_c", ts, 20 + ((s // 10 + n) % 9) / 10),
+                Reading(f"climate{n}", "humidity_pct", ts, 50 + ((s // 10 + n) % 5)),
+                Reading(f"climate{n}", "co2_ppm", ts, 600 + (s // 10 * 7 + n) % 50),
+            ]
     return batch
 
 
@@ -261,15 +296,19 @@ def _building_extra(s: int, ts: float, inv_e: list[float]) -> list[Reading]:
     if s % 5 == 0:
         for n in range(2):
             inv_e[n] += 0.002
-            batch += [Reading(f"inverter{n}", "power_w", ts, 1000.0 + s % 300 + n),
-                      Reading(f"inverter{n}", "energy_kwh", ts, round(inv_e[n], 3)),
-                      Reading(f"inverter{n}", "dc_power_w", ts, 1050.0 + s % 300),
-                      Reading(f"inverter{n}", "frequency_hz", ts, 50 + (s % 11) / 100),
-                      Reading(f"inverter{n}", "temperature_c", ts, 40 + (s % 13) / 10)]
+            batch += [
+                Reading(f"inverter{n}", "power_w", ts, 1000.0 + s % 300 + n),
+                Reading(f"inverter{n}", "energy_kwh", ts, round(inv_e[n], 3)),
+                Reading(f"inverter{n}", "dc_power_w", ts, 1050.0 + s % 300),
+                Reading(f"inverter{n}", "frequency_hz", ts, 50 + (s % 11) / 100),
+                Reading(f"inverter{n}", "temperature_c", ts, 40 + (s % 13) / 10),
+            ]
     if s % 10 == 0:
         for n in range(20):
-            batch += [Reading(f"sensor{n}", "temperature_c", ts, 20 + ((s // 10 + n) % 9) / 10),
-                      Reading(f"sensor{n}", "humidity_pct", ts, 50 + ((s // 10 + n) % 5))]
+            batch += [
+                Reading(f"sensor{n}", "temperature_c", ts, 20 + ((s // 10 + n) % 9) / 10),
+                Reading(f"sensor{n}", "humidity_pct", ts, 50 + ((s // 10 + n) % 5)),
+            ]
     return batch
 
 
@@ -293,8 +332,14 @@ def drain(server, folder: Path, hours: float) -> dict[str, float]:  # noqa: ANN0
         assert store.status()["outbox"]["depth"] == 0
     finally:
         store.close()
-    return {"readings": readings, "lines": lines, "values": values, "seconds": spent, "queued_s": queued_s,
-            "outbox_mb": size / 1e6}
+    return {
+        "readings": readings,
+        "lines": lines,
+        "values": values,
+        "seconds": spent,
+        "queued_s": queued_s,
+        "outbox_mb": size / 1e6,
+    }
 
 
 def main() -> None:
@@ -302,8 +347,9 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--outage-hours", type=float, default=6.0)
     parser.add_argument("--live-seconds", type=float, default=60.0)
-    parser.add_argument("--only-live", action="store_true", help="measure live sending only; print, do not "
-                        "write RESULTS.md")
+    parser.add_argument(
+        "--only-live", action="store_true", help="measure live sending only; print, do not write RESULTS.md"
+    )
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     server = start_server()
@@ -312,11 +358,13 @@ def main() -> None:
         print(f"live sending for {args.live_seconds:g} s (real time, one commit a second) ...", flush=True)
         rates = live(server, folder, args.live_seconds)
         for name, r in rates.items():
-            print(f"  {name}: {r['lines']:.2f} lines/s, {r['values']:.1f} values/s, "
-                  f"{r['bytes'] / 1000:.2f} kB/s (raw {r['raw_bytes'] / 1000:.2f} kB/s); "
-                  f"rollups {r['rollup_lines']:.2f} lines/s, "
-                  f"{r['rollup_values']:.1f} values/s; steady state with the held levels "
-                  f"{r['steady_values']:.1f} values/s, {r['steady_bytes'] / 1000:.2f} kB/s")
+            print(
+                f"  {name}: {r['lines']:.2f} lines/s, {r['values']:.1f} values/s, "
+                f"{r['bytes'] / 1000:.2f} kB/s (raw {r['raw_bytes'] / 1000:.2f} kB/s); "
+                f"rollups {r['rollup_lines']:.2f} lines/s, "
+                f"{r['rollup_values']:.1f} values/s; steady state with the held levels "
+                f"{r['steady_values']:.1f} values/s, {r['steady_bytes'] / 1000:.2f} kB/s"
+            )
         if args.only_live:
             return
         first = date.today() - timedelta(args.days - 1)  # up to today, as the dashboard sees live data
@@ -331,15 +379,19 @@ def main() -> None:
         print(f"outage of {args.outage_hours:g} h at nominal load, then drain ...", flush=True)
         d = drain(server, folder, args.outage_hours)
         rate = d["readings"] / d["seconds"]
-        print(f"  {d['readings']:,} readings in {d['lines']:,} lines ({d['outbox_mb']:.1f} MB outbox) "
-              f"drained in {d['seconds']:.2f} s: {rate:,.0f} readings/s, "
-              f"{d['lines'] / d['seconds']:,.0f} lines/s")
+        print(
+            f"  {d['readings']:,} readings in {d['lines']:,} lines ({d['outbox_mb']:.1f} MB outbox) "
+            f"drained in {d['seconds']:.2f} s: {rate:,.0f} readings/s, "
+            f"{d['lines'] / d['seconds']:,.0f} lines/s"
+        )
     finally:
         server.stop()
-    targets = {"year view (365 daily values x 5 series)": "p95 <= 20 ms (SQLite target)",
-               "month view (hourly values x 5 series)": "p95 <= 30 ms (SQLite target)",
-               "day view (1-minute values x 5 series)": "p95 <= 50 ms (SQLite target)",
-               "latest values of 30 series": "p95 <= 5 ms (SQLite target)"}
+    targets = {
+        "year view (365 daily values x 5 series)": "p95 <= 20 ms (SQLite target)",
+        "month view (hourly values x 5 series)": "p95 <= 30 ms (SQLite target)",
+        "day view (1-minute values x 5 series)": "p95 <= 50 ms (SQLite target)",
+        "latest values of 30 series": "p95 <= 5 ms (SQLite target)",
+    }
     lines = [
         f"InfluxDB 1.6.7 (Debian influxd) on loopback, api v1, InfluxQL reads; the store writes through its "
         f"local SQLite outbox. Data for the views: {args.days} days x 5 series at 5 min "
@@ -348,17 +400,21 @@ def main() -> None:
         "",
         "| figure | result | target |",
         "|---|---|---|",
-        *(f"| {name} | median {m:.1f} ms, p95 {p:.1f} ms | {targets[name]} |"
-          for name, (m, p) in result.items()),
+        *(
+            f"| {name} | median {m:.1f} ms, p95 {p:.1f} ms | {targets[name]} |"
+            for name, (m, p) in result.items()
+        ),
         f"| outbox drain after a {args.outage_hours:g} h outage at nominal load "
         f"({d['readings']:,} readings, {d['lines']:,} lines, {d['outbox_mb']:.1f} MB) | "
         f"{rate:,.0f} readings/s ({d['values'] / d['seconds']:,.0f} field values/s, "
         f"{d['lines'] / d['seconds']:,.0f} InfluxDB points/s); {d['seconds']:.1f} s | >= 20,000 points/s |",
-        *(f"| live sending, {LIVE_NAMES[name]}, one commit/s for {args.live_seconds:g} s | "
-          f"{r['lines']:.2f} lines/s, {r['values']:.1f} field values/s, {r['bytes'] / 1000:.2f} kB/s; "
-          f"steady state with the held 15 min/1 h/1 d buckets {r['steady_values']:.1f} values/s, "
-          f"{r['steady_bytes'] * 86400 / 1e6:.0f} MB/day | {LIVE_BEFORE[name]} |"
-          for name, r in rates.items()),
+        *(
+            f"| live sending, {LIVE_NAMES[name]}, one commit/s for {args.live_seconds:g} s | "
+            f"{r['lines']:.2f} lines/s, {r['values']:.1f} field values/s, {r['bytes'] / 1000:.2f} kB/s; "
+            f"steady state with the held 15 min/1 h/1 d buckets {r['steady_values']:.1f} values/s, "
+            f"{r['steady_bytes'] * 86400 / 1e6:.0f} MB/day | {LIVE_BEFORE[name]} |"
+            for name, r in rates.items()
+        ),
         "",
         "Nominal load (issue 6): 1 P1 telegram/s of 20 series, 2 inverters x 5 series every 5 s, 20 sensors "
         "x 2 series every 10 s, committed in 10-second batches. One line holds all raw values of one device "

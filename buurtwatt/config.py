@@ -26,8 +26,11 @@ DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "demo.toml"
 
 class Site(StrictModel):
     name: str
-    id: str = Field(default="", pattern=r"^[a-z0-9_\-]*$",
-                    description="short id used as the 'site' tag; defaults from the name")
+    id: str = Field(
+        default="",
+        pattern=r"^[a-z0-9_\-]*$",
+        description="short id used as the 'site' tag; defaults from the name",
+    )
     timezone: str = "Europe/Amsterdam"
     latitude: float = Field(default=52.37, ge=-90, le=90)
     longitude: float = Field(default=4.89, ge=-180, le=180)
@@ -40,7 +43,7 @@ class Site(StrictModel):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}; use e.g. \"Europe/Amsterdam\"") from None
+            raise ValueError(f'unknown time zone {value!r}; use e.g. "Europe/Amsterdam"') from None
         return value
 
     @model_validator(mode="after")
@@ -247,8 +250,9 @@ def parse_config(text: str, file: Path | str = "<config>", base: Path | None = N
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
-        raise ConfigError(file, [ConfigProblem("(file)", f"not valid TOML: {exc}",
-                                               int(m.group(1)) if m else None)]) from None
+        raise ConfigError(
+            file, [ConfigProblem("(file)", f"not valid TOML: {exc}", int(m.group(1)) if m else None)]
+        ) from None
     _resolve_paths(raw, base or Path.cwd())
     problems: list[ConfigProblem] = []
     devices: list[DeviceConfig] = []
@@ -256,23 +260,29 @@ def parse_config(text: str, file: Path | str = "<config>", base: Path | None = N
     for index, device in enumerate(raw.pop("devices", []) or []):
         loc: tuple[Any, ...] = ("devices", index)
         if not isinstance(device, dict) or "type" not in device:
-            problems.append(ConfigProblem(_key_path((*loc, "type")), "every device needs a type",
-                                          _find_line(text, loc)))
+            problems.append(
+                ConfigProblem(_key_path((*loc, "type")), "every device needs a type", _find_line(text, loc))
+            )
             continue
         try:
             model = config_model(str(device["type"]))
             parsed = model.model_validate(device)
         except UnknownDeviceType as exc:
-            problems.append(ConfigProblem(_key_path((*loc, "type")), str(exc),
-                                          _find_line(text, (*loc, "type"))))
+            problems.append(
+                ConfigProblem(_key_path((*loc, "type")), str(exc), _find_line(text, (*loc, "type")))
+            )
             continue
         except ValidationError as exc:
             problems += _problems_from(exc, text, loc)
             continue
         if parsed.name in names:
-            problems.append(ConfigProblem(_key_path((*loc, "name")),
-                                          f"device name {parsed.name!r} is used twice; names must be unique",
-                                          _find_line(text, (*loc, "name"))))
+            problems.append(
+                ConfigProblem(
+                    _key_path((*loc, "name")),
+                    f"device name {parsed.name!r} is used twice; names must be unique",
+                    _find_line(text, (*loc, "name")),
+                )
+            )
         names.add(parsed.name)
         devices.append(parsed)
     try:
@@ -292,6 +302,12 @@ def load_config(path: Path | str | None = None) -> SiteConfig:
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(file, [ConfigProblem("(file)", f"cannot read the config: {exc.strerror}; "
-                                               "check the path given with --config")]) from None
+        raise ConfigError(
+            file,
+            [
+                ConfigProblem(
+                    "(file)", f"cannot read the config: {exc.strerror}; check the path given with --config"
+                )
+            ],
+        ) from None
     return parse_config(text, file, file.resolve().parent)

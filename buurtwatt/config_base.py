@@ -23,7 +23,7 @@ class SecretRef(StrictModel):
     @model_validator(mode="after")
     def _one_place(self) -> SecretRef:
         if (self.env is None) == (self.file is None):
-            raise ValueError("give exactly one of env = \"NAME\" or file = \"/path\"")
+            raise ValueError('give exactly one of env = "NAME" or file = "/path"')
         return self
 
     def describe(self) -> str:

@@ -70,8 +70,7 @@ def _half_day_hours(lat: float, ts: float) -> float | None:
     return math.acos(cos_h0) / _DEG / 15.0
 
 
-def sunrise_sunset(lat: float, lon: float, local_date: date,
-                   tz: tzinfo) -> tuple[datetime, datetime] | None:
+def sunrise_sunset(lat: float, lon: float, local_date: date, tz: tzinfo) -> tuple[datetime, datetime] | None:
     """Sunrise and sunset on ``local_date`` as aware datetimes in ``tz``.
 
     None on a polar day or polar night (the sun does not cross the horizon);
@@ -116,8 +115,7 @@ def clear_sky_fraction(lat: float, lon: float, ts: float) -> float:
     s = math.sin(elevation * _DEG)
     air_mass = 1 / max(s, 0.05)
     # Meinel's clear-sky attenuation, normalised so the sun at the zenith gives 1
-    return min(1.0, s * 0.7 ** (air_mass ** 0.678) / 0.7)
+    return min(1.0, s * 0.7 ** (air_mass**0.678) / 0.7)
 
 
-__all__ = ["HORIZON_DEG", "clear_sky_fraction", "is_night", "solar_noon", "sun_elevation",
-           "sunrise_sunset"]
+__all__ = ["HORIZON_DEG", "clear_sky_fraction", "is_night", "solar_noon", "sun_elevation", "sunrise_sunset"]

@@ -106,9 +106,12 @@ def split_series(series: str) -> tuple[str, Quantity]:
 
 def markdown_table() -> str:
     """The vocabulary as the Markdown table in docs/schema.md (a test keeps them equal)."""
-    rows = ["| quantity | unit | kind | rollup | InfluxDB field (raw) | label key |",
-            "|---|---|---|---|---|---|"]
-    rows += [f"| `{q.name}` | {q.unit or '-'} | {q.kind.value} | {q.rollup.value} | `{q.name}` "
-             f"| `{q.label_key}` |"
-             for q in _TABLE]
+    rows = [
+        "| quantity | unit | kind | rollup | InfluxDB field (raw) | label key |",
+        "|---|---|---|---|---|---|",
+    ]
+    rows += [
+        f"| `{q.name}` | {q.unit or '-'} | {q.kind.value} | {q.rollup.value} | `{q.name}` | `{q.label_key}` |"
+        for q in _TABLE
+    ]
     return "\n".join(rows)

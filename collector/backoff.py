@@ -8,8 +8,9 @@ import random
 class Backoff:
     """Delays that grow ``factor``-fold from ``initial`` up to ``maximum`` seconds."""
 
-    def __init__(self, initial: float = 1.0, maximum: float = 60.0, factor: float = 2.0,
-                 jitter: float = 0.1) -> None:
+    def __init__(
+        self, initial: float = 1.0, maximum: float = 60.0, factor: float = 2.0, jitter: float = 0.1
+    ) -> None:
         self.initial = initial
         self.maximum = maximum
         self.factor = factor

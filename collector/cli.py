@@ -50,24 +50,33 @@ def _status(args: argparse.Namespace) -> int:
     try:
         health = fetch_health(url)
     except (urllib.error.URLError, OSError) as exc:
-        print(f"The collector does not answer on {url} ({exc}). Is it running? "
-              "Start it with: buurtwatt collect --config FILE", file=sys.stderr)
+        print(
+            f"The collector does not answer on {url} ({exc}). Is it running? "
+            "Start it with: buurtwatt collect --config FILE",
+            file=sys.stderr,
+        )
         return 1
     if args.json:
         print(json.dumps(health, indent=2))
         return 0
     print(f"Site {health['site']}: {health['status']}, {health['committed']} readings committed")
-    print(f"{'device':<20} {'type':<9} {'state':<9} {'last reading':<14} {'readings':>9} "
-          f"{'dropped':>8} {'reconnects':>10}")
+    print(
+        f"{'device':<20} {'type':<9} {'state':<9} {'last reading':<14} {'readings':>9} "
+        f"{'dropped':>8} {'reconnects':>10}"
+    )
     for d in health["devices"]:
         for row in [d, *d.get("children", [])]:
             name = row["name"] if row is d else f"  {row['name']}"
-            print(f"{name:<20} {row['type']:<9} {row['state']:<9} {_ago(row['last_reading']):<14} "
-                  f"{row['readings']:>9} {sum(row['drops'].values()):>8} {row['reconnects']:>10}"
-                  + (f"  {row['message']}" if row["message"] else ""))
+            print(
+                f"{name:<20} {row['type']:<9} {row['state']:<9} {_ago(row['last_reading']):<14} "
+                f"{row['readings']:>9} {sum(row['drops'].values()):>8} {row['reconnects']:>10}"
+                + (f"  {row['message']}" if row["message"] else "")
+            )
     store = health["store"]
-    print(f"store: {store.get('kind', '?')} {'ok' if store.get('ok', True) else 'PROBLEM'} "
-          + (f"outbox {store['outbox']}" if store.get("outbox") else ""))
+    print(
+        f"store: {store.get('kind', '?')} {'ok' if store.get('ok', True) else 'PROBLEM'} "
+        + (f"outbox {store['outbox']}" if store.get("outbox") else "")
+    )
     return 0 if health["status"] == "ok" else 1
 
 

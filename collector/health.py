@@ -67,8 +67,13 @@ class DeviceHealth:
             if should_log:
                 self._last_drop_log = now
         if should_log:
-            self.log.warning("%s: dropped input (%s)%s; totals %s", self.name, reason,
-                             f": {detail}" if detail else "", dict(self.drops))
+            self.log.warning(
+                "%s: dropped input (%s)%s; totals %s",
+                self.name,
+                reason,
+                f": {detail}" if detail else "",
+                dict(self.drops),
+            )
 
     def set_events(self, counts: dict[str, int]) -> None:
         """Publish a source's own event counters (e.g. readings timed by the receive clock)."""

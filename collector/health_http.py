@@ -26,13 +26,15 @@ class _HealthMetrics:
 
     def collect(self):  # noqa: ANN201 - prometheus_client's collector protocol
         health = self.collector.health()
-        state = GaugeMetricFamily("buurtwatt_device_state", "1 for the device's current state",
-                                  labels=["device", "state"])
+        state = GaugeMetricFamily(
+            "buurtwatt_device_state", "1 for the device's current state", labels=["device", "state"]
+        )
         readings = CounterMetricFamily("buurtwatt_device_readings", "readings accepted", labels=["device"])
         drops = CounterMetricFamily("buurtwatt_device_dropped", "input dropped", labels=["device", "reason"])
         reconnects = CounterMetricFamily("buurtwatt_device_reconnects", "reconnects", labels=["device"])
-        last = GaugeMetricFamily("buurtwatt_device_last_reading_seconds", "time of the newest reading",
-                                 labels=["device"])
+        last = GaugeMetricFamily(
+            "buurtwatt_device_last_reading_seconds", "time of the newest reading", labels=["device"]
+        )
         for d in _flatten(health["devices"]):
             for s in STATES:
                 state.add_metric([d["name"], s], 1.0 if d["state"] == s else 0.0)
@@ -43,8 +45,9 @@ class _HealthMetrics:
             if d["last_reading"]:
                 last.add_metric([d["name"]], d["last_reading"])
         yield from (state, readings, drops, reconnects, last)
-        yield GaugeMetricFamily("buurtwatt_committed_readings", "readings committed to the store",
-                                value=health["committed"])
+        yield GaugeMetricFamily(
+            "buurtwatt_committed_readings", "readings committed to the store", value=health["committed"]
+        )
         outbox = health["store"].get("outbox") or {}
         for key in ("depth", "oldest_age_s", "dropped_raw"):
             if isinstance(outbox.get(key), int | float):
@@ -86,8 +89,10 @@ class HealthServer:
         try:
             self.server = ThreadingHTTPServer((host, port), Handler)
         except OSError as exc:
-            raise OSError(f"cannot serve /health on {host}:{port}: {exc.strerror}. "
-                          "Choose another port with [collector] health_port in the config.") from None
+            raise OSError(
+                f"cannot serve /health on {host}:{port}: {exc.strerror}. "
+                "Choose another port with [collector] health_port in the config."
+            ) from None
         self.server.daemon_threads = True
         self._thread = threading.Thread(target=self.server.serve_forever, name="health-http", daemon=True)
 

@@ -37,8 +37,12 @@ class Collector:
     def _run_device(self, device: DeviceConfig, health: DeviceHealth) -> None:
         """Run one source; if it ever crashes, log it and start it again after a pause."""
         backoff = Backoff(initial=2, maximum=60)
-        ctx = SourceContext(emit=self.pipeline.emitter(health), health=health, stopping=self.stopping,
-                            watch=self.pipeline.watch)
+        ctx = SourceContext(
+            emit=self.pipeline.emitter(health),
+            health=health,
+            stopping=self.stopping,
+            watch=self.pipeline.watch,
+        )
         while not self.stopping.is_set():
             try:
                 source = source_class(device.type)(device, self.config)
@@ -58,15 +62,20 @@ class Collector:
                 continue
             health = DeviceHealth(name=device.name, type=device.type)
             self.devices[device.name] = health
-            thread = threading.Thread(target=self._run_device, args=(device, health),
-                                      name=f"source-{device.name}", daemon=True)
+            thread = threading.Thread(
+                target=self._run_device, args=(device, health), name=f"source-{device.name}", daemon=True
+            )
             thread.start()
             self._threads.append(thread)
         c = self.config.collector
         self.health_server = HealthServer(self, c.health_host, c.health_port)
         self.health_server.start()
-        log.info("collector started for site %s with %d device(s); health on %s",
-                 self.config.site.id, len(self.devices), self.health_server.url)
+        log.info(
+            "collector started for site %s with %d device(s); health on %s",
+            self.config.site.id,
+            len(self.devices),
+            self.health_server.url,
+        )
 
     def stop(self, timeout: float = 4.5) -> bool:
         """Stop sources, commit everything queued, close the store. True when all went in time."""
@@ -86,6 +95,7 @@ class Collector:
 
     def run(self, seconds: float | None = None) -> int:
         """Run until SIGTERM/SIGINT or for ``seconds``; exit code 0 on a clean stop."""
+
         def _signal(signum: int, _frame: Any) -> None:
             log.info("received %s, stopping", signal.Signals(signum).name)
             self.stopping.set()

@@ -54,6 +54,7 @@ def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
         if not is_admin():
             flask.abort(403)
         return view(*args, **kwargs)
+
     return wrapper
 
 
@@ -94,8 +95,9 @@ def _csv(rows: list[dict[str, str]], name: str) -> flask.Response:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    return flask.Response(out.getvalue(), mimetype="text/csv",
-                          headers={"Content-Disposition": f"attachment; filename={name}"})
+    return flask.Response(
+        out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={name}"}
+    )
 
 
 @admin_required

@@ -108,8 +108,13 @@ def report(ctx: DashContext, store: Store, first: date, end: date, by: str, now:
     open_period = local_midnight(end, ctx.tz) > now - HOUR  # today's data still grow
     ttl = TODAY_TTL if open_period else HOUR
     key = ("balance", store.site, first, end, by, int(now // ttl) if open_period else 0)
-    return ctx.cached(key, ttl, lambda: balance_for(store, effective_config(ctx, store), first, end, by,
-                                                    now=now, factors=factors(ctx)))
+    return ctx.cached(
+        key,
+        ttl,
+        lambda: balance_for(
+            store, effective_config(ctx, store), first, end, by, now=now, factors=factors(ctx)
+        ),
+    )
 
 
 def today(ctx: DashContext, now: float, store: Store | None = None) -> PeriodBalance:
@@ -126,8 +131,9 @@ def last_12_months(ctx: DashContext, now: float) -> PeriodBalance:
     return report(ctx, ctx.store, first, day + timedelta(days=1), "total", now).total
 
 
-def co2_of_energy(ctx: DashContext, import_kwh: float, export_kwh: float, gas_m3: float,
-                  year: int) -> Co2Balance:
+def co2_of_energy(
+    ctx: DashContext, import_kwh: float, export_kwh: float, gas_m3: float, year: int
+) -> Co2Balance:
     """CO2 of imagined energy (the coach's "what if", a plug's year) with the year's factors."""
     cfg = effective_config(ctx).balance
     f = factors(ctx)
@@ -170,8 +176,19 @@ def _factor_lines(total: PeriodBalance) -> list[FactorLine]:
         f = use.factor
         key = (use.role, f.list_year)
         if key not in seen:
-            seen[key] = FactorLine(use.role, f.kind, f.category, f.year, f.list_year, f.value, f.unit,
-                                   f.scope, f.source, f.verified, f.note)
+            seen[key] = FactorLine(
+                use.role,
+                f.kind,
+                f.category,
+                f.year,
+                f.list_year,
+                f.value,
+                f.unit,
+                f.scope,
+                f.source,
+                f.verified,
+                f.note,
+            )
     return sorted(seen.values(), key=lambda x: (x.role, x.list_year))
 
 
@@ -179,16 +196,26 @@ def _boundary_details(cfg: SiteConfig) -> dict[str, str]:
     b = cfg.balance
     out = {"electricity": b.grid_meter or "", "gas": b.gas_meter or "", "own_solar": ", ".join(b.solar)}
     coll = b.collective
-    out["collective_share"] = (f"{coll.installation}: {coll.shares_held:g}/{coll.shares_total:g}"
-                               if coll and coll.shares_total else (coll.installation if coll else ""))
+    out["collective_share"] = (
+        f"{coll.installation}: {coll.shares_held:g}/{coll.shares_total:g}"
+        if coll and coll.shares_total
+        else (coll.installation if coll else "")
+    )
     return out
 
 
 def _month(p: PeriodBalance) -> MonthCo2:
     cov = p.coverage
     empty = bool(cov.series) and all(s.present == 0 for s in cov.series) and cov.expected_hours > 0
-    return MonthCo2(p.period.start, None if empty else p.co2.net_kg, p.co2.emitted_kg, p.co2.avoided_kg,
-                    cov.partial, cov.in_progress, cov.fraction)
+    return MonthCo2(
+        p.period.start,
+        None if empty else p.co2.net_kg,
+        p.co2.emitted_kg,
+        p.co2.avoided_kg,
+        cov.partial,
+        cov.in_progress,
+        cov.fraction,
+    )
 
 
 def co2_overview(ctx: DashContext, now: float) -> Co2Overview:
@@ -221,6 +248,18 @@ def _overview(ctx: DashContext, now: float) -> Co2Overview:
         log.warning("no CO2 projection: %s", exc)
     rolling = last_12_months(ctx, now)
     b = cfg.balance
-    return Co2Overview(started, months, cumulative, rep.total, rolling, proj, positive_since,
-                       _factor_lines(rep.total), b.boundary.model_dump(), _boundary_details(cfg),
-                       b.gas_kwh_per_m3, b.gas_kwh_per_m3_source, list(rep.warnings))
+    return Co2Overview(
+        started,
+        months,
+        cumulative,
+        rep.total,
+        rolling,
+        proj,
+        positive_since,
+        _factor_lines(rep.total),
+        b.boundary.model_dump(),
+        _boundary_details(cfg),
+        b.gas_kwh_per_m3,
+        b.gas_kwh_per_m3_source,
+        list(rep.warnings),
+    )

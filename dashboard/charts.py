@@ -21,8 +21,13 @@ CONFIG = {"displayModeBar": False, "responsive": True}
 STATIC = {**CONFIG, "staticPlot": True}  # the wall screen: nothing to click by accident
 
 
-def layout(font_px: int = 16, height: int | None = None, title: str | None = None,
-           ytitle: str | None = None, **extra: Any) -> dict[str, Any]:
+def layout(
+    font_px: int = 16,
+    height: int | None = None,
+    title: str | None = None,
+    ytitle: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     """A figure layout; titles are given as text and sent as ``{"text": ...}`` (plotly.js 3)."""
     base: dict[str, Any] = {
         "font": {"size": font_px, "family": FONT, "color": "#1b1e24"},
@@ -32,8 +37,12 @@ def layout(font_px: int = 16, height: int | None = None, title: str | None = Non
         "legend": {"orientation": "h", "y": -0.2},
         "hovermode": "x unified",
         "xaxis": {"gridcolor": "#e3e3e3", "automargin": True},
-        "yaxis": {"gridcolor": "#e3e3e3", "zerolinecolor": "#777", "automargin": True,
-                  **({"title": {"text": ytitle}} if ytitle else {})},
+        "yaxis": {
+            "gridcolor": "#e3e3e3",
+            "zerolinecolor": "#777",
+            "automargin": True,
+            **({"title": {"text": ytitle}} if ytitle else {}),
+        },
     }
     if title:
         base["title"] = {"text": title}
@@ -45,6 +54,7 @@ def layout(font_px: int = 16, height: int | None = None, title: str | None = Non
 
 # Figures as plain dicts: dcc.Graph takes them as they are, and they skip plotly's
 # validation (about 100 ms for the first figure of a process, a few ms after that).
+
 
 def figure(data: list[dict[str, Any]], figure_layout: dict[str, Any]) -> dict[str, Any]:
     return {"data": data, "layout": figure_layout}

@@ -9,8 +9,15 @@ from dash import dcc, html
 
 from dashboard.i18n import LANGUAGES, t
 
-NAV = (("/", "nav.now"), ("/historie", "nav.history"), ("/co2", "nav.co2"), ("/coach", "nav.coach"),
-       ("/stad", "nav.city"), ("/scherm", "nav.screen"), ("/beheer", "nav.admin"))
+NAV = (
+    ("/", "nav.now"),
+    ("/historie", "nav.history"),
+    ("/co2", "nav.co2"),
+    ("/coach", "nav.coach"),
+    ("/stad", "nav.city"),
+    ("/scherm", "nav.screen"),
+    ("/beheer", "nav.admin"),
+)
 
 LIVE_MS = 2000  # live values refresh every 2 s
 
@@ -35,8 +42,11 @@ def language_switch(lang: str, path: str) -> html.Div:
             links.append(html.Span(label, className="lang-current", **{"aria-current": "true"}))
         else:
             # a full page load, so the choice is remembered in a cookie
-            links.append(html.A(label, href=f"{path}?lang={other}", className="lang-link",
-                                lang=other, id=f"lang-{other}"))
+            links.append(
+                html.A(
+                    label, href=f"{path}?lang={other}", className="lang-link", lang=other, id=f"lang-{other}"
+                )
+            )
     return html.Div(links, className="lang-switch", **{"aria-label": t("lang.choose", lang)})
 
 
@@ -48,12 +58,18 @@ def navbar(lang: str, path: str, show_city: bool) -> dbc.Navbar:
         active = href == path or (href != "/" and path.startswith(href))
         items.append(dbc.NavItem(dbc.NavLink(t(key, lang), href=href, active=active)))
     return dbc.Navbar(
-        dbc.Container([
-            dbc.NavbarBrand([icon("sun", 28), " ", t("app.name", lang)], href="/"),
-            dbc.Nav(items, className="bw-nav"),
-            language_switch(lang, path),
-        ], fluid=True, className="bw-navbar-inner"),
-        color="dark", dark=True, className="bw-navbar",
+        dbc.Container(
+            [
+                dbc.NavbarBrand([icon("sun", 28), " ", t("app.name", lang)], href="/"),
+                dbc.Nav(items, className="bw-nav"),
+                language_switch(lang, path),
+            ],
+            fluid=True,
+            className="bw-navbar-inner",
+        ),
+        color="dark",
+        dark=True,
+        className="bw-navbar",
     )
 
 
@@ -71,8 +87,9 @@ def live_machinery(lang: str) -> list[Any]:
     ]
 
 
-def frame(lang: str, path: str, children: list[Any], live: bool = False, show_city: bool = False,
-          wide: bool = False) -> html.Div:
+def frame(
+    lang: str, path: str, children: list[Any], live: bool = False, show_city: bool = False, wide: bool = False
+) -> html.Div:
     body: list[Any] = [dcc.Store(id="page-lang", data=lang), navbar(lang, path, show_city)]
     if live:
         body += [*live_machinery(lang), stale_banner()]
@@ -83,11 +100,14 @@ def frame(lang: str, path: str, children: list[Any], live: bool = False, show_ci
 def stat(label: str, value: Any, sub: str = "", key: str | None = None, tone: str = "") -> html.Div:
     """A big number with what it is above it and what it means below it."""
     number = live_text(key, "stat-value") if key else html.Span(value, className="stat-value")
-    return html.Div([
-        html.Div(label, className="stat-label"),
-        html.Div(number, className="stat-number"),
-        html.Div(sub, className="stat-sub") if sub else None,
-    ], className=f"stat {tone}")
+    return html.Div(
+        [
+            html.Div(label, className="stat-label"),
+            html.Div(number, className="stat-number"),
+            html.Div(sub, className="stat-sub") if sub else None,
+        ],
+        className=f"stat {tone}",
+    )
 
 
 def explain(*sentences: str) -> html.P:
@@ -99,32 +119,55 @@ def flow(lang: str, big: bool = False) -> html.Div:
     size = 150 if big else 72
 
     def node(key: str, icon_name: str, label_key: str) -> html.Div:
-        return html.Div([
-            icon(icon_name, size, t(label_key, lang)),
-            html.Div(t(label_key, lang), className="flow-label"),
-            html.Div(live_text(f"{key}_w"), className="flow-value"),
-            html.Div(live_text(f"{key}_verb", "flow-verb", ""), className="flow-verb-wrap"),
-        ], className=f"flow-node flow-{key}")
+        return html.Div(
+            [
+                icon(icon_name, size, t(label_key, lang)),
+                html.Div(t(label_key, lang), className="flow-label"),
+                html.Div(live_text(f"{key}_w"), className="flow-value"),
+                html.Div(live_text(f"{key}_verb", "flow-verb", ""), className="flow-verb-wrap"),
+            ],
+            className=f"flow-node flow-{key}",
+        )
 
     def arrow(key: str) -> html.Div:
-        return html.Div([
-            html.Div([html.Div(className="flow-bar"), html.Div(className="flow-head")],
-                     id={"type": "arrow", "key": key}, className="flow-arrow dir-right"),
-        ], className="flow-link")
+        return html.Div(
+            [
+                html.Div(
+                    [html.Div(className="flow-bar"), html.Div(className="flow-head")],
+                    id={"type": "arrow", "key": key},
+                    className="flow-arrow dir-right",
+                ),
+            ],
+            className="flow-link",
+        )
 
-    return html.Div([
-        node("solar", "sun", "flow.sun"),
-        arrow("solar"),
-        node("use", "building", "flow.building"),
-        arrow("grid"),
-        node("grid", "grid", "flow.grid"),
-    ], className="flow" + (" flow-big" if big else ""), **{"aria-label": t("flow.aria", lang)})
+    return html.Div(
+        [
+            node("solar", "sun", "flow.sun"),
+            arrow("solar"),
+            node("use", "building", "flow.building"),
+            arrow("grid"),
+            node("grid", "grid", "flow.grid"),
+        ],
+        className="flow" + (" flow-big" if big else ""),
+        **{"aria-label": t("flow.aria", lang)},
+    )
 
 
 def not_found(lang: str) -> html.Div:
     """The friendly 404, also for participant links that lead nowhere (it reveals nothing)."""
-    return frame(lang, "/404", [html.Div([
-        html.H1(t("404.heading", lang)),
-        html.P(t("404.body", lang), className="lead"),
-        dcc.Link(t("404.home", lang), href="/", className="btn btn-primary btn-lg"),
-    ], className="not-found", id="not-found")])
+    return frame(
+        lang,
+        "/404",
+        [
+            html.Div(
+                [
+                    html.H1(t("404.heading", lang)),
+                    html.P(t("404.body", lang), className="lead"),
+                    dcc.Link(t("404.home", lang), href="/", className="btn btn-primary btn-lg"),
+                ],
+                className="not-found",
+                id="not-found",
+            )
+        ],
+    )

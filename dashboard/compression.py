@@ -52,11 +52,20 @@ def enable(server: flask.Flask) -> bool:
         log.info("flask-compress is not installed: responses go out uncompressed")
         return False
     cache = StaticCache()
-    server.config.update(COMPRESS_CACHE_BACKEND=lambda: cache, COMPRESS_CACHE_KEY=_key,
-                         COMPRESS_ALGORITHM=["gzip"], COMPRESS_LEVEL=6,
-                         COMPRESS_ALGORITHM_STREAMING=["deflate"],  # files from assets/ (our CSS)
-                         COMPRESS_MIMETYPES=["text/html", "text/css", "application/javascript",
-                                             "text/javascript", "application/json"])
+    server.config.update(
+        COMPRESS_CACHE_BACKEND=lambda: cache,
+        COMPRESS_CACHE_KEY=_key,
+        COMPRESS_ALGORITHM=["gzip"],
+        COMPRESS_LEVEL=6,
+        COMPRESS_ALGORITHM_STREAMING=["deflate"],  # files from assets/ (our CSS)
+        COMPRESS_MIMETYPES=[
+            "text/html",
+            "text/css",
+            "application/javascript",
+            "text/javascript",
+            "application/json",
+        ],
+    )
     Compress(server)
     server.extensions["bw_compress"] = True
     return True

@@ -82,8 +82,12 @@ class EnergyTotals:
         gas = None
         if self.gas_m3 is not None or other.gas_m3 is not None:
             gas = (self.gas_m3 or 0) + (other.gas_m3 or 0)
-        return EnergyTotals(self.import_kwh + other.import_kwh, self.export_kwh + other.export_kwh,
-                            self.solar_kwh + other.solar_kwh, gas)
+        return EnergyTotals(
+            self.import_kwh + other.import_kwh,
+            self.export_kwh + other.export_kwh,
+            self.solar_kwh + other.solar_kwh,
+            gas,
+        )
 
 
 @dataclass(frozen=True)
@@ -103,9 +107,11 @@ class SiteDay:
 KEYS = ("import_kwh", "export_kwh", "solar_kwh", "use_kwh", "gas_m3")
 
 
-def history(store: Store, roles: Roles, start: float, end: float,
-            resolution: Resolution) -> dict[str, list[tuple[float, float]]]:
+def history(
+    store: Store, roles: Roles, start: float, end: float, resolution: Resolution
+) -> dict[str, list[tuple[float, float]]]:
     """Energy per bucket: import, export, solar, use and gas, each as (bucket start, amount)."""
+
     def increases(series: list[str]) -> dict[float, float]:
         out: dict[float, float] = defaultdict(float)
         for s in series:
@@ -133,8 +139,9 @@ def totals_from_history(series: dict[str, list[tuple[float, float]]], has_gas: b
     def total(key: str) -> float:
         return sum(v for _, v in series.get(key, []))
 
-    return EnergyTotals(total("import_kwh"), total("export_kwh"), total("solar_kwh"),
-                        total("gas_m3") if has_gas else None)
+    return EnergyTotals(
+        total("import_kwh"), total("export_kwh"), total("solar_kwh"), total("gas_m3") if has_gas else None
+    )
 
 
 def energy_totals(store: Store, roles: Roles, start: float, end: float) -> EnergyTotals:

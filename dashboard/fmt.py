@@ -38,14 +38,22 @@ def _scaled(value: float | None, lang: str, steps: tuple[tuple[float, str, int],
 
 def power(watts: float | None, lang: str) -> str:
     """Power now: '850 W', '3,2 kW', '1,25 MW'."""
-    return _scaled(watts, lang, ((999.5, "W", 0), (99_950, "kW", 1), (999_500, "kW", 0),
-                                 (math.inf, "MW", 2)))
+    return _scaled(watts, lang, ((999.5, "W", 0), (99_950, "kW", 1), (999_500, "kW", 0), (math.inf, "MW", 2)))
 
 
 def energy(kwh: float | None, lang: str) -> str:
     """Energy over a time: '0,35 kWh', '12,4 kWh', '1.234 kWh', '12,3 MWh'."""
-    return _scaled(kwh, lang, ((9.995, "kWh", 2), (99.95, "kWh", 1), (9_999.5, "kWh", 0),
-                               (9_999_500, "MWh", 1), (math.inf, "GWh", 1)))
+    return _scaled(
+        kwh,
+        lang,
+        (
+            (9.995, "kWh", 2),
+            (99.95, "kWh", 1),
+            (9_999.5, "kWh", 0),
+            (9_999_500, "MWh", 1),
+            (math.inf, "GWh", 1),
+        ),
+    )
 
 
 def money(eur: float | None, lang: str, decimals: int = 2) -> str:

@@ -45,10 +45,14 @@ def _today(ctx: DashContext, lang: str, now: float) -> dict[str, str]:
         "today_selfused_eur": t("now.saved_eur", lang, eur=fmt.money(e.self_consumed_kwh * price, lang)),
         "today_selfsuff": fmt.percent(e.self_sufficiency, lang),
         "today_co2": fmt.kg(co2.net_kg, lang),
-        "today_co2_sentence": t("co2.today_saved" if co2.net_kg >= 0 else "co2.today_caused", lang,
-                                kg=fmt.kg(abs(co2.net_kg), lang)),
-        "today_net": t("now.net_export" if net_kwh < 0 else "now.net_import", lang,
-                       kwh=fmt.energy(abs(net_kwh), lang)),
+        "today_co2_sentence": t(
+            "co2.today_saved" if co2.net_kg >= 0 else "co2.today_caused",
+            lang,
+            kg=fmt.kg(abs(co2.net_kg), lang),
+        ),
+        "today_net": t(
+            "now.net_export" if net_kwh < 0 else "now.net_import", lang, kwh=fmt.energy(abs(net_kwh), lang)
+        ),
         # missing readings make today's figures too low: say so, never pass them off as complete
         "today_note": t("now.partial", lang) if today.coverage.partial else "",
     }
@@ -80,8 +84,9 @@ def snapshot(ctx: DashContext, lang: str, now: float | None = None) -> dict[str,
     text: dict[str, str] = {}
     if stale:
         # never show a frozen number that looks alive
-        text.update(solar_w=fmt.DASH, use_w=fmt.DASH, grid_w=fmt.DASH, grid_verb="", solar_verb="",
-                    use_verb="")
+        text.update(
+            solar_w=fmt.DASH, use_w=fmt.DASH, grid_w=fmt.DASH, grid_verb="", solar_verb="", use_verb=""
+        )
         direction = "none"
     else:
         direction = "none" if not net or abs(net) < 5 else ("in" if net > 0 else "out")
@@ -100,8 +105,9 @@ def snapshot(ctx: DashContext, lang: str, now: float | None = None) -> dict[str,
             log.exception("live part %s failed", part.__name__)
     stale_text = t("stale.never", lang)
     if live.ts:
-        stale_text = t("stale.since", lang, time=fmt.clock(live.ts, ctx.tz, lang),
-                       day=fmt.day(live.ts, ctx.tz, lang))
+        stale_text = t(
+            "stale.since", lang, time=fmt.clock(live.ts, ctx.tz, lang), day=fmt.day(live.ts, ctx.tz, lang)
+        )
     return {
         "ts": live.ts,
         "stale_after": stale_after,
@@ -109,8 +115,10 @@ def snapshot(ctx: DashContext, lang: str, now: float | None = None) -> dict[str,
         "text": text,
         "arrows": {
             "solar": {"px": 0 if stale else arrow_px(live.solar_w), "dir": "right"},
-            "grid": {"px": 0 if stale else arrow_px(abs(net or 0)),
-                     "dir": "left" if direction == "in" else "right"},
+            "grid": {
+                "px": 0 if stale else arrow_px(abs(net or 0)),
+                "dir": "left" if direction == "in" else "right",
+            },
         },
         "face": text.get("face"),
         "updated": t("live.updated", lang, time=fmt.clock(live.ts, ctx.tz, lang)) if live.ts else "",

@@ -26,9 +26,15 @@ def statement_download(token: str, year: int) -> flask.Response | str:
     pdf = shares_adapter.statement(ctx, pid, year, time.time()) if pid and 2000 <= year <= this_year else None
     if pdf is None:
         return dash.get_app().index()
-    return flask.Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f"attachment; filename=jaaroverzicht-{year}.pdf",
-        "Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"})
+    return flask.Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f"attachment; filename=jaaroverzicht-{year}.pdf",
+            "Cache-Control": "private, no-store",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
 
 
 def register(server: flask.Flask) -> None:

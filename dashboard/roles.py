@@ -93,6 +93,11 @@ def roles_for(config: SiteConfig, series: Iterable[str]) -> Roles:
         gas = next((f"{d}:gas_m3" for d in sorted(by_quantity.get("gas_m3", []))), None)
 
     roofs = collective_devices(config)
-    plugs = tuple(sorted(d for d in set(by_quantity.get("power_w", [])) & devices
-                         if d not in solar_names and d != grid and d not in roofs))
+    plugs = tuple(
+        sorted(
+            d
+            for d in set(by_quantity.get("power_w", [])) & devices
+            if d not in solar_names and d != grid and d not in roofs
+        )
+    )
     return Roles(str(grid), solar_names, gas if isinstance(gas, str) else None, plugs)

@@ -159,9 +159,13 @@ def summary(ctx: DashContext, pid: str, now: float) -> ParticipantSummary | None
     today = local_date(now, ctx.tz)
     # one settlement per installation per day (and register version), shared by all participants
     settled = ctx.cached(("settlements", id(reg), today), 86400, dict)
-    return ctx.cached(("participant", pid, today), 86400,
-                      lambda: participant_summary(ctx.config, ctx.store, pid, today, register=reg,
-                                                  settlements_cache=settled))
+    return ctx.cached(
+        ("participant", pid, today),
+        86400,
+        lambda: participant_summary(
+            ctx.config, ctx.store, pid, today, register=reg, settlements_cache=settled
+        ),
+    )
 
 
 def statement_years(found: ParticipantSummary) -> list[int]:
@@ -177,8 +181,11 @@ def statement(ctx: DashContext, pid: str, year: int, now: float) -> bytes | None
     if reg is None:
         return None
     today = local_date(now, ctx.tz)
-    return ctx.cached(("statement", pid, year, today), 86400,
-                      lambda: build_statement(ctx.config, ctx.store, pid, year, today, register=reg))
+    return ctx.cached(
+        ("statement", pid, year, today),
+        86400,
+        lambda: build_statement(ctx.config, ctx.store, pid, year, today, register=reg),
+    )
 
 
 def allocations(ctx: DashContext, year: int, now: float) -> list[Allocation]:
@@ -216,18 +223,33 @@ def register_rows(ctx: DashContext) -> list[dict[str, str]]:
     for inst in ctx.config.installations:
         for pid, n in reg.shares_on(inst.name, today).items():
             held[pid] = held.get(pid, 0) + n
-    return [{"participant_id": p.participant_id, "name": p.name, "postcode": p.postcode,
-             "shares": str(held.get(p.participant_id, 0)),
-             "repay_from_yield": str(p.repay_from_yield).lower(),
-             "stake_eur": str(p.stake_eur)} for p in reg.participants.values()]
+    return [
+        {
+            "participant_id": p.participant_id,
+            "name": p.name,
+            "postcode": p.postcode,
+            "shares": str(held.get(p.participant_id, 0)),
+            "repay_from_yield": str(p.repay_from_yield).lower(),
+            "stake_eur": str(p.stake_eur),
+        }
+        for p in reg.participants.values()
+    ]
 
 
 def holdings_rows(ctx: DashContext) -> list[dict[str, str]]:
     reg = register(ctx)
     if reg is None:
         return []
-    return [{"participant_id": h.participant_id, "installation": h.installation, "shares": str(h.shares),
-             "start": h.start.isoformat(), "end": h.end.isoformat() if h.end else ""} for h in reg.holdings]
+    return [
+        {
+            "participant_id": h.participant_id,
+            "installation": h.installation,
+            "shares": str(h.shares),
+            "start": h.start.isoformat(),
+            "end": h.end.isoformat() if h.end else "",
+        }
+        for h in reg.holdings
+    ]
 
 
 def as_float(value: Decimal | None) -> float | None:

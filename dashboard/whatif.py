@@ -1,4 +1,4 @@
-""""Wat als": the effect of simple changes on a year, from the site's real last 12 months.
+""" "Wat als": the effect of simple changes on a year, from the site's real last 12 months.
 
 Pure arithmetic with every assumption named, so a coach can explain each number.
 """

@@ -20,16 +20,19 @@ sys.path.insert(0, str(ROOT))
 from tests.services import launch_chromium  # noqa: E402
 
 # true once the display screen's panels show a power figure (the page is drawn by Dash first)
-LIVE_POWER = ("() => /[0-9]\\s?k?W/.test("
-              "(document.querySelector('.k-panels') || {innerText: ''}).innerText)")
+LIVE_POWER = "() => /[0-9]\\s?k?W/.test((document.querySelector('.k-panels') || {innerText: ''}).innerText)"
 
 
 def main() -> int:
     out = ROOT / "docs" / "img"
     out.mkdir(parents=True, exist_ok=True)
-    demo = subprocess.Popen([sys.executable, "-m", "buurtwatt.cli", "demo", "--config",
-                             str(ROOT / "config" / "demo.toml")], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "buurtwatt.cli", "demo", "--config", str(ROOT / "config" / "demo.toml")],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines: list[str] = []
     try:
         for line in demo.stdout:

@@ -24,7 +24,8 @@ def require_program(*names: str) -> str:
     """Path of the first program found, or skip (fail under CI) naming the package."""
     for name in names:
         found = shutil.which(name) or next(
-            (p for p in (f"/usr/sbin/{name}", f"/usr/bin/{name}") if os.path.exists(p)), None)
+            (p for p in (f"/usr/sbin/{name}", f"/usr/bin/{name}") if os.path.exists(p)), None
+        )
         if found:
             return found
     reason = f"{names[0]} is not installed (run scripts/install-test-deps.sh as root)"
@@ -36,8 +37,15 @@ def require_program(*names: str) -> str:
 
 # Debian's Chromium as root, headless, with nothing that calls out of this closed network
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def launch_chromium(playwright: Any) -> Any:
@@ -87,8 +95,9 @@ class ServiceProcess:
 
     def start(self) -> None:
         with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen(self.argv, stdout=out, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
+            self.proc = subprocess.Popen(
+                self.argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
         try:
             wait_for_port(self.port)
         except TimeoutError:

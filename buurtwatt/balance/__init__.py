@@ -43,7 +43,19 @@ from buurtwatt.balance.model import Co2Balance, Coverage, EnergyBalance, FactorU
 from buurtwatt.balance.projection import Projection
 
 __all__ = [
-    "BalanceReport", "Co2Balance", "Coverage", "EnergyBalance", "Equivalent", "Factor", "FactorUse",
-    "Factors", "PeriodBalance", "Projection", "balance_for", "equivalents", "factors_for", "load_factors",
+    "BalanceReport",
+    "Co2Balance",
+    "Coverage",
+    "EnergyBalance",
+    "Equivalent",
+    "Factor",
+    "FactorUse",
+    "Factors",
+    "PeriodBalance",
+    "Projection",
+    "balance_for",
+    "equivalents",
+    "factors_for",
+    "load_factors",
     "projection",
 ]

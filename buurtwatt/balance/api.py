@@ -43,19 +43,25 @@ class BalanceReport:
             f"building electricity: {'counted' if b.electricity else 'not counted'}"
             + (f" (grid meter {cfg.grid_meter})" if cfg.grid_meter else ""),
             f"gas: {'counted' if b.gas else 'not counted'}"
-            + (f" (gas meter {cfg.gas_meter}, {cfg.gas_kwh_per_m3:g} kWh/m3)" if cfg.gas_meter
-               else " (no gas meter)"),
+            + (
+                f" (gas meter {cfg.gas_meter}, {cfg.gas_kwh_per_m3:g} kWh/m3)"
+                if cfg.gas_meter
+                else " (no gas meter)"
+            ),
             f"own solar: {'counted' if b.own_solar else 'not counted'}"
             + (f" ({', '.join(cfg.solar)})" if cfg.solar else " (no inverters)"),
         ]
         if coll is None:
             lines.append("collective roof: none configured")
         else:
-            held = (f"{coll.shares_held:g} of {coll.shares_total:g} shares" if coll.shares_total
-                    else "0 shares")
-            lines.append(f"share of the collective roof {coll.installation}: "
-                         f"{'counted' if b.collective_share else 'not counted'} ({held}); "
-                         "the rest belongs to its participants and is never counted here")
+            held = (
+                f"{coll.shares_held:g} of {coll.shares_total:g} shares" if coll.shares_total else "0 shares"
+            )
+            lines.append(
+                f"share of the collective roof {coll.installation}: "
+                f"{'counted' if b.collective_share else 'not counted'} ({held}); "
+                "the rest belongs to its participants and is never counted here"
+            )
         return lines
 
     def to_dict(self) -> dict[str, Any]:
@@ -105,8 +111,11 @@ def check_roles(config: SiteConfig, factors: Factors) -> list[str]:
     cfg = config.balance
     names = {d.name for d in config.devices}
     problems = []
-    for label, device in [("grid_meter", cfg.grid_meter), ("gas_meter", cfg.gas_meter),
-                          *(("solar", d) for d in cfg.solar)]:
+    for label, device in [
+        ("grid_meter", cfg.grid_meter),
+        ("gas_meter", cfg.gas_meter),
+        *(("solar", d) for d in cfg.solar),
+    ]:
         if device and names and device not in names:
             problems.append(f"balance.{label}: no device named {device!r} in [[devices]]")
     if not cfg.grid_meter:
@@ -122,9 +131,17 @@ def check_roles(config: SiteConfig, factors: Factors) -> list[str]:
     return problems
 
 
-def balance_for(store: Store, config: SiteConfig, start: date, end: date, by: str = "total", *,
-                now: float | None = None, factors: Factors | None = None,
-                exact: bool = False) -> BalanceReport:
+def balance_for(
+    store: Store,
+    config: SiteConfig,
+    start: date,
+    end: date,
+    by: str = "total",
+    *,
+    now: float | None = None,
+    factors: Factors | None = None,
+    exact: bool = False,
+) -> BalanceReport:
     """The balance of local dates [start, end) split by hour, day, month, year or total."""
     tz = config.site.tz
     now = time.time() if now is None else now
@@ -140,8 +157,18 @@ def balance_for(store: Store, config: SiteConfig, start: date, end: date, by: st
         total_result = results[0]
     else:
         *results, total_result = compute_balance(data, periods, config.balance, factors, tz, now, total[0])
-    return BalanceReport(config.site.name, config.site.timezone, start, end, by, results, total_result,
-                         config.balance, factors.origin, warnings)
+    return BalanceReport(
+        config.site.name,
+        config.site.timezone,
+        start,
+        end,
+        by,
+        results,
+        total_result,
+        config.balance,
+        factors.origin,
+        warnings,
+    )
 
 
 def site_start(config: SiteConfig, store: Store) -> date | None:
@@ -149,8 +176,15 @@ def site_start(config: SiteConfig, store: Store) -> date | None:
     return date.fromisoformat(config.site.started) if config.site.started else None
 
 
-def projection(store: Store, config: SiteConfig, *, today: date | None = None, now: float | None = None,
-               started: date | None = None, factors: Factors | None = None) -> Projection:
+def projection(
+    store: Store,
+    config: SiteConfig,
+    *,
+    today: date | None = None,
+    now: float | None = None,
+    started: date | None = None,
+    factors: Factors | None = None,
+) -> Projection:
     """Cumulative net CO2 since the start and the rolling-12-month rate, extrapolated from today.
 
     The window and the cumulative balance end with ``today`` (included, so far as it has passed).

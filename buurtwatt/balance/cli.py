@@ -69,14 +69,20 @@ def _import_intensity(args: argparse.Namespace) -> int:
         print("give a CSV file, or set balance.grid_intensity_csv in the config", file=sys.stderr)
         return 2
     try:
-        parsed = parse_intensity_csv(path.read_text(encoding="utf-8-sig"), tz=config.site.tz,
-                                     time_column=args.time_column, value_column=args.value_column,
-                                     unit=args.unit)
+        parsed = parse_intensity_csv(
+            path.read_text(encoding="utf-8-sig"),
+            tz=config.site.tz,
+            time_column=args.time_column,
+            value_column=args.value_column,
+            unit=args.unit,
+        )
     except (OSError, IntensityCsvError) as exc:
         print(f"{path}: {exc}", file=sys.stderr)
         return 2
-    print(f"{path}: {len(parsed.readings)} values from column {parsed.value_column!r} ({parsed.unit}), "
-          f"times from {parsed.time_column!r}; {parsed.skipped_count} line(s) skipped")
+    print(
+        f"{path}: {len(parsed.readings)} values from column {parsed.value_column!r} ({parsed.unit}), "
+        f"times from {parsed.time_column!r}; {parsed.skipped_count} line(s) skipped"
+    )
     for why in parsed.skipped:
         print(f"  skipped {why}")
     if args.dry_run or not parsed.readings:
@@ -87,10 +93,12 @@ def _import_intensity(args: argparse.Namespace) -> int:
     finally:
         store.close()
     duplicates = getattr(result, "duplicates", 0)
-    print("stored as grid:co2_g_per_kwh" + (f"; {duplicates} not newer than what was stored, ignored"
-                                             if duplicates else ""))
+    print(
+        "stored as grid:co2_g_per_kwh"
+        + (f"; {duplicates} not newer than what was stored, ignored" if duplicates else "")
+    )
     if config.balance.grid_intensity != "hourly":
-        print("note: set balance.grid_intensity = \"hourly\" to use it in the balance")
+        print('note: set balance.grid_intensity = "hourly" to use it in the balance')
     return 0
 
 
@@ -99,8 +107,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--config", help="site config (default config/demo.toml)")
     p.add_argument("--from", dest="date_from", required=True, help="first local date, YYYY-MM-DD or 'start'")
     p.add_argument("--to", dest="date_to", required=True, help="last local date (included) or 'today'")
-    p.add_argument("--by", choices=BY_CHOICES, default="total",
-                   help="split into periods (default: one total)")
+    p.add_argument(
+        "--by", choices=BY_CHOICES, default="total", help="split into periods (default: one total)"
+    )
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--exact", action="store_true", help="always read hour by hour (slower)")
     p.set_defaults(func=_balance)
@@ -110,7 +119,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--config", help="site config (default config/demo.toml)")
     q.add_argument("--time-column", help="name of the time column (found automatically otherwise)")
     q.add_argument("--value-column", help="name of the intensity column (found automatically otherwise)")
-    q.add_argument("--unit", choices=("g/kWh", "kg/kWh"),
-                   help="unit of the values (from the header otherwise)")
+    q.add_argument(
+        "--unit", choices=("g/kWh", "kg/kWh"), help="unit of the values (from the header otherwise)"
+    )
     q.add_argument("--dry-run", action="store_true", help="read and check the CSV, store nothing")
     q.set_defaults(func=_import_intensity)

@@ -26,9 +26,17 @@ from buurtwatt.balance.model import (
 from buurtwatt.balance.periods import HOUR, Period, day_ranges, year_starts
 
 
-def energy_from_sums(import_kwh: float, export_kwh: float, production_kwh: float, gas_m3: float,
-                     collective_kwh: float, *, boundary: Boundary, gas_kwh_per_m3: float,
-                     collective_fraction: float) -> EnergyBalance:
+def energy_from_sums(
+    import_kwh: float,
+    export_kwh: float,
+    production_kwh: float,
+    gas_m3: float,
+    collective_kwh: float,
+    *,
+    boundary: Boundary,
+    gas_kwh_per_m3: float,
+    collective_fraction: float,
+) -> EnergyBalance:
     """The energy definitions over one period's totals."""
     self_consumed = max(production_kwh - export_kwh, 0.0)
     consumption = import_kwh + self_consumed
@@ -55,9 +63,16 @@ def energy_from_sums(import_kwh: float, export_kwh: float, production_kwh: float
     )
 
 
-def co2_from_sums(import_kg: float, gas_kg: float, export_kg: float, collective_kg: float, *,
-                  boundary: Boundary, factors: tuple[FactorUse, ...] = (),
-                  hourly_intensity_hours: int = 0) -> Co2Balance:
+def co2_from_sums(
+    import_kg: float,
+    gas_kg: float,
+    export_kg: float,
+    collective_kg: float,
+    *,
+    boundary: Boundary,
+    factors: tuple[FactorUse, ...] = (),
+    hourly_intensity_hours: int = 0,
+) -> Co2Balance:
     """The CO2 definitions over one period, given kWh (or m3) already multiplied by their factors.
 
     ``collective_kg`` is the building's share of the collective production times the avoided factor.
@@ -69,8 +84,18 @@ def co2_from_sums(import_kg: float, gas_kg: float, export_kg: float, collective_
     emitted = emitted_el + emitted_gas
     avoided = avoided_export + avoided_coll
     net = avoided - emitted
-    return Co2Balance(emitted, emitted_el, emitted_gas, avoided, avoided_export, avoided_coll, net,
-                      net >= 0, factors, hourly_intensity_hours)
+    return Co2Balance(
+        emitted,
+        emitted_el,
+        emitted_gas,
+        avoided,
+        avoided_export,
+        avoided_coll,
+        net,
+        net >= 0,
+        factors,
+        hourly_intensity_hours,
+    )
 
 
 @dataclass(frozen=True)
@@ -124,8 +149,9 @@ def _days_per_period(days: np.ndarray, counted: np.ndarray, bounds: np.ndarray) 
     return np.bincount(k[ok], minlength=len(bounds))
 
 
-def _coverage(data: HourlyData, bounds: np.ndarray, periods: list[Period], now: float,
-              tz: ZoneInfo) -> list[Coverage]:
+def _coverage(
+    data: HourlyData, bounds: np.ndarray, periods: list[Period], now: float, tz: ZoneInfo
+) -> list[Coverage]:
     hour_end = data.start + HOUR * (np.arange(data.hours) + 1)
     done = hour_end <= now
     expected_hours = _window_sums(done, bounds).round().astype(int)
@@ -135,8 +161,11 @@ def _coverage(data: HourlyData, bounds: np.ndarray, periods: list[Period], now: 
     for s in data.series:
         if s.check == "none":
             continue
-        back = (_window_sums(s.went_back, bounds).round().astype(int) if s.went_back is not None
-                else np.zeros(len(periods), dtype=int))
+        back = (
+            _window_sums(s.went_back, bounds).round().astype(int)
+            if s.went_back is not None
+            else np.zeros(len(periods), dtype=int)
+        )
         if s.check == "hour":
             present = _window_sums(s.present & done, bounds).round().astype(int)
             rows.append((s.series, "hour", expected_hours, present, back))
@@ -147,24 +176,47 @@ def _coverage(data: HourlyData, bounds: np.ndarray, periods: list[Period], now: 
             day_expected = whole & (data.start + HOUR * days[:, 1] <= now)
         assert day_expected is not None
         has = _window_sums(s.present, days) > 0
-        rows.append((s.series, "day", _days_per_period(days, day_expected, bounds),
-                     _days_per_period(days, day_expected & has, bounds), back))
-    return [Coverage(p.hours, int(expected_hours[k]),
-                     tuple(SeriesCoverage(name, unit, int(exp[k]), int(pres[k]), int(bk[k]))
-                           for name, unit, exp, pres, bk in rows))
-            for k, p in enumerate(periods)]
+        rows.append(
+            (
+                s.series,
+                "day",
+                _days_per_period(days, day_expected, bounds),
+                _days_per_period(days, day_expected & has, bounds),
+                back,
+            )
+        )
+    return [
+        Coverage(
+            p.hours,
+            int(expected_hours[k]),
+            tuple(
+                SeriesCoverage(name, unit, int(exp[k]), int(pres[k]), int(bk[k]))
+                for name, unit, exp, pres, bk in rows
+            ),
+        )
+        for k, p in enumerate(periods)
+    ]
 
 
 def _period_bounds(data: HourlyData, periods: list[Period]) -> np.ndarray:
-    bounds = np.array([[round((p.start - data.start) / HOUR), round((p.end - data.start) / HOUR)]
-                       for p in periods], dtype=int).reshape(-1, 2)
+    bounds = np.array(
+        [[round((p.start - data.start) / HOUR), round((p.end - data.start) / HOUR)] for p in periods],
+        dtype=int,
+    ).reshape(-1, 2)
     if len(bounds) and (bounds.min() < 0 or bounds.max() > data.hours):
         raise ValueError("a period lies outside the hourly data")
     return bounds
 
 
-def _factor_uses(hourly: _Hourly, i0: int, i1: int, config: BalanceConfig, factors: Factors,
-                 hourly_cs: np.ndarray, has_gas: bool) -> tuple[FactorUse, ...]:
+def _factor_uses(
+    hourly: _Hourly,
+    i0: int,
+    i1: int,
+    config: BalanceConfig,
+    factors: Factors,
+    hourly_cs: np.ndarray,
+    has_gas: bool,
+) -> tuple[FactorUse, ...]:
     uses: list[FactorUse] = []
     y0, y1 = int(hourly.year_of_hour[i0]), int(hourly.year_of_hour[i1 - 1])
     for k in range(y0, y1 + 1):
@@ -185,8 +237,15 @@ def _factor_uses(hourly: _Hourly, i0: int, i1: int, config: BalanceConfig, facto
     return tuple(uses)
 
 
-def compute_balance(data: HourlyData, periods: list[Period], config: BalanceConfig, factors: Factors,
-                    tz: ZoneInfo, now: float, total: Period | None = None) -> list[PeriodBalance]:
+def compute_balance(
+    data: HourlyData,
+    periods: list[Period],
+    config: BalanceConfig,
+    factors: Factors,
+    tz: ZoneInfo,
+    now: float,
+    total: Period | None = None,
+) -> list[PeriodBalance]:
     """Energy, CO2 and coverage for each period (periods in time order, inside the data).
 
     With ``total`` (a period spanning the others) its result is appended at the end, in the same pass.
@@ -198,16 +257,25 @@ def compute_balance(data: HourlyData, periods: list[Period], config: BalanceConf
     return _compute(data, periods, config, factors, tz, now, None)
 
 
-def _compute(data: HourlyData, periods: list[Period], config: BalanceConfig, factors: Factors,
-             tz: ZoneInfo, now: float, split: int | None) -> list[PeriodBalance]:
+def _compute(
+    data: HourlyData,
+    periods: list[Period],
+    config: BalanceConfig,
+    factors: Factors,
+    tz: ZoneInfo,
+    now: float,
+    split: int | None,
+) -> list[PeriodBalance]:
     bounds = _period_bounds(data, periods)
     hourly = _hourly_factors(data, config, factors, tz)
     imp, exp = data.total("import"), data.total("export")
     prod, gas, coll = data.total("production"), data.total("gas"), data.total("collective")
     fraction = config.collective.fraction if config.collective else 0.0
     sums = {
-        "imp": _window_sums(imp, bounds), "exp": _window_sums(exp, bounds),
-        "prod": _window_sums(prod, bounds), "gas": _window_sums(gas, bounds),
+        "imp": _window_sums(imp, bounds),
+        "exp": _window_sums(exp, bounds),
+        "prod": _window_sums(prod, bounds),
+        "gas": _window_sums(gas, bounds),
         "coll": _window_sums(coll, bounds),
         "imp_kg": _window_sums(imp * hourly.grid, bounds),
         "exp_kg": _window_sums(exp * hourly.avoided, bounds),
@@ -219,17 +287,31 @@ def _compute(data: HourlyData, periods: list[Period], config: BalanceConfig, fac
     if split is None:
         coverage = _coverage(data, bounds, periods, now, tz)
     else:  # the appended total overlaps the periods: its day counts are taken on their own
-        coverage = (_coverage(data, bounds[:split], periods[:split], now, tz)
-                    + _coverage(data, bounds[split:], periods[split:], now, tz))
+        coverage = _coverage(data, bounds[:split], periods[:split], now, tz) + _coverage(
+            data, bounds[split:], periods[split:], now, tz
+        )
     has_gas = bool(data.role("gas"))
     out = []
     for k, period in enumerate(periods):
-        energy = energy_from_sums(float(sums["imp"][k]), float(sums["exp"][k]), float(sums["prod"][k]),
-                                  float(sums["gas"][k]), float(sums["coll"][k]), boundary=config.boundary,
-                                  gas_kwh_per_m3=config.gas_kwh_per_m3, collective_fraction=fraction)
+        energy = energy_from_sums(
+            float(sums["imp"][k]),
+            float(sums["exp"][k]),
+            float(sums["prod"][k]),
+            float(sums["gas"][k]),
+            float(sums["coll"][k]),
+            boundary=config.boundary,
+            gas_kwh_per_m3=config.gas_kwh_per_m3,
+            collective_fraction=fraction,
+        )
         uses = _factor_uses(hourly, int(bounds[k, 0]), int(bounds[k, 1]), config, factors, hourly_cs, has_gas)
-        co2 = co2_from_sums(float(sums["imp_kg"][k]), float(sums["gas_kg"][k]), float(sums["exp_kg"][k]),
-                            float(sums["coll_kg"][k]), boundary=config.boundary, factors=uses,
-                            hourly_intensity_hours=int(round(sums["hourly"][k])))
+        co2 = co2_from_sums(
+            float(sums["imp_kg"][k]),
+            float(sums["gas_kg"][k]),
+            float(sums["exp_kg"][k]),
+            float(sums["coll_kg"][k]),
+            boundary=config.boundary,
+            factors=uses,
+            hourly_intensity_hours=int(round(sums["hourly"][k])),
+        )
         out.append(PeriodBalance(period, energy, co2, coverage[k]))
     return out

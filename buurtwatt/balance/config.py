@@ -45,13 +45,15 @@ class Boundary(StrictModel):
     gas: bool = Field(default=True, description="natural gas burnt in the building")
     own_solar: bool = Field(default=True, description="production and export of the building's own panels")
     collective_share: bool = Field(
-        default=False, description="the building's share of the collective roof (never counted twice)")
+        default=False, description="the building's share of the collective roof (never counted twice)"
+    )
 
 
 class CollectiveConfig(StrictModel):
     installation: str = Field(description="name of the collective installation")
-    production: list[str] = Field(default_factory=list,
-                                  description="production counter series, DEVICE:energy_kwh")
+    production: list[str] = Field(
+        default_factory=list, description="production counter series, DEVICE:energy_kwh"
+    )
     # The roof belongs to its participants; only the organisation's own shares count here.
     shares_held: float = Field(default=0, ge=0)
     shares_total: float | None = Field(default=None, gt=0)
@@ -61,8 +63,9 @@ class CollectiveConfig(StrictModel):
         if self.shares_held > 0 and self.shares_total is None:
             raise ValueError("shares_held > 0 needs shares_total (all shares of the installation)")
         if self.shares_total is not None and self.shares_held > self.shares_total:
-            raise ValueError(f"shares_held ({self.shares_held}) is more than shares_total "
-                             f"({self.shares_total})")
+            raise ValueError(
+                f"shares_held ({self.shares_held}) is more than shares_total ({self.shares_total})"
+            )
         for series in self.production:
             if not series.endswith(":energy_kwh"):
                 raise ValueError(f"production series {series!r} must be DEVICE:energy_kwh")
@@ -81,17 +84,21 @@ class BalanceConfig(StrictModel):
     collective: CollectiveConfig | None = None
     boundary: Boundary = Boundary()
     factors_file: Path | None = Field(default=None, description="default config/factors/nl.toml")
-    electricity_category: str = Field(default="stroom_onbekend",
-                                      description="electricity category in the factors file")
+    electricity_category: str = Field(
+        default="stroom_onbekend", description="electricity category in the factors file"
+    )
     avoided_category: str | None = Field(
-        default=None, description="category for exported kWh; default: same as the grid factor")
+        default=None, description="category for exported kWh; default: same as the grid factor"
+    )
     gas_category: str = "aardgas"
     gas_kwh_per_m3: float = Field(default=9.77, gt=0, lt=20)
     gas_kwh_per_m3_source: str = DEFAULT_GAS_SOURCE
     grid_intensity: Literal["yearly", "hourly"] = Field(
-        default="yearly", description="hourly: use grid:co2_g_per_kwh where present, yearly factor elsewhere")
+        default="yearly", description="hourly: use grid:co2_g_per_kwh where present, yearly factor elsewhere"
+    )
     grid_intensity_csv: Path | None = Field(
-        default=None, description="CSV that `buurtwatt import-intensity` loads as grid:co2_g_per_kwh")
+        default=None, description="CSV that `buurtwatt import-intensity` loads as grid:co2_g_per_kwh"
+    )
 
     @model_validator(mode="after")
     def _csv_means_hourly(self) -> BalanceConfig:

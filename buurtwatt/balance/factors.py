@@ -80,18 +80,26 @@ class Factors:
         self.origin = origin
         self._kinds: dict[str, dict[str, _Category]] = {}
         for kind in ("electricity", "gas"):
-            self._kinds[kind] = {name: _parse_category(kind, name, table, origin)
-                                 for name, table in (raw.get(kind) or {}).items()}
+            self._kinds[kind] = {
+                name: _parse_category(kind, name, table, origin)
+                for name, table in (raw.get(kind) or {}).items()
+            }
         self.comparisons: dict[str, Comparison] = {}
         for key, table in (raw.get("comparisons") or {}).items():
             try:
-                self.comparisons[key] = Comparison(key, str(table["label"]), str(table["unit"]),
-                                                   float(table["value"]), str(table["source"]),
-                                                   bool(table.get("verified", False)),
-                                                   str(table.get("note", "")))
+                self.comparisons[key] = Comparison(
+                    key,
+                    str(table["label"]),
+                    str(table["unit"]),
+                    float(table["value"]),
+                    str(table["source"]),
+                    bool(table.get("verified", False)),
+                    str(table.get("note", "")),
+                )
             except (KeyError, TypeError, ValueError) as exc:
-                raise FactorError(f"{origin}: comparisons.{key} needs label, unit, value and source "
-                                  f"({exc})") from None
+                raise FactorError(
+                    f"{origin}: comparisons.{key} needs label, unit, value and source ({exc})"
+                ) from None
         self._cache: dict[tuple[str, str, int], Factor] = {}
 
     def categories(self, kind: str) -> list[str]:
@@ -104,13 +112,25 @@ class Factors:
             return cached
         cat = self._kinds.get(kind, {}).get(category)
         if cat is None:
-            raise FactorError(f"{self.origin}: no {kind} category {category!r}; known: "
-                              f"{', '.join(self.categories(kind)) or 'none'}")
+            raise FactorError(
+                f"{self.origin}: no {kind} category {category!r}; known: "
+                f"{', '.join(self.categories(kind)) or 'none'}"
+            )
         earlier = [y for y in cat.years if y <= year]
         list_year = max(earlier) if earlier else min(cat.years)
         entry = cat.years[list_year]
-        found = Factor(kind, category, year, list_year, float(entry["value"]), cat.unit, cat.scope,
-                       str(entry["source"]), bool(entry.get("verified", False)), str(entry.get("note", "")))
+        found = Factor(
+            kind,
+            category,
+            year,
+            list_year,
+            float(entry["value"]),
+            cat.unit,
+            cat.scope,
+            str(entry["source"]),
+            bool(entry.get("verified", False)),
+            str(entry.get("note", "")),
+        )
         self._cache[key] = found
         return found
 
@@ -138,8 +158,9 @@ def _parse_category(kind: str, name: str, table: Any, origin: str) -> _Category:
         years[int(key)] = entry
     if not years:
         raise FactorError(f"{where} has no yearly values")
-    return _Category(str(table.get("label", name)), str(table.get("unit", "")), str(table.get("scope", "")),
-                     years)
+    return _Category(
+        str(table.get("label", name)), str(table.get("unit", "")), str(table.get("scope", "")), years
+    )
 
 
 def parse_factors(text: str, origin: str = "<factors>") -> Factors:

@@ -35,8 +35,9 @@ class SeriesHours:
     went_back: np.ndarray | None = None  # bool: negative increase (counter went back), left out
 
     @classmethod
-    def from_values(cls, series: str, role: Role, values: Sequence[float | None] | np.ndarray,
-                    check: Check = "hour") -> SeriesHours:
+    def from_values(
+        cls, series: str, role: Role, values: Sequence[float | None] | np.ndarray, check: Check = "hour"
+    ) -> SeriesHours:
         """``None`` or NaN marks an hour without samples."""
         if isinstance(values, np.ndarray):
             raw = values.astype(float, copy=False)
@@ -47,8 +48,14 @@ class SeriesHours:
         if role != "intensity":
             back = present & (raw < 0)
             present &= ~back
-        return cls(series, role, np.where(present, raw, 0.0), present, check,
-                   back if back is not None and back.any() else None)
+        return cls(
+            series,
+            role,
+            np.where(present, raw, 0.0),
+            present,
+            check,
+            back if back is not None and back.any() else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -82,14 +89,20 @@ class HourlyData:
         return out
 
     @classmethod
-    def from_lists(cls, start: float, *, import_kwh: Sequence[float | None] | None = None,
-                   export_kwh: Sequence[float | None] | None = None,
-                   production_kwh: Mapping[str, Sequence[float | None]] | None = None,
-                   gas_m3: Sequence[float | None] | None = None,
-                   collective_kwh: Mapping[str, Sequence[float | None]] | None = None,
-                   intensity_g_per_kwh: Sequence[float | None] | None = None,
-                   grid_meter: str = "meter", gas_meter: str | None = None,
-                   production_check: Check = "day") -> HourlyData:
+    def from_lists(
+        cls,
+        start: float,
+        *,
+        import_kwh: Sequence[float | None] | None = None,
+        export_kwh: Sequence[float | None] | None = None,
+        production_kwh: Mapping[str, Sequence[float | None]] | None = None,
+        gas_m3: Sequence[float | None] | None = None,
+        collective_kwh: Mapping[str, Sequence[float | None]] | None = None,
+        intensity_g_per_kwh: Sequence[float | None] | None = None,
+        grid_meter: str = "meter",
+        gas_meter: str | None = None,
+        production_check: Check = "day",
+    ) -> HourlyData:
         """Build hourly data from plain lists (tests, demos). All lists have the same length."""
         items: list[SeriesHours] = []
         if import_kwh is not None:
@@ -105,8 +118,9 @@ class HourlyData:
             series = name if ":" in name else f"{name}:energy_kwh"
             items.append(SeriesHours.from_values(series, "collective", values, production_check))
         if intensity_g_per_kwh is not None:
-            items.append(SeriesHours.from_values("grid:co2_g_per_kwh", "intensity", intensity_g_per_kwh,
-                                                 "none"))
+            items.append(
+                SeriesHours.from_values("grid:co2_g_per_kwh", "intensity", intensity_g_per_kwh, "none")
+            )
         lengths = {len(s.values) for s in items}
         if len(lengths) > 1:
             raise ValueError(f"all lists must have the same length, got {sorted(lengths)}")

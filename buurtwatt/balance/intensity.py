@@ -59,9 +59,15 @@ def _parse_time(text: str, utc_header: bool, tz: ZoneInfo) -> float:
     return moment.timestamp()
 
 
-def parse_intensity_csv(text: str, *, tz: ZoneInfo, time_column: str | None = None,
-                        value_column: str | None = None, unit: str | None = None,
-                        prefer: str | None = "life cycle") -> IntensityImport:
+def parse_intensity_csv(
+    text: str,
+    *,
+    tz: ZoneInfo,
+    time_column: str | None = None,
+    value_column: str | None = None,
+    unit: str | None = None,
+    prefer: str | None = "life cycle",
+) -> IntensityImport:
     """Readings of ``grid:co2_g_per_kwh`` from CSV text. Naive times are local unless the header says UTC."""
     sample = text[:4096]
     try:
@@ -74,8 +80,10 @@ def parse_intensity_csv(text: str, *, tz: ZoneInfo, time_column: str | None = No
     tcol = time_column or _pick(headers, TIME_HINTS)
     vcol = value_column or _pick(headers, VALUE_HINTS, prefer)
     if tcol not in headers or vcol not in headers:
-        raise IntensityCsvError(f"cannot find the time and value columns in {headers}; "
-                                "name them with --time-column and --value-column")
+        raise IntensityCsvError(
+            f"cannot find the time and value columns in {headers}; "
+            "name them with --time-column and --value-column"
+        )
     unit = unit or _unit_of(vcol)
     utc_header = "utc" in tcol.lower()
     result = IntensityImport([], tcol, vcol, unit)

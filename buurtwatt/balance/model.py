@@ -102,8 +102,10 @@ class Coverage:
             if s.missing > 0:
                 out.append(f"{s.series}: no data in {s.missing} of {s.expected} {s.unit}s")
             if s.went_back > 0:
-                out.append(f"{s.series}: counter went back in {s.went_back} hour(s) "
-                           "(meter replaced?); those hours are left out")
+                out.append(
+                    f"{s.series}: counter went back in {s.went_back} hour(s) "
+                    "(meter replaced?); those hours are left out"
+                )
         return out
 
 

@@ -42,13 +42,26 @@ def project(cumulative_net_kg: float, window_net_kg: float, window_days: float, 
     per_day = rate / DAYS_PER_YEAR
     if cumulative_net_kg >= 0:
         if rate >= 0:
-            return Projection("positive", cumulative_net_kg, rate, window_days, None,
-                              cumulative_net_kg / per_day if per_day > 0 else None)
+            return Projection(
+                "positive",
+                cumulative_net_kg,
+                rate,
+                window_days,
+                None,
+                cumulative_net_kg / per_day if per_day > 0 else None,
+            )
         days = cumulative_net_kg / -per_day
-        return Projection("positive_until", cumulative_net_kg, rate, window_days,
-                          today + timedelta(days=int(days)), days)
+        return Projection(
+            "positive_until", cumulative_net_kg, rate, window_days, today + timedelta(days=int(days)), days
+        )
     if rate > 0:
         days = -cumulative_net_kg / per_day
-        return Projection("reaches", cumulative_net_kg, rate, window_days,
-                          today + timedelta(days=int(days) + (days % 1 > 0)), days)
+        return Projection(
+            "reaches",
+            cumulative_net_kg,
+            rate,
+            window_days,
+            today + timedelta(days=int(days) + (days % 1 > 0)),
+            days,
+        )
     return Projection("not_at_this_rate", cumulative_net_kg, rate, window_days, None, None)

@@ -69,8 +69,17 @@ def _series_hours(role: SeriesRole, values: np.ndarray, present: np.ndarray) -> 
     return SeriesHours.from_values(role.series, role.role, raw, role.check)
 
 
-def read_hourly(store: Store, config: BalanceConfig, start: float, end: float, *, night: str = "gap",
-                tz: ZoneInfo, now: float, exact: bool = False) -> HourlyData:
+def read_hourly(
+    store: Store,
+    config: BalanceConfig,
+    start: float,
+    end: float,
+    *,
+    night: str = "gap",
+    tz: ZoneInfo,
+    now: float,
+    exact: bool = False,
+) -> HourlyData:
     """Hourly increases of every role series for [start, end) (local midnights unless ``exact``)."""
     hours = round((end - start) / HOUR)
     days = None if exact else day_ranges(start, hours, tz)[0]
@@ -88,10 +97,19 @@ def read_hourly(store: Store, config: BalanceConfig, start: float, end: float, *
 RECENT_S = 2 * 86400  # day buckets may lag their hours this long at most
 
 
-def _fill_from_days(store: Store, role: SeriesRole, values: np.ndarray, present: np.ndarray,
-                    start: float, end: float, days: np.ndarray, now: float) -> None:
-    rows = [r for r in store.read(role.series, start, end, Resolution.DAY)
-            if r.count > 0 and r.value is not None]
+def _fill_from_days(
+    store: Store,
+    role: SeriesRole,
+    values: np.ndarray,
+    present: np.ndarray,
+    start: float,
+    end: float,
+    days: np.ndarray,
+    now: float,
+) -> None:
+    rows = [
+        r for r in store.read(role.series, start, end, Resolution.DAY) if r.count > 0 and r.value is not None
+    ]
     if not rows:
         _fill_recent_hours(store, role, values, present, start, days, now, set())
         return
@@ -120,20 +138,39 @@ def _fill_from_days(store: Store, role: SeriesRole, values: np.ndarray, present:
     present[:] = np.repeat(flags, days[:, 1] - days[:, 0])[: len(present)]
     recheck = [(0.0, int(x), int(y)) for x, y in zip(a[doubt], b[doubt], strict=True)]
     for _ts, x, y in _merge(recheck):
-        _fill_hours(values, present, store.read(role.series, start + HOUR * x, start + HOUR * y,
-                                                Resolution.HOUR), start)
+        _fill_hours(
+            values,
+            present,
+            store.read(role.series, start + HOUR * x, start + HOUR * y, Resolution.HOUR),
+            start,
+        )
     _fill_recent_hours(store, role, values, present, start, days, now, {int(x) for x in k})
 
 
-def _fill_recent_hours(store: Store, role: SeriesRole, values: np.ndarray, present: np.ndarray,
-                       start: float, days: np.ndarray, now: float, with_row: set[int]) -> None:
+def _fill_recent_hours(
+    store: Store,
+    role: SeriesRole,
+    values: np.ndarray,
+    present: np.ndarray,
+    start: float,
+    days: np.ndarray,
+    now: float,
+    with_row: set[int],
+) -> None:
     """Recent days without a day total read their hours: a remote store sends the open day
     bucket later than its hours (the InfluxDB outbox holds day buckets for minutes)."""
-    recent = [(0.0, int(x), int(y)) for i, (x, y) in enumerate(days)
-              if i not in with_row and start + HOUR * y > now - RECENT_S]
+    recent = [
+        (0.0, int(x), int(y))
+        for i, (x, y) in enumerate(days)
+        if i not in with_row and start + HOUR * y > now - RECENT_S
+    ]
     for _ts, x, y in _merge(recent):
-        _fill_hours(values, present, store.read(role.series, start + HOUR * x, start + HOUR * y,
-                                                Resolution.HOUR), start)
+        _fill_hours(
+            values,
+            present,
+            store.read(role.series, start + HOUR * x, start + HOUR * y, Resolution.HOUR),
+            start,
+        )
 
 
 def _merge(days: list[tuple[float, int, int]]) -> list[tuple[float, int, int]]:

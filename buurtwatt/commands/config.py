@@ -26,8 +26,10 @@ def summary(config: SiteConfig) -> str:
         f"Devices    {len(config.devices)}",
     ]
     lines += [f"  - {d.name:<16} {d.type}{'' if d.enabled else ' (disabled)'}" for d in config.devices]
-    lines.append(f"Dashboard  http://{config.dashboard.host}:{config.dashboard.port}/ "
-                 f"(language {config.dashboard.language})")
+    lines.append(
+        f"Dashboard  http://{config.dashboard.host}:{config.dashboard.port}/ "
+        f"(language {config.dashboard.language})"
+    )
     lines.append(f"Health     http://{config.collector.health_host}:{config.collector.health_port}/health")
     if config.installations:
         lines.append(f"Installations {', '.join(i.name for i in config.installations)}")

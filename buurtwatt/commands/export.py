@@ -17,8 +17,9 @@ from buurtwatt.vocabulary import UnknownSeries, split_series
 STATS = ("mean", "min", "max")
 
 
-def export_rows(store: Store, series: list[str], start: float, end: float, resolution: Resolution,
-                stat: str = "mean") -> Iterator[tuple[str, str, float]]:
+def export_rows(
+    store: Store, series: list[str], start: float, end: float, resolution: Resolution, stat: str = "mean"
+) -> Iterator[tuple[str, str, float]]:
     """(time ISO UTC, series, value): counter increases, or the chosen gauge statistic."""
     for name in series:
         _, q = split_series(name)

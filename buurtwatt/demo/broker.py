@@ -40,8 +40,9 @@ class DemoBroker:
 
     def start(self) -> bool:
         """Start a broker; False when it does not listen within 15 s."""
-        binary = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists()
-                                               else None)
+        binary = shutil.which("mosquitto") or (
+            "/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None
+        )
         if binary:
             self._start_mosquitto(binary)
         else:
@@ -51,10 +52,12 @@ class DemoBroker:
     def _start_mosquitto(self, binary: str) -> None:
         folder = Path(tempfile.mkdtemp(prefix="buurtwatt-demo-mqtt-"))
         conf = folder / "mosquitto.conf"
-        conf.write_text(f"listener {self.port} {self.host}\nallow_anonymous true\npersistence false\n"
-                        "log_dest none\n")
-        self._proc = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL)
+        conf.write_text(
+            f"listener {self.port} {self.host}\nallow_anonymous true\npersistence false\nlog_dest none\n"
+        )
+        self._proc = subprocess.Popen(
+            [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         self.kind = "mosquitto"
 
     def _start_amqtt(self) -> None:

@@ -26,9 +26,13 @@ ROOF = "dak"
 
 # Where a fresh demo's counters start (a meter that has been in use for years).
 START_TOTALS: dict[str, float] = {
-    "meter:import_t1_kwh": 41_230.512, "meter:import_t2_kwh": 52_871.204,
-    "meter:export_t1_kwh": 9_402.117, "meter:export_t2_kwh": 17_650.933,
-    "gas:gas_m3": 18_442.301, f"{OWN_INVERTER}:energy_kwh": 61_204.0, f"{ROOF}:energy_kwh": 88_310.0,
+    "meter:import_t1_kwh": 41_230.512,
+    "meter:import_t2_kwh": 52_871.204,
+    "meter:export_t1_kwh": 9_402.117,
+    "meter:export_t2_kwh": 17_650.933,
+    "gas:gas_m3": 18_442.301,
+    f"{OWN_INVERTER}:energy_kwh": 61_204.0,
+    f"{ROOF}:energy_kwh": 88_310.0,
     **{f"{name}:energy_kwh": 100.0 + 37.0 * i for i, name in enumerate(PLUGS)},
 }
 
@@ -77,23 +81,36 @@ def sample(ts: float, dt: float, totals: Totals, seed: int) -> list[Reading]:
     out = [
         Reading("meter", "import_kwh", ts, round(imp, 3), METER_SERIAL),
         Reading("meter", "export_kwh", ts, round(exp, 3), METER_SERIAL),
-        *(Reading("meter", q, ts, round(v[f"meter:{q}"], 3), METER_SERIAL)
-          for q in ("import_t1_kwh", "import_t2_kwh", "export_t1_kwh", "export_t2_kwh")),
+        *(
+            Reading("meter", q, ts, round(v[f"meter:{q}"], 3), METER_SERIAL)
+            for q in ("import_t1_kwh", "import_t2_kwh", "export_t1_kwh", "export_t2_kwh")
+        ),
         Reading("meter", "import_w", ts, round(max(now.net_grid_w, 0.0))),
         Reading("meter", "export_w", ts, round(max(-now.net_grid_w, 0.0))),
         Reading("meter", "tariff", ts, float(t)),
         Reading("gas", "gas_m3", ts, round(totals.add("gas:gas_m3", m.gas_m3_per_h * hours), 3), GAS_SERIAL),
         Reading(OWN_INVERTER, "power_w", ts, now.own_pv_w),
-        Reading(OWN_INVERTER, "energy_kwh", ts,
-                round(totals.add(f"{OWN_INVERTER}:energy_kwh", m.own_pv_w / 1000 * hours), 3)),
+        Reading(
+            OWN_INVERTER,
+            "energy_kwh",
+            ts,
+            round(totals.add(f"{OWN_INVERTER}:energy_kwh", m.own_pv_w / 1000 * hours), 3),
+        ),
         Reading(ROOF, "power_w", ts, now.roof_pv_w),
-        Reading(ROOF, "energy_kwh", ts,
-                round(totals.add(f"{ROOF}:energy_kwh", m.roof_pv_w / 1000 * hours), 3)),
+        Reading(
+            ROOF, "energy_kwh", ts, round(totals.add(f"{ROOF}:energy_kwh", m.roof_pv_w / 1000 * hours), 3)
+        ),
     ]
     for name in PLUGS:
         out.append(Reading(name, "power_w", ts, now.plugs[name]))
-        out.append(Reading(name, "energy_kwh", ts,
-                           round(totals.add(f"{name}:energy_kwh", m.plugs[name] / 1000 * hours), 3)))
+        out.append(
+            Reading(
+                name,
+                "energy_kwh",
+                ts,
+                round(totals.add(f"{name}:energy_kwh", m.plugs[name] / 1000 * hours), 3),
+            )
+        )
     if dt < 3600:  # room climate matters for recent weeks only
         for name in SENSORS:
             out += [Reading(name, q, ts, value) for q, value in room(ts, name, seed).items()]
@@ -115,8 +132,13 @@ def steps(start: float, end: float) -> list[tuple[float, float]]:
     return out
 
 
-def write_history(store: Store, end: float, seed: int = 42, since: float | None = None,
-                  progress: Callable[[float], None] | None = None) -> int:
+def write_history(
+    store: Store,
+    end: float,
+    seed: int = 42,
+    since: float | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> int:
     """Fill the store from where it stops (or from ``since``, default a year ago, at most three years)
     up to ``end``; returns the number of readings written."""
     totals, newest = Totals.from_store(store)

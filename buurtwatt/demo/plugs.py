@@ -18,11 +18,20 @@ PLUG_SETUP: dict[str, tuple[str, float, float, float]] = {
 ROOM_SETUP: dict[str, str] = {"zaal": "zigbee2mqtt", "atelier": "esphome", "kantoor": "tasmota"}
 
 
-def demo_mqtt_simulator(broker: str, totals: dict[str, float], seed: int,
-                        interval: float = 10.0) -> Simulator:
+def demo_mqtt_simulator(
+    broker: str, totals: dict[str, float], seed: int, interval: float = 10.0
+) -> Simulator:
     """Plugs continue from the energy totals the store holds, so counters never jump."""
-    plugs = [Plug(name, fmt, idle, load, share,  # type: ignore[arg-type]
-                  total_kwh=totals.get(f"{name}:energy_kwh", 0.0))
-             for name, (fmt, idle, load, share) in PLUG_SETUP.items()]
+    plugs = [
+        Plug(
+            name,
+            fmt,
+            idle,
+            load,
+            share,  # type: ignore[arg-type]
+            total_kwh=totals.get(f"{name}:energy_kwh", 0.0),
+        )
+        for name, (fmt, idle, load, share) in PLUG_SETUP.items()
+    ]
     rooms = [Room(name, fmt) for name, fmt in ROOM_SETUP.items()]  # type: ignore[arg-type]
     return Simulator(broker, plugs, rooms, interval=interval, seed=seed)

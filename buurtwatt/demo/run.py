@@ -83,12 +83,16 @@ class Ports:
         )
 
     def check(self, host: str, lang: str) -> None:
-        wanted = [(t("demo.what.dashboard", lang), host, self.dashboard, "--port N"),
-                  (t("demo.what.health", lang), "127.0.0.1", self.health, "[collector] health_port"),
-                  (t("demo.what.p1", lang), "127.0.0.1", self.p1, "tcp_port (p1)"),
-                  (t("demo.what.mqtt", lang), self.mqtt_host, self.mqtt, "broker (mqtt)")]
-        wanted += [(t("demo.what.inverter", lang, name=name), "127.0.0.1", port, f"port ({name})")
-                   for name, port in self.inverters.items()]
+        wanted = [
+            (t("demo.what.dashboard", lang), host, self.dashboard, "--port N"),
+            (t("demo.what.health", lang), "127.0.0.1", self.health, "[collector] health_port"),
+            (t("demo.what.p1", lang), "127.0.0.1", self.p1, "tcp_port (p1)"),
+            (t("demo.what.mqtt", lang), self.mqtt_host, self.mqtt, "broker (mqtt)"),
+        ]
+        wanted += [
+            (t("demo.what.inverter", lang, name=name), "127.0.0.1", port, f"port ({name})")
+            for name, port in self.inverters.items()
+        ]
         for what, h, port, how in wanted:
             if not port_free(h, port):
                 raise DemoError(t("demo.port_taken", lang, port=port, what=what, how=how))
@@ -124,9 +128,14 @@ class Demo:
                 with contextlib.suppress(FileNotFoundError):
                     tokens.unlink()
             say(t("demo.reset", self.lang, path=store_cfg.path))
-        store = SqliteStore(store_cfg.path, site=self.config.site.id, tz=self.config.site.timezone,
-                            heartbeat_s=store_cfg.heartbeat_s, cadence=store_cfg.cadence,
-                            raw_retention_days=store_cfg.raw_retention_days)
+        store = SqliteStore(
+            store_cfg.path,
+            site=self.config.site.id,
+            tz=self.config.site.timezone,
+            heartbeat_s=store_cfg.heartbeat_s,
+            cadence=store_cfg.cadence,
+            raw_retention_days=store_cfg.raw_retention_days,
+        )
         started = time.monotonic()
         last = [0.0]
 
@@ -151,11 +160,19 @@ class Demo:
         v = totals.values
         seed = self.seed
         meter = SimMeter(
-            version="5", serial=METER_SERIAL, gas_serial=GAS_SERIAL, start=time.time(), interval=1.0,
+            version="5",
+            serial=METER_SERIAL,
+            gas_serial=GAS_SERIAL,
+            start=time.time(),
+            interval=1.0,
             profile=lambda ts: moment(ts, seed).net_grid_w,
-            import_t1=v["meter:import_t1_kwh"], import_t2=v["meter:import_t2_kwh"],
-            export_t1=v["meter:export_t1_kwh"], export_t2=v["meter:export_t2_kwh"],
-            gas_m3=v["gas:gas_m3"], gas_m3_per_h=moment(time.time(), seed).gas_m3_per_h)
+            import_t1=v["meter:import_t1_kwh"],
+            import_t2=v["meter:import_t2_kwh"],
+            export_t1=v["meter:export_t1_kwh"],
+            export_t2=v["meter:export_t2_kwh"],
+            gas_m3=v["gas:gas_m3"],
+            gas_m3_per_h=moment(time.time(), seed).gas_m3_per_h,
+        )
         p1 = TcpSimulator(port=ports.p1)
         self.stoppers.append(p1.close)
         threading.Thread(target=self._send_telegrams, args=(meter, p1), name="demo-p1", daemon=True).start()
@@ -164,17 +181,24 @@ class Demo:
         for name, port in ports.inverters.items():
             attr = "own_pv_w" if name == OWN_INVERTER else "roof_pv_w"
             inverter = SunSpecSimulator(
-                "float" if name == ROOF else "int", port=port, serial=f"DEMO-{name.upper()}",
+                "float" if name == ROOF else "int",
+                port=port,
+                serial=f"DEMO-{name.upper()}",
                 profile=lambda ts, a=attr: getattr(moment(ts, seed), a),
-                peak_w=peaks.get(name, 10_000), latitude=LAT, longitude=LON,
-                energy_wh=v.get(f"{name}:energy_kwh", 0.0) * 1000, follow_sun=True)
+                peak_w=peaks.get(name, 10_000),
+                latitude=LAT,
+                longitude=LON,
+                energy_wh=v.get(f"{name}:energy_kwh", 0.0) * 1000,
+                follow_sun=True,
+            )
             inverter.start()
             self.stoppers.append(inverter.stop)
 
         broker = DemoBroker(ports.mqtt_host, ports.mqtt)
         if not broker.start():
-            raise DemoError(t("demo.broker_failed", self.lang, kind=broker.kind,
-                              where=f"{ports.mqtt_host}:{ports.mqtt}"))
+            raise DemoError(
+                t("demo.broker_failed", self.lang, kind=broker.kind, where=f"{ports.mqtt_host}:{ports.mqtt}")
+            )
         self.stoppers.append(broker.stop)
         say(t("demo.broker", self.lang, kind=broker.kind, where=f"{ports.mqtt_host}:{ports.mqtt}"))
         from buurtwatt.demo.plugs import demo_mqtt_simulator
@@ -197,8 +221,18 @@ class Demo:
 
         env = dict(os.environ)
         env.setdefault("BUURTWATT_ADMIN_HASH", generate_password_hash(DEMO_ADMIN_PASSWORD))
-        cmd = [sys.executable, "-m", "buurtwatt.cli", "dashboard", "--config", str(self.config_path),
-               "--host", self.host, "--port", str(port)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "buurtwatt.cli",
+            "dashboard",
+            "--config",
+            str(self.config_path),
+            "--host",
+            self.host,
+            "--port",
+            str(port),
+        ]
         self.processes.append(subprocess.Popen(cmd, env=env))
         shown = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
         url = f"http://{shown}:{port}"
@@ -242,17 +276,32 @@ class Demo:
         say(t("demo.dashboard", self.lang))
         url = self.start_dashboard(ports.dashboard)
         lang = self.lang
-        pages = [("demo.screen", "/scherm"), ("demo.now", "/"), ("demo.history_page", "/historie"),
-                 ("demo.co2", "/co2"), ("demo.coach", "/coach")]
-        width = max(len(t(k, lang)) for k in (*(p[0] for p in pages), "demo.admin", "demo.participant",
-                                               "demo.health")) + 2
+        pages = [
+            ("demo.screen", "/scherm"),
+            ("demo.now", "/"),
+            ("demo.history_page", "/historie"),
+            ("demo.co2", "/co2"),
+            ("demo.coach", "/coach"),
+        ]
+        width = (
+            max(
+                len(t(k, lang))
+                for k in (*(p[0] for p in pages), "demo.admin", "demo.participant", "demo.health")
+            )
+            + 2
+        )
         lines = ["", t("demo.running", lang)]
         lines += [f"{t(key, lang):<{width}}{url}{path}" for key, path in pages]
-        lines.append(f"{t('demo.admin', lang):<{width}}{url}/beheer   "
-                     + t("demo.password", lang, password=DEMO_ADMIN_PASSWORD))
+        lines.append(
+            f"{t('demo.admin', lang):<{width}}{url}/beheer   "
+            + t("demo.password", lang, password=DEMO_ADMIN_PASSWORD)
+        )
         lines += [f"{t('demo.participant', lang):<{width}}{link}" for link in self.participant_links(url)]
-        lines += [f"{t('demo.health', lang):<{width}}http://127.0.0.1:{ports.health}/health",
-                  "", t("demo.stop_hint", lang)]
+        lines += [
+            f"{t('demo.health', lang):<{width}}http://127.0.0.1:{ports.health}/health",
+            "",
+            t("demo.stop_hint", lang),
+        ]
         say("\n".join(lines))
         self.stopping.wait()
         return 0
@@ -274,8 +323,9 @@ class Demo:
                 proc.kill()
 
 
-def run_demo(config: SiteConfig, config_path: Path, host: str, port: int | None, seed: int,
-             reset: bool) -> int:
+def run_demo(
+    config: SiteConfig, config_path: Path, host: str, port: int | None, seed: int, reset: bool
+) -> int:
     demo = Demo(config, config_path, host=host, dashboard_port=port, seed=seed, reset=reset)
 
     def _stop(signum: int, _frame: Any) -> None:

@@ -19,9 +19,15 @@ def open_store(config: SiteConfig, readonly: bool = False) -> Store:
     if store.type == "sqlite":
         from buurtwatt.store.sqlite import SqliteStore
 
-        return SqliteStore(store.path, site=site.id, tz=site.timezone, heartbeat_s=store.heartbeat_s,
-                           cadence=store.cadence, raw_retention_days=store.raw_retention_days,
-                           readonly=readonly)
+        return SqliteStore(
+            store.path,
+            site=site.id,
+            tz=site.timezone,
+            heartbeat_s=store.heartbeat_s,
+            cadence=store.cadence,
+            raw_retention_days=store.raw_retention_days,
+            readonly=readonly,
+        )
     from buurtwatt.store.influx import InfluxStore
 
     return InfluxStore(store, site=site.id, tz=site.timezone, readonly=readonly)

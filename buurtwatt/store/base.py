@@ -28,8 +28,9 @@ class Resolution(StrEnum):
         try:
             return cls(text)
         except ValueError:
-            raise ValueError(f"unknown resolution {text!r}; use one of "
-                             f"{', '.join(r.value for r in cls)}") from None
+            raise ValueError(
+                f"unknown resolution {text!r}; use one of {', '.join(r.value for r in cls)}"
+            ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +60,9 @@ class Store(Protocol):
     def write(self, readings: Sequence[Reading]) -> None:
         """Store a batch of readings (any order of series, time-ordered per series)."""
 
-    def read(self, series: str, start: TimeLike, end: TimeLike,
-             resolution: Resolution = Resolution.RAW) -> list[Row]:
+    def read(
+        self, series: str, start: TimeLike, end: TimeLike, resolution: Resolution = Resolution.RAW
+    ) -> list[Row]:
         """Rows of one series with ``start <= ts < end``, oldest first."""
 
     def latest(self, series: Iterable[str]) -> dict[str, Row]:

@@ -52,9 +52,17 @@ class InfluxStore:
 
     kind = "influxdb"
 
-    def __init__(self, config: InfluxStoreConfig, site: str = "default", tz: str = AMSTERDAM,
-                 readonly: bool = False, *, slow_retry_s: float = 60.0, retry_max_s: float = 30.0,
-                 rollup_hold_s: dict[str, float] | None = None) -> None:
+    def __init__(
+        self,
+        config: InfluxStoreConfig,
+        site: str = "default",
+        tz: str = AMSTERDAM,
+        readonly: bool = False,
+        *,
+        slow_retry_s: float = 60.0,
+        retry_max_s: float = 30.0,
+        rollup_hold_s: dict[str, float] | None = None,
+    ) -> None:
         self.config = config
         self.site = site
         self.tz = tz
@@ -69,14 +77,22 @@ class InfluxStore:
         self.sender: Sender | None = None
         if readonly:
             return
-        self.outbox = Outbox(config.outbox, site, int(config.outbox_max_mb * 1024 * 1024),
-                             hold_s=rollup_hold_s)
-        self.local = SqliteStore(config.outbox, site=site, tz=tz, heartbeat_s=config.heartbeat_s,
-                                 cadence=config.cadence, raw_retention_days=LOCAL_RAW_RETENTION_DAYS,
-                                 after_write=self.outbox.after_write)
+        self.outbox = Outbox(
+            config.outbox, site, int(config.outbox_max_mb * 1024 * 1024), hold_s=rollup_hold_s
+        )
+        self.local = SqliteStore(
+            config.outbox,
+            site=site,
+            tz=tz,
+            heartbeat_s=config.heartbeat_s,
+            cadence=config.cadence,
+            raw_retention_days=LOCAL_RAW_RETENTION_DAYS,
+            after_write=self.outbox.after_write,
+        )
         self.outbox.open()
-        self.sender = Sender(self.outbox, self.http, config.batch_size, slow_retry_s=slow_retry_s,
-                             retry_max_s=retry_max_s)
+        self.sender = Sender(
+            self.outbox, self.http, config.batch_size, slow_retry_s=slow_retry_s, retry_max_s=retry_max_s
+        )
         self.sender.start()
 
     # --- writing -----------------------------------------------------------------------
@@ -101,17 +117,20 @@ class InfluxStore:
 
     # --- reading -----------------------------------------------------------------------
     def _where(self, device: str) -> str:
-        return f'{ql_ident("site")}={self._site_q} AND {ql_ident("device")}={ql_string(device)}'
+        return f"{ql_ident('site')}={self._site_q} AND {ql_ident('device')}={ql_string(device)}"
 
-    def read(self, series: str, start: TimeLike, end: TimeLike,
-             resolution: Resolution = Resolution.RAW) -> list[Row]:
+    def read(
+        self, series: str, start: TimeLike, end: TimeLike, resolution: Resolution = Resolution.RAW
+    ) -> list[Row]:
         device, q = split_series(series)
         t0, t1 = to_ts(start), to_ts(end)
         if resolution is Resolution.RAW:
             # same bounds as the SQLite store: integer milliseconds, start inclusive
             span = f"time >= {int(t0 * 1000)}ms AND time < {int(t1 * 1000)}ms"
-            query = (f"SELECT {ql_ident(q.name)} FROM {ql_ident(RAW_MEASUREMENT)} "
-                     f"WHERE {self._where(device)} AND {span}")
+            query = (
+                f"SELECT {ql_ident(q.name)} FROM {ql_ident(RAW_MEASUREMENT)} "
+                f"WHERE {self._where(device)} AND {span}"
+            )
             points = [(ts / 1000.0, float(v)) for ts, v in self._values(query) if v is not None]
             return mark_gaps(points, self.heartbeat + self.cadence.get(q.name, 0.0))
         level = "1d" if resolution is Resolution.MONTH else resolution.value
@@ -125,17 +144,28 @@ class InfluxStore:
         wanted = [s for s in suffixes if s != ("_sum" if q.is_counter else "_inc")]
         fields = ",".join(ql_ident(q.name + s) for s in wanted)
         span = f"time >= {math.ceil(t0 * 1000)}ms AND time < {math.ceil(t1 * 1000)}ms"
-        query = (f"SELECT {fields} FROM {ql_ident(MEASUREMENTS[TABLE[level]])} "
-                 f"WHERE {self._where(device)} AND {span}")
+        query = (
+            f"SELECT {fields} FROM {ql_ident(MEASUREMENTS[TABLE[level]])} "
+            f"WHERE {self._where(device)} AND {span}"
+        )
         out: list[Bucket] = []
         for ts, *values in self._values(query):
             got = dict(zip(wanted, values, strict=True))
             n = got.get("_n")
             if n is None:
                 continue
-            out.append((ts / 1000.0 if ts % 1000 else ts // 1000, int(n), _f(got.get("_sum")),
-                        _f(got.get("_min")), _f(got.get("_max")), _f(got.get("_first")),
-                        _f(got.get("_last")), _f(got.get("_inc"))))
+            out.append(
+                (
+                    ts / 1000.0 if ts % 1000 else ts // 1000,
+                    int(n),
+                    _f(got.get("_sum")),
+                    _f(got.get("_min")),
+                    _f(got.get("_max")),
+                    _f(got.get("_first")),
+                    _f(got.get("_last")),
+                    _f(got.get("_inc")),
+                )
+            )
         return out
 
     def _values(self, query: str) -> list[list[Any]]:
@@ -143,8 +173,9 @@ class InfluxStore:
         return series[0].get("values", []) if series else []
 
     def latest(self, series: Iterable[str]) -> dict[str, Row]:
-        names = [n for n in dict.fromkeys(series)
-                 if n.partition(":")[0] and n.partition(":")[2] in QUANTITIES]
+        names = [
+            n for n in dict.fromkeys(series) if n.partition(":")[0] and n.partition(":")[2] in QUANTITIES
+        ]
         # live series answer from the last two days cheaply; only the silent ones search all time
         out = self._latest(names, "AND time > now() - 2d ")
         missing = [n for n in names if n not in out]
@@ -161,7 +192,8 @@ class InfluxStore:
             statements.append(
                 f"SELECT {ql_ident(qname + '_last')},{ql_ident(qname + LAST_TS_SUFFIX)} "
                 f"FROM {ql_ident(MEASUREMENTS[TABLE['1m']])} WHERE {self._where(device)} {span}"
-                "ORDER BY time DESC LIMIT 1")
+                "ORDER BY time DESC LIMIT 1"
+            )
         out: dict[str, Row] = {}
         for name, result in zip(names, self.http.query(";".join(statements)), strict=True):
             if not result or not result[0].get("values"):
@@ -179,13 +211,15 @@ class InfluxStore:
         # day buckets are held back for minutes, so the last two days of minutes add new ones.
         names: set[str] = set()
         for table, since in (("1d", ""), ("1m", " AND time > now() - 2d")):
-            query = (f"SELECT count(*) FROM {ql_ident(MEASUREMENTS[TABLE[table]])} "
-                     f"WHERE {ql_ident('site')}={self._site_q}{since} GROUP BY {ql_ident('device')}")
+            query = (
+                f"SELECT count(*) FROM {ql_ident(MEASUREMENTS[TABLE[table]])} "
+                f"WHERE {ql_ident('site')}={self._site_q}{since} GROUP BY {ql_ident('device')}"
+            )
             for s in self.http.query(query)[0]:
                 device = s.get("tags", {}).get("device")
                 for column, count in zip(s["columns"], s["values"][0], strict=True):
                     if device and column.startswith("count_") and column.endswith("_n") and count:
-                        qname = column[len("count_"):-len("_n")]
+                        qname = column[len("count_") : -len("_n")]
                         if qname in QUANTITIES:
                             names.add(f"{device}:{qname}")
         return sorted(names)
@@ -203,8 +237,9 @@ class InfluxStore:
             "site": self.site,
             "url": config.url,
             "api": config.api,
-            "database": config.database if config.api != "v2" else f"{config.bucket} (InfluxQL db "
-                                                                   f"{config.database})",
+            "database": config.database
+            if config.api != "v2"
+            else f"{config.bucket} (InfluxQL db {config.database})",
         }
         if self.sender is None or self.outbox is None or self.local is None:
             reachable = self.http.ping()

@@ -88,8 +88,9 @@ class InfluxHttp:
     def __init__(self, config: InfluxStoreConfig) -> None:
         self.config = config
         self.base = config.url.rstrip("/")
-        self._pool = urllib3.PoolManager(num_pools=2, maxsize=8, retries=False,
-                                         timeout=urllib3.Timeout(total=config.timeout_s))
+        self._pool = urllib3.PoolManager(
+            num_pools=2, maxsize=8, retries=False, timeout=urllib3.Timeout(total=config.timeout_s)
+        )
         self._v2_client: Any = None
         self._v2_write: Any = None
 
@@ -117,12 +118,19 @@ class InfluxHttp:
         return {}
 
     # --- raw requests ------------------------------------------------------------------
-    def _request(self, method: str, path: str, params: dict[str, str], body: bytes | None = None,
-                 headers: dict[str, str] | None = None) -> urllib3.BaseHTTPResponse:
+    def _request(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str],
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> urllib3.BaseHTTPResponse:
         url = f"{self.base}{path}?{urlencode(params)}"
         try:
-            response = self._pool.request(method, url, body=body,
-                                          headers={**self._headers(), **(headers or {})})
+            response = self._pool.request(
+                method, url, body=body, headers={**self._headers(), **(headers or {})}
+            )
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise InfluxError(f"cannot reach InfluxDB at {self.base}: {_reason(exc)}") from None
         if response.status >= 300:
@@ -154,8 +162,9 @@ class InfluxHttp:
         # InfluxDB 3 has databases only: its v2-compatible write takes the database as the bucket
         bucket = self.config.database if self.config.api == "v3" else self.config.bucket
         try:
-            self._writer().write(bucket=bucket, org=self.config.org, record=body,
-                                 write_precision=WritePrecision.MS)
+            self._writer().write(
+                bucket=bucket, org=self.config.org, record=body, write_precision=WritePrecision.MS
+            )
         except ApiException as exc:
             raise InfluxError(f"HTTP {exc.status}: {_error_text(exc.body)}", status=exc.status) from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:
@@ -165,8 +174,12 @@ class InfluxHttp:
         if self._v2_client is None:
             from influxdb_client import InfluxDBClient
 
-            self._v2_client = InfluxDBClient(url=self.base, token=self._token() or "", org=self.config.org,
-                                             timeout=int(self.config.timeout_s * 1000))
+            self._v2_client = InfluxDBClient(
+                url=self.base,
+                token=self._token() or "",
+                org=self.config.org,
+                timeout=int(self.config.timeout_s * 1000),
+            )
         return self._v2_client
 
     def _writer(self) -> Any:
@@ -184,8 +197,9 @@ class InfluxHttp:
             params["rp"] = self.config.retention_policy
         if method == "POST":
             body = urlencode(params).encode()
-            response = self._request("POST", "/query", {}, body,
-                                     {"Content-Type": "application/x-www-form-urlencoded"})
+            response = self._request(
+                "POST", "/query", {}, body, {"Content-Type": "application/x-www-form-urlencoded"}
+            )
         else:
             response = self._request("GET", "/query", params)
         try:
@@ -232,8 +246,13 @@ class InfluxHttp:
             bucket = self._client().buckets_api().find_bucket_by_name(config.bucket)
             if bucket is None:
                 raise InfluxError(f"bucket {config.bucket!r} not found in org {config.org!r}", status=404)
-            mapping = DBRPCreate(org=config.org, bucket_id=bucket.id, database=config.database,
-                                 retention_policy=rp, default=True)
+            mapping = DBRPCreate(
+                org=config.org,
+                bucket_id=bucket.id,
+                database=config.database,
+                retention_policy=rp,
+                default=True,
+            )
             service.post_dbrp(dbrp_create=mapping)
         except ApiException as exc:
             raise InfluxError(f"HTTP {exc.status}: {_error_text(exc.body)}", status=exc.status) from None

@@ -30,8 +30,15 @@ PRUNE_EVERY_S = 600.0
 
 
 class Sender:
-    def __init__(self, outbox: Outbox, http: InfluxHttp, batch_size: int, *,
-                 slow_retry_s: float = 60.0, retry_max_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        outbox: Outbox,
+        http: InfluxHttp,
+        batch_size: int,
+        *,
+        slow_retry_s: float = 60.0,
+        retry_max_s: float = 30.0,
+    ) -> None:
         self.outbox = outbox
         self.http = http
         self.batch_size = batch_size
@@ -159,21 +166,32 @@ class Sender:
             delay = self.backoff.next()
             self._next_attempt = time.monotonic() + delay
             problem = str(exc) if exc.status is None else f"InfluxDB at {url} answered {exc}"
-            self._set_state("unreachable", f"{problem}; readings wait in the outbox and are sent when "
-                            "it is back", reachable=exc.status is not None)
+            self._set_state(
+                "unreachable",
+                f"{problem}; readings wait in the outbox and are sent when it is back",
+                reachable=exc.status is not None,
+            )
         elif kind == TOO_LARGE and self._limit > 1:
             self._limit = max(1, self._limit // 2)
         elif kind in (REJECTED, TOO_LARGE):
             self.outbox.reject(batch)
-            log.error("InfluxDB at %s refused %d lines as invalid (%s); they were dropped", url,
-                      len(batch.lines), exc)
+            log.error(
+                "InfluxDB at %s refused %d lines as invalid (%s); they were dropped",
+                url,
+                len(batch.lines),
+                exc,
+            )
         else:
             assert kind == CONFIG
             self._target_ready = False  # a database may have gone: check it again next time
             self._next_attempt = time.monotonic() + self.slow_retry_s
-            self._set_state("refused", f"InfluxDB at {url} refused the data ({exc}): check the url, api, "
-                            f"database/bucket and credentials in the store config; retrying every "
-                            f"{self.slow_retry_s:g} s, readings wait in the outbox", reachable=True)
+            self._set_state(
+                "refused",
+                f"InfluxDB at {url} refused the data ({exc}): check the url, api, "
+                f"database/bucket and credentials in the store config; retrying every "
+                f"{self.slow_retry_s:g} s, readings wait in the outbox",
+                reachable=True,
+            )
 
     def _set_state(self, state: str, message: str, reachable: bool | None) -> None:
         self.reachable = reachable
@@ -184,8 +202,11 @@ class Sender:
             return
         if state == "ok":
             if previous != "starting":
-                log.warning("InfluxDB at %s accepts data again; sending the %d waiting lines, oldest first",
-                            self.http.base, self.outbox.depth)
+                log.warning(
+                    "InfluxDB at %s accepts data again; sending the %d waiting lines, oldest first",
+                    self.http.base,
+                    self.outbox.depth,
+                )
         elif state == "refused":
             log.error("%s", message)
         else:

@@ -43,8 +43,15 @@ log = logging.getLogger(__name__)
 RAW_MEASUREMENT = "buurtwatt"
 MEASUREMENTS: dict[str, str] = {table: f"buurtwatt_{level}" for level, table in TABLE.items()}
 # rollup columns as stored locally -> field suffix in InfluxDB
-ROLLUP_FIELDS = (("n", "_n"), ("sum", "_sum"), ("vmin", "_min"), ("vmax", "_max"),
-                 ("first", "_first"), ("last", "_last"), ("inc", "_inc"))
+ROLLUP_FIELDS = (
+    ("n", "_n"),
+    ("sum", "_sum"),
+    ("vmin", "_min"),
+    ("vmax", "_max"),
+    ("first", "_first"),
+    ("last", "_last"),
+    ("inc", "_inc"),
+)
 LAST_TS_SUFFIX = "_last_ts"  # on 1-minute lines: time (ms) of the series' newest sample, for latest()
 
 SCHEMA = """
@@ -91,8 +98,14 @@ class Batch:
 class Outbox:
     """The queue half of the InfluxDB store; the sender thread is its only consumer."""
 
-    def __init__(self, path: Path, site: str, max_bytes: int, hold_s: dict[str, float] | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        path: Path,
+        site: str,
+        max_bytes: int,
+        hold_s: dict[str, float] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.path = Path(path)
         self.site = site
         self.max_bytes = max_bytes
@@ -131,8 +144,10 @@ class Outbox:
             con.executemany("INSERT INTO outbox(kind, key, points, queued, line) VALUES (?,?,?,?,?)", rows)
         for table, buckets in (result.touched or {}).items():
             # OR IGNORE: a bucket that is already dirty keeps the time it first became so
-            con.executemany("INSERT OR IGNORE INTO outbox_dirty(tbl, sid, ts, since) VALUES (?,?,?,?)",
-                            [(table, sid, ts, now) for sid, ts in buckets])
+            con.executemany(
+                "INSERT OR IGNORE INTO outbox_dirty(tbl, sid, ts, since) VALUES (?,?,?,?)",
+                [(table, sid, ts, now) for sid, ts in buckets],
+            )
         self._pending_delta = len(rows)
 
     def committed(self) -> None:
@@ -143,16 +158,19 @@ class Outbox:
     def rolled_back(self) -> None:
         self._pending_delta = 0
 
-    def _raw_lines(self, raw_rows: list[tuple[int, int, float]], names: dict[int, str],
-                   now: int) -> list[tuple[str, str | None, int, int, str]]:
+    def _raw_lines(
+        self, raw_rows: list[tuple[int, int, float]], names: dict[int, str], now: int
+    ) -> list[tuple[str, str | None, int, int, str]]:
         # one line per device and time: a P1 telegram becomes one line, not twenty
         grouped: dict[tuple[str, int], list[str]] = {}
         for sid, ts_ms, value in raw_rows:
             device, _, quantity = names[sid].partition(":")
             grouped.setdefault((device, ts_ms), []).append(f"{lp_key(quantity)}={lp_float(value)}")
         prefix = f"{RAW_MEASUREMENT},site={self._site_tag},device="
-        return [("raw", None, len(fields), now, f"{prefix}{lp_key(device)} {','.join(fields)} {ts_ms}")
-                for (device, ts_ms), fields in grouped.items()]
+        return [
+            ("raw", None, len(fields), now, f"{prefix}{lp_key(device)} {','.join(fields)} {ts_ms}")
+            for (device, ts_ms), fields in grouped.items()
+        ]
 
     def _series_names(self, con: sqlite3.Connection) -> dict[int, str]:
         """Series id -> name, read from the file (the writer's own map is not for other threads)."""
@@ -191,8 +209,9 @@ class Outbox:
                 before = con.total_changes
                 con.executemany("DELETE FROM outbox WHERE key=?", [(r[0],) for r in rows])
                 replaced = con.total_changes - before
-                con.executemany("INSERT INTO outbox(kind, key, points, queued, line) "
-                                "VALUES ('rollup',?,?,?,?)", rows)
+                con.executemany(
+                    "INSERT INTO outbox(kind, key, points, queued, line) VALUES ('rollup',?,?,?,?)", rows
+                )
                 queued = len(rows)
             con.execute("COMMIT")
         except BaseException:
@@ -206,8 +225,9 @@ class Outbox:
         """Rollup buckets (per series and level) whose change is not queued as a line yet."""
         return self._con().execute("SELECT count(*) FROM outbox_dirty").fetchone()[0]
 
-    def _rollup_lines(self, con: sqlite3.Connection, table: str, buckets: set[tuple[int, int]],
-                      names: dict[int, str]) -> list[tuple[str, int, str, list[int], int]]:
+    def _rollup_lines(
+        self, con: sqlite3.Connection, table: str, buckets: set[tuple[int, int]], names: dict[int, str]
+    ) -> list[tuple[str, int, str, list[int], int]]:
         measurement = MEASUREMENTS[table]
         device_sids: dict[str, list[int]] = {}
         for sid, name in names.items():
@@ -218,8 +238,11 @@ class Outbox:
             sids = sorted({sid for device, _ in wanted for sid in device_sids[device]})
             for chunk in _chunks(sids, 500):
                 marks = ",".join("?" * len(chunk))
-                last_ts.update(con.execute(
-                    f"SELECT id, last_ts FROM series WHERE id IN ({marks}) AND last_ts IS NOT NULL", chunk))
+                last_ts.update(
+                    con.execute(
+                        f"SELECT id, last_ts FROM series WHERE id IN ({marks}) AND last_ts IS NOT NULL", chunk
+                    )
+                )
         out: list[tuple[str, int, str, list[int], int]] = []
         prefix = f"{lp_measurement(measurement)},site={self._site_tag},device="
         for device, ts in wanted:
@@ -227,7 +250,9 @@ class Outbox:
             marks = ",".join("?" * len(sids))
             found = con.execute(
                 f"SELECT sid, n, sum, vmin, vmax, first, last, inc FROM {table} "
-                f"WHERE ts=? AND sid IN ({marks})", (ts, *sids)).fetchall()
+                f"WHERE ts=? AND sid IN ({marks})",
+                (ts, *sids),
+            ).fetchall()
             fields: list[str] = []
             points = 0
             for sid, *values in sorted(found, key=lambda r: names[r[0]]):
@@ -242,14 +267,24 @@ class Outbox:
                     fields.append(f"{quantity}{LAST_TS_SUFFIX}={lp_int(round(lts * 1000))}")
                 points += 1
             if fields:
-                out.append((f"{measurement}/{device}/{ts}", points,
-                            f"{prefix}{lp_key(device)} {','.join(fields)} {ts * 1000}", sids, ts))
+                out.append(
+                    (
+                        f"{measurement}/{device}/{ts}",
+                        points,
+                        f"{prefix}{lp_key(device)} {','.join(fields)} {ts * 1000}",
+                        sids,
+                        ts,
+                    )
+                )
         return out
 
     # --- sending side ------------------------------------------------------------------
     def oldest(self, limit: int) -> Batch | None:
-        rows = self._con().execute("SELECT seq, points, line FROM outbox ORDER BY seq LIMIT ?",
-                                   (limit,)).fetchall()
+        rows = (
+            self._con()
+            .execute("SELECT seq, points, line FROM outbox ORDER BY seq LIMIT ?", (limit,))
+            .fetchall()
+        )
         if not rows:
             return None
         return Batch(rows[-1][0], [r[2] for r in rows], sum(r[1] for r in rows))
@@ -291,11 +326,16 @@ class Outbox:
             points = con.execute(
                 "DELETE FROM outbox WHERE seq IN "
                 "(SELECT seq FROM outbox WHERE kind='raw' ORDER BY seq LIMIT ?) RETURNING points",
-                (chunk,)).fetchall()
+                (chunk,),
+            ).fetchall()
             if not points:
                 if not self._full_warned:
-                    log.error("outbox %s is over its cap of %.1f MB and holds no raw points any more; "
-                              "keeping the rollups", self.path, self.max_bytes / 1e6)
+                    log.error(
+                        "outbox %s is over its cap of %.1f MB and holds no raw points any more; "
+                        "keeping the rollups",
+                        self.path,
+                        self.max_bytes / 1e6,
+                    )
                     self._full_warned = True
                 break
             dropped_lines += len(points)
@@ -309,8 +349,11 @@ class Outbox:
             with self._count_lock:
                 self.depth -= dropped_lines
             self.add_meta("dropped_raw", dropped_points)
-            log.warning("outbox over its cap of %.1f MB: dropped the oldest %d raw points (rollups kept)",
-                        self.max_bytes / 1e6, dropped_points)
+            log.warning(
+                "outbox over its cap of %.1f MB: dropped the oldest %d raw points (rollups kept)",
+                self.max_bytes / 1e6,
+                dropped_points,
+            )
         return dropped_points
 
     def drop_local_raw(self) -> int:
@@ -320,21 +363,30 @@ class Outbox:
     def prune_local_rollups(self) -> int:
         """Forget local rollup buckets that no new sample can reach and that InfluxDB has."""
         con = self._con()
-        series = con.execute("SELECT id, last_ts FROM series WHERE site=? AND last_ts IS NOT NULL",
-                             (self.site,)).fetchall()
+        series = con.execute(
+            "SELECT id, last_ts FROM series WHERE site=? AND last_ts IS NOT NULL", (self.site,)
+        ).fetchall()
         deleted = 0
         for table in TABLE.values():
-            deleted += sum(con.execute(
-                f"DELETE FROM {table} WHERE sid=? AND ts<? AND NOT EXISTS (SELECT 1 FROM outbox_dirty AS d "
-                f"WHERE d.tbl=? AND d.sid={table}.sid AND d.ts={table}.ts)",
-                (sid, int(lts - LOCAL_ROLLUP_KEEP_S), table)).rowcount for sid, lts in series)
+            deleted += sum(
+                con.execute(
+                    f"DELETE FROM {table} WHERE sid=? AND ts<? AND NOT EXISTS "
+                    "(SELECT 1 FROM outbox_dirty AS d "
+                    f"WHERE d.tbl=? AND d.sid={table}.sid AND d.ts={table}.ts)",
+                    (sid, int(lts - LOCAL_ROLLUP_KEEP_S), table),
+                ).rowcount
+                for sid, lts in series
+            )
         return deleted
 
     # --- facts -------------------------------------------------------------------------
     def add_meta(self, key: str, amount: int) -> None:
         if amount:
-            self._con().execute("INSERT INTO outbox_meta(key, value) VALUES (?, ?) ON CONFLICT(key) "
-                                "DO UPDATE SET value = value + excluded.value", (key, amount))
+            self._con().execute(
+                "INSERT INTO outbox_meta(key, value) VALUES (?, ?) ON CONFLICT(key) "
+                "DO UPDATE SET value = value + excluded.value",
+                (key, amount),
+            )
 
     def meta(self) -> dict[str, int]:
         return dict(self._con().execute("SELECT key, value FROM outbox_meta").fetchall())
@@ -367,4 +419,4 @@ class Outbox:
 
 
 def _chunks(items: list[int], size: int) -> list[list[int]]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]

@@ -109,10 +109,18 @@ class SqliteStore:
 
     kind = "sqlite"
 
-    def __init__(self, path: Path | str, site: str = "default", tz: str = AMSTERDAM,
-                 heartbeat_s: float = 60.0, cadence: dict[str, float] | None = None,
-                 raw_retention_days: float = 35, readonly: bool = False,
-                 track_touched: bool = False, after_write: AfterWrite | None = None) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        site: str = "default",
+        tz: str = AMSTERDAM,
+        heartbeat_s: float = 60.0,
+        cadence: dict[str, float] | None = None,
+        raw_retention_days: float = 35,
+        readonly: bool = False,
+        track_touched: bool = False,
+        after_write: AfterWrite | None = None,
+    ) -> None:
         self.path = Path(path)
         self.site = site
         self.tz = tz
@@ -155,7 +163,9 @@ class SqliteStore:
     def _load_series(self) -> None:
         rows = self._con().execute(
             "SELECT id, name, last_ts, last_value, last_meter, stored_ts, stored_value "
-            "FROM series WHERE site=?", (self.site,))
+            "FROM series WHERE site=?",
+            (self.site,),
+        )
         for sid, name, lts, lv, lm, sts, sv in rows:
             q = QUANTITIES.get(name.partition(":")[2])
             if q:
@@ -212,8 +222,9 @@ class SqliteStore:
             self._maybe_maintain(con)
         return result
 
-    def _write_locked(self, con: sqlite3.Connection, by_series: dict[str, list[Reading]],
-                      result: WriteResult) -> None:
+    def _write_locked(
+        self, con: sqlite3.Connection, by_series: dict[str, list[Reading]], result: WriteResult
+    ) -> None:
         raw_rows: list[tuple[int, int, float]] = []
         # partial aggregates per 1-minute bucket: key (sid, ts) -> [n, sum, min, max, first, last, inc]
         minute: dict[tuple[int, int], list] = {}
@@ -254,8 +265,15 @@ class SqliteStore:
                     bucket_ts = mts
                     b = minute.get((sid, mts))
                     if b is None:  # [n, sum, min, max, first, last, inc]
-                        b = minute[(sid, mts)] = [0, None if counter else 0.0, v, v, v, v,
-                                                  0.0 if counter else None]
+                        b = minute[(sid, mts)] = [
+                            0,
+                            None if counter else 0.0,
+                            v,
+                            v,
+                            v,
+                            v,
+                            0.0 if counter else None,
+                        ]
                 b[0] += 1
                 if counter:
                     b[6] += inc
@@ -266,8 +284,11 @@ class SqliteStore:
                 elif v > b[3]:
                     b[3] = v
                 b[5] = v
-                if stored_ts is None or restarted or (
-                        ts - stored_ts >= cadence and (v != stored_value or ts - stored_ts >= heartbeat)):
+                if (
+                    stored_ts is None
+                    or restarted
+                    or (ts - stored_ts >= cadence and (v != stored_value or ts - stored_ts >= heartbeat))
+                ):
                     raw_rows.append((sid, int(ts * 1000 + 0.5), v))
                     stored_ts, stored_value = ts, v
                 last_ts, last_value = ts, v
@@ -289,12 +310,14 @@ class SqliteStore:
             con.executemany(
                 "UPDATE series SET last_ts=?, last_value=?, last_meter=?, stored_ts=?, stored_value=? "
                 "WHERE id=?",
-                [(s.last_ts, s.last_value, s.last_meter, s.stored_ts, s.stored_value, s.id) for s in dirty])
+                [(s.last_ts, s.last_value, s.last_meter, s.stored_ts, s.stored_value, s.id) for s in dirty],
+            )
             for s in dirty:
                 s.dirty = False
 
-    def _upsert_rollups(self, con: sqlite3.Connection, minute: dict[tuple[int, int], list],
-                        result: WriteResult) -> None:
+    def _upsert_rollups(
+        self, con: sqlite3.Connection, minute: dict[tuple[int, int], list], result: WriteResult
+    ) -> None:
         levels: list[tuple[str, dict[tuple[int, int], list]]] = [("1m", minute)]
         finer = minute
         for name, width in ROLLUPS[1:]:
@@ -360,12 +383,16 @@ class SqliteStore:
         q = QUANTITIES.get(qname)
         if q is None:
             raise UnknownSeries(f"unknown series {series!r}")
-        row = self._con().execute("SELECT id FROM series WHERE site=? AND name=?",
-                                  (self.site, series)).fetchone()
+        row = (
+            self._con()
+            .execute("SELECT id FROM series WHERE site=? AND name=?", (self.site, series))
+            .fetchone()
+        )
         return (row[0], q) if row else None
 
-    def read(self, series: str, start: TimeLike, end: TimeLike,
-             resolution: Resolution = Resolution.RAW) -> list[Row]:
+    def read(
+        self, series: str, start: TimeLike, end: TimeLike, resolution: Resolution = Resolution.RAW
+    ) -> list[Row]:
         found = self._sid(series)
         if found is None:
             return []
@@ -373,15 +400,19 @@ class SqliteStore:
         t0, t1 = to_ts(start), to_ts(end)
         con = self._con()
         if resolution is Resolution.RAW:
-            pts = con.execute("SELECT ts / 1000.0, value FROM raw WHERE sid=? AND ts>=? AND ts<? ORDER BY ts",
-                              (sid, int(t0 * 1000), int(t1 * 1000))).fetchall()
+            pts = con.execute(
+                "SELECT ts / 1000.0, value FROM raw WHERE sid=? AND ts>=? AND ts<? ORDER BY ts",
+                (sid, int(t0 * 1000), int(t1 * 1000)),
+            ).fetchall()
             return mark_gaps(pts, self.heartbeat + self.cadence.get(q.name, 0.0))
         table = TABLE["1d" if resolution is Resolution.MONTH else resolution.value]
         args = (sid, t0, t1)
         if resolution is Resolution.MONTH:
             buckets: list[Bucket] = con.execute(
                 f"SELECT ts, n, sum, vmin, vmax, first, last, inc FROM {table} "
-                "WHERE sid=? AND ts>=? AND ts<? ORDER BY ts", args).fetchall()
+                "WHERE sid=? AND ts>=? AND ts<? ORDER BY ts",
+                args,
+            ).fetchall()
             return months_from_days(q, buckets, self.tz)
         # the row's value is computed by SQLite: the same rule as shape.bucket_row, without a Python pass
         if q.is_counter:
@@ -400,15 +431,19 @@ class SqliteStore:
         marks = ",".join("?" * len(names))
         rows = self._con().execute(
             f"SELECT name, last_ts, last_value FROM series WHERE site=? AND name IN ({marks}) "
-            "AND last_ts IS NOT NULL", (self.site, *names))
+            "AND last_ts IS NOT NULL",
+            (self.site, *names),
+        )
         return {name: Row(ts, v, v, v, 1, v) for name, ts, v in rows}
 
     def series_id_names(self) -> dict[int, str]:
         return {s.id: name for name, s in self._series.items()}
 
     def series_names(self) -> list[str]:
-        return [r[0] for r in self._con().execute(
-            "SELECT name FROM series WHERE site=? ORDER BY name", (self.site,))]
+        return [
+            r[0]
+            for r in self._con().execute("SELECT name FROM series WHERE site=? ORDER BY name", (self.site,))
+        ]
 
     def sites(self) -> list[str]:
         return [r[0] for r in self._con().execute("SELECT DISTINCT site FROM series ORDER BY site")]

@@ -48,8 +48,9 @@ def _fail(message: str, code: int) -> int:
 
 def scan(args: argparse.Namespace) -> int:
     try:
-        config = SunSpecConfig(type="sunspec", name="scan",
-                               **connection_args(args.target, args.unit, args.baud))
+        config = SunSpecConfig(
+            type="sunspec", name="scan", **connection_args(args.target, args.unit, args.baud)
+        )
     except ValueError as exc:
         return _fail(f"bad address: {exc}", 2)
     source = SunSpecSource(config)
@@ -66,8 +67,10 @@ def scan(args: argparse.Namespace) -> int:
         print(json.dumps({"models": [m.as_dict() for m in layout.models], "readings": values}))
         return 0
     info = layout.info
-    print(f"SunSpec at {layout.base} ({config.describe()}): {info.get('Mn', '?')} {info.get('Md', '')}"
-          f"{', serial ' + info['SN'] if 'SN' in info else ''}")
+    print(
+        f"SunSpec at {layout.base} ({config.describe()}): {info.get('Mn', '?')} {info.get('Md', '')}"
+        f"{', serial ' + info['SN'] if 'SN' in info else ''}"
+    )
     for m in layout.models:
         role = " <- inverter" if m == layout.inverter else " <- MPPT" if m == layout.mppt else ""
         print(f"  model {m.id:>5} at {m.address:>5}, length {m.length:>3}{role}")
@@ -91,8 +94,9 @@ def read(args: argparse.Namespace) -> int:
         return _fail(str(exc), 2)
     unit = args.unit if args.unit is not None else (register_map.unit if register_map.unit is not None else 1)
     try:
-        config = ModbusMapConfig(type="modbus", name="read", map=args.map,
-                                 **connection_args(args.target, unit, args.baud))
+        config = ModbusMapConfig(
+            type="modbus", name="read", map=args.map, **connection_args(args.target, unit, args.baud)
+        )
     except ValueError as exc:
         return _fail(f"bad address: {exc}", 2)
     source = MappedSource(config, register_map=register_map)
@@ -106,9 +110,17 @@ def read(args: argparse.Namespace) -> int:
     readings = {r.quantity: r.value for r in source.readings_from(fields, started)}
     groups = plan_reads(register_map.fields, config.max_registers_per_read, register_map.max_register_fill)
     if args.json:
-        print(json.dumps({"groups": [{"register": g.register, "address": g.address, "count": g.count}
-                                     for g in groups],
-                          "fields": {f.name: v for f, v in fields.items()}, "readings": readings}))
+        print(
+            json.dumps(
+                {
+                    "groups": [
+                        {"register": g.register, "address": g.address, "count": g.count} for g in groups
+                    ],
+                    "fields": {f.name: v for f, v in fields.items()},
+                    "readings": readings,
+                }
+            )
+        )
         return 0
     print(f"{register_map.name} ({config.describe()}), map from: {register_map.source}")
     print(f"{len(groups)} read(s): " + ", ".join(f"{g.register} {g.address}+{g.count}" for g in groups))

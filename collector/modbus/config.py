@@ -32,19 +32,24 @@ class ModbusDeviceConfig(DeviceConfig):
     interval_s: float = Field(default=5.0, gt=0, description="seconds between polls")
     timeout_s: float = Field(default=3.0, gt=0, le=60)
     retries: int = Field(default=0, ge=0, le=5)
-    connect_delay: float = Field(default=0.0, ge=0, le=30,
-                                 description="seconds of quiet after connecting (Huawei needs about 1)")
-    request_delay: float = Field(default=0.0, ge=0, le=5,
-                                 description="minimum seconds between two requests (Huawei: 0.05)")
+    connect_delay: float = Field(
+        default=0.0, ge=0, le=30, description="seconds of quiet after connecting (Huawei needs about 1)"
+    )
+    request_delay: float = Field(
+        default=0.0, ge=0, le=5, description="minimum seconds between two requests (Huawei: 0.05)"
+    )
     max_registers_per_read: int = Field(default=125, ge=1, le=125)
-    backoff_max_s: float = Field(default=300.0, gt=0,
-                                 description="longest wait between retries of a silent device")
+    backoff_max_s: float = Field(
+        default=300.0, gt=0, description="longest wait between retries of a silent device"
+    )
 
     @model_validator(mode="after")
     def _one_transport(self) -> ModbusDeviceConfig:
         if (self.host is None) == (self.serial_port is None):
-            raise ValueError('give either host = "192.168.1.50" (Modbus TCP) '
-                             'or serial_port = "/dev/ttyUSB0" (Modbus RTU), not both')
+            raise ValueError(
+                'give either host = "192.168.1.50" (Modbus TCP) '
+                'or serial_port = "/dev/ttyUSB0" (Modbus RTU), not both'
+            )
         return self
 
     def describe(self) -> str:
@@ -56,10 +61,12 @@ class SunSpecConfig(ModbusDeviceConfig):
     """A SunSpec inverter: the address alone is enough, models are discovered."""
 
     type: Literal["sunspec"]
-    base_address: int | None = Field(default=None, ge=0, le=65533,
-                                     description="where 'SunS' sits; default: try 40000, 0, 50000")
-    device_index: int = Field(default=0, ge=0,
-                              description="which inverter in the chain, when a gateway shows several")
+    base_address: int | None = Field(
+        default=None, ge=0, le=65533, description="where 'SunS' sits; default: try 40000, 0, 50000"
+    )
+    device_index: int = Field(
+        default=0, ge=0, description="which inverter in the chain, when a gateway shows several"
+    )
 
 
 class ModbusMapConfig(ModbusDeviceConfig):

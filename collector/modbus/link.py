@@ -57,8 +57,12 @@ class DeviceException(LinkError):
     def __init__(self, code: int, address: int, count: int) -> None:
         self.code = code
         self.address = address
-        name = QUIET_EXCEPTION_CODES.get(code) or {1: "illegal function", 2: "illegal address",
-                                                  3: "illegal value", 4: "device failure"}.get(code, "?")
+        name = QUIET_EXCEPTION_CODES.get(code) or {
+            1: "illegal function",
+            2: "illegal address",
+            3: "illegal value",
+            4: "device failure",
+        }.get(code, "?")
         super().__init__(f"Modbus exception {code} ({name}) reading {count} registers at {address}")
 
     @property
@@ -81,14 +85,25 @@ class ModbusLink:
         self.connects = 0
         if config.host:
             self._client: ModbusTcpClient | ModbusSerialClient = ModbusTcpClient(
-                config.host, port=config.port, timeout=config.timeout_s, retries=config.retries,
-                reconnect_delay=0)
+                config.host,
+                port=config.port,
+                timeout=config.timeout_s,
+                retries=config.retries,
+                reconnect_delay=0,
+            )
         else:
             assert config.serial_port is not None
             self._client = ModbusSerialClient(
-                config.serial_port, framer=FramerType.RTU, baudrate=config.baud, parity=config.parity,
-                bytesize=config.data_bits, stopbits=config.stop_bits, timeout=config.timeout_s,
-                retries=config.retries, reconnect_delay=0)
+                config.serial_port,
+                framer=FramerType.RTU,
+                baudrate=config.baud,
+                parity=config.parity,
+                bytesize=config.data_bits,
+                stopbits=config.stop_bits,
+                timeout=config.timeout_s,
+                retries=config.retries,
+                reconnect_delay=0,
+            )
 
     @property
     def connected(self) -> bool:
@@ -103,8 +118,9 @@ class ModbusLink:
         if self.config.connect_delay:
             time.sleep(self.config.connect_delay)  # devices like Huawei ignore requests right after connect
 
-    def read(self, address: int, count: int, kind: RegisterKind = "holding",
-             unit: int | None = None) -> list[int]:
+    def read(
+        self, address: int, count: int, kind: RegisterKind = "holding", unit: int | None = None
+    ) -> list[int]:
         """Read ``count`` registers (any number; split into reads of at most max_registers_per_read)."""
         step = self.config.max_registers_per_read
         out: list[int] = []

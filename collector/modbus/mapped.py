@@ -36,15 +36,17 @@ def to_vocabulary(f: MapField, value: float) -> float:
 class MappedSource:
     """Source for ``type = "modbus"`` devices."""
 
-    def __init__(self, config: ModbusMapConfig, site: SiteConfig | None = None,
-                 register_map: RegisterMap | None = None) -> None:
+    def __init__(
+        self, config: ModbusMapConfig, site: SiteConfig | None = None, register_map: RegisterMap | None = None
+    ) -> None:
         self.register_map = register_map or load_map(config.map_path())
         self.config = with_map_workarounds(config, self.register_map)
         self.site = site
         self.name = config.name
         self.link = ModbusLink(self.config)
-        self.groups = plan_reads(self.register_map.fields, self.config.max_registers_per_read,
-                                 self.register_map.max_register_fill)
+        self.groups = plan_reads(
+            self.register_map.fields, self.config.max_registers_per_read, self.register_map.max_register_fill
+        )
         for f in self.register_map.fields:
             if f.series and f.unit:
                 try:
@@ -62,8 +64,10 @@ class MappedSource:
                 if exc.quiet:
                     raise
                 last = group.address + group.count - 1
-                raise DeviceFault(f"{group.register} registers {group.address}..{last}"
-                                  f" of map {self.register_map.name}: {exc}") from exc
+                raise DeviceFault(
+                    f"{group.register} registers {group.address}..{last}"
+                    f" of map {self.register_map.name}: {exc}"
+                ) from exc
             values.update(group_values(group, registers))
         return values
 

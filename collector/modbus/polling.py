@@ -87,8 +87,9 @@ def night_zeros(device: str, ts: float, present: set[str]) -> list[Reading]:
     return [Reading(device, q, ts, 0.0) for q in NIGHT_ZERO_SERIES if q not in present]
 
 
-def run_polling(ctx: SourceContext, device: PolledDevice, config: ModbusDeviceConfig,
-                site: SiteConfig | None) -> None:
+def run_polling(
+    ctx: SourceContext, device: PolledDevice, config: ModbusDeviceConfig, site: SiteConfig | None
+) -> None:
     """Poll ``device`` every ``config.interval_s`` until ``ctx.stopping``; never raises for device faults."""
     watch = NightWatch(site)
     backoff = Backoff(initial=config.interval_s, maximum=max(config.interval_s, config.backoff_max_s))
@@ -121,8 +122,9 @@ def run_polling(ctx: SourceContext, device: PolledDevice, config: ModbusDeviceCo
                 if poll.asleep:
                     ctx.health.set_state(State.ASLEEP, "inverter reports it sleeps")
                     if watch.zero_at_night:
-                        readings = readings + night_zeros(device.name, started,
-                                                          {r.quantity for r in readings})
+                        readings = readings + night_zeros(
+                            device.name, started, {r.quantity for r in readings}
+                        )
                 else:
                     ctx.health.set_state(State.OK)
                 if readings:

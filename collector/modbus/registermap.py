@@ -72,20 +72,35 @@ class ReadGroup:
 
 
 def _field(raw: dict[str, Any], where: str, default_order: str) -> MapField:
-    known = {"name", "series", "register", "address", "type", "byte_order", "scale", "offset", "invert",
-             "length", "unit", "values"}
+    known = {
+        "name",
+        "series",
+        "register",
+        "address",
+        "type",
+        "byte_order",
+        "scale",
+        "offset",
+        "invert",
+        "length",
+        "unit",
+        "values",
+    }
     unknown = set(raw) - known
     if unknown:
-        raise MapError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
-                       f"allowed: {', '.join(sorted(known))}")
+        raise MapError(
+            f"{where}: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(known))}"
+        )
     type_ = str(raw.get("type", "")).lower()
     type_ = TYPE_ALIASES.get(type_, type_)
     if type_ != "string" and type_ not in NUMBER_TYPES:
-        raise MapError(f"{where}: type {raw.get('type')!r} is not one of "
-                       "INT16, UINT16, INT32, UINT32, INT64, UINT64, FLOAT32, FLOAT64, STRING")
+        raise MapError(
+            f"{where}: type {raw.get('type')!r} is not one of "
+            "INT16, UINT16, INT32, UINT32, INT64, UINT64, FLOAT32, FLOAT64, STRING"
+        )
     register = str(raw.get("register", "holding")).lower()
     if register not in ("holding", "input"):
-        raise MapError(f"{where}: register must be \"holding\" or \"input\", not {register!r}")
+        raise MapError(f'{where}: register must be "holding" or "input", not {register!r}')
     order = str(raw.get("byte_order", default_order)).upper()
     if order not in BYTE_ORDERS:
         raise MapError(f"{where}: byte_order must be one of {', '.join(BYTE_ORDERS)}")
@@ -93,18 +108,26 @@ def _field(raw: dict[str, Any], where: str, default_order: str) -> MapField:
     if series is not None and series not in QUANTITIES:
         raise MapError(f"{where}: series {series!r} is not a known quantity (e.g. power_w, energy_kwh)")
     if series is None and type_ != "string":
-        raise MapError(f"{where}: a number field needs series = \"...\" (e.g. power_w)")
+        raise MapError(f'{where}: a number field needs series = "..." (e.g. power_w)')
     if type_ == "string" and int(raw.get("length", 0)) <= 0:
         raise MapError(f"{where}: a STRING needs length = number of registers")
     if not isinstance(raw.get("address"), int) or not 0 <= raw["address"] <= 65535:
         raise MapError(f"{where}: address must be a whole number 0..65535 (0-based register address)")
     values = raw.get("values")
     return MapField(
-        name=str(raw.get("name", series or "")), series=series, register=register, address=raw["address"],
-        type=type_, byte_order=order, scale=float(raw.get("scale", 1.0)),
+        name=str(raw.get("name", series or "")),
+        series=series,
+        register=register,
+        address=raw["address"],
+        type=type_,
+        byte_order=order,
+        scale=float(raw.get("scale", 1.0)),
         offset=float(raw.get("offset", 0.0)),
-        invert=bool(raw.get("invert", False)), length=int(raw.get("length", 0)), unit=raw.get("unit"),
-        values={int(k, 0): float(v) for k, v in values.items()} if values else None)
+        invert=bool(raw.get("invert", False)),
+        length=int(raw.get("length", 0)),
+        unit=raw.get("unit"),
+        values={int(k, 0): float(v) for k, v in values.items()} if values else None,
+    )
 
 
 def load_map(path: Path) -> RegisterMap:
@@ -117,19 +140,28 @@ def load_map(path: Path) -> RegisterMap:
         raise MapError(f"{path}: not valid TOML: {exc}") from None
     meta = data.get("map", {})
     if not meta.get("source"):
-        raise MapError(f"{path}: [map] needs source = \"the document this map was written from\"")
+        raise MapError(f'{path}: [map] needs source = "the document this map was written from"')
     order = str(meta.get("byte_order", "ABCD")).upper()
     raw_fields = data.get("fields", [])
     if not raw_fields:
         raise MapError(f"{path}: no [[fields]]")
-    fields = tuple(_field(f, f"{path} field {i + 1} ({f.get('name', f.get('series', '?'))})", order)
-                   for i, f in enumerate(raw_fields))
-    workarounds = {WORKAROUNDS[k]: float(v) for k, v in data.get("workarounds", {}).items()
-                   if k in WORKAROUNDS}
-    return RegisterMap(name=str(meta.get("name", Path(path).stem)), source=str(meta["source"]),
-                       path=Path(path),
-                       fields=fields, unit=meta.get("unit"), port=meta.get("port"),
-                       max_register_fill=int(meta.get("max_register_fill", 0)), workarounds=workarounds)
+    fields = tuple(
+        _field(f, f"{path} field {i + 1} ({f.get('name', f.get('series', '?'))})", order)
+        for i, f in enumerate(raw_fields)
+    )
+    workarounds = {
+        WORKAROUNDS[k]: float(v) for k, v in data.get("workarounds", {}).items() if k in WORKAROUNDS
+    }
+    return RegisterMap(
+        name=str(meta.get("name", Path(path).stem)),
+        source=str(meta["source"]),
+        path=Path(path),
+        fields=fields,
+        unit=meta.get("unit"),
+        port=meta.get("port"),
+        max_register_fill=int(meta.get("max_register_fill", 0)),
+        workarounds=workarounds,
+    )
 
 
 def plan_reads(fields: tuple[MapField, ...], max_count: int = 125, fill: int = 0) -> list[ReadGroup]:
@@ -171,4 +203,4 @@ def field_value(f: MapField, registers: list[int]) -> float | str | None:
 
 def group_values(group: ReadGroup, registers: list[int]) -> dict[MapField, float | str | None]:
     base = group.address
-    return {f: field_value(f, registers[f.address - base:f.end - base]) for f in group.fields}
+    return {f: field_value(f, registers[f.address - base : f.end - base]) for f in group.fields}

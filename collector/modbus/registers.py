@@ -17,10 +17,14 @@ BYTE_ORDERS: tuple[str, ...] = ("ABCD", "DCBA", "BADC", "CDAB")
 
 # type -> (registers, struct format)
 NUMBER_TYPES: dict[str, tuple[int, str]] = {
-    "int16": (1, ">h"), "uint16": (1, ">H"),
-    "int32": (2, ">i"), "uint32": (2, ">I"),
-    "int64": (4, ">q"), "uint64": (4, ">Q"),
-    "float32": (2, ">f"), "float64": (4, ">d"),
+    "int16": (1, ">h"),
+    "uint16": (1, ">H"),
+    "int32": (2, ">i"),
+    "uint32": (2, ">I"),
+    "int64": (4, ">q"),
+    "uint64": (4, ">Q"),
+    "float32": (2, ">f"),
+    "float64": (4, ">d"),
 }
 
 
@@ -38,15 +42,15 @@ def to_bytes(registers: list[int], byte_order: str = "ABCD") -> bytes:
         words.reverse()
     raw = b"".join(w.to_bytes(2, "big") for w in words)
     if byte_order in ("DCBA", "BADC"):
-        raw = b"".join(raw[i + 1:i + 2] + raw[i:i + 1] for i in range(0, len(raw), 2))
+        raw = b"".join(raw[i + 1 : i + 2] + raw[i : i + 1] for i in range(0, len(raw), 2))
     return raw
 
 
 def from_bytes(raw: bytes, byte_order: str = "ABCD") -> list[int]:
     """The inverse of :func:`to_bytes` (used by the simulator to build images)."""
     if byte_order in ("DCBA", "BADC"):
-        raw = b"".join(raw[i + 1:i + 2] + raw[i:i + 1] for i in range(0, len(raw), 2))
-    words = [int.from_bytes(raw[i:i + 2], "big") for i in range(0, len(raw), 2)]
+        raw = b"".join(raw[i + 1 : i + 2] + raw[i : i + 1] for i in range(0, len(raw), 2))
+    words = [int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw), 2)]
     if byte_order in ("DCBA", "CDAB"):
         words.reverse()
     return words
@@ -55,8 +59,12 @@ def from_bytes(raw: bytes, byte_order: str = "ABCD") -> list[int]:
 def decode(registers: list[int], type_: str, byte_order: str = "ABCD") -> float | int | str:
     """Decode one value. Strings are ASCII/UTF-8 with trailing NULs and spaces removed."""
     if type_ == "string":
-        return to_bytes(registers, "BADC" if byte_order in ("BADC", "DCBA") else "ABCD") \
-            .split(b"\0", 1)[0].decode("utf-8", "replace").strip()
+        return (
+            to_bytes(registers, "BADC" if byte_order in ("BADC", "DCBA") else "ABCD")
+            .split(b"\0", 1)[0]
+            .decode("utf-8", "replace")
+            .strip()
+        )
     _, fmt = NUMBER_TYPES[type_]
     return struct.unpack(fmt, to_bytes(registers, byte_order))[0]
 
@@ -73,11 +81,18 @@ def encode(value: float | int | str, type_: str, byte_order: str = "ABCD", lengt
 
 # SunSpec "not implemented" values, per SunSpec point type (raw unsigned register value).
 SUNSPEC_SENTINELS: dict[str, int] = {
-    "int16": 0x8000, "sunssf": 0x8000,
-    "uint16": 0xFFFF, "enum16": 0xFFFF, "bitfield16": 0xFFFF, "count": 0xFFFF,
+    "int16": 0x8000,
+    "sunssf": 0x8000,
+    "uint16": 0xFFFF,
+    "enum16": 0xFFFF,
+    "bitfield16": 0xFFFF,
+    "count": 0xFFFF,
     "int32": 0x80000000,
-    "uint32": 0xFFFFFFFF, "enum32": 0xFFFFFFFF, "bitfield32": 0xFFFFFFFF,
-    "int64": 0x8000000000000000, "uint64": 0xFFFFFFFFFFFFFFFF,
+    "uint32": 0xFFFFFFFF,
+    "enum32": 0xFFFFFFFF,
+    "bitfield32": 0xFFFFFFFF,
+    "int64": 0x8000000000000000,
+    "uint64": 0xFFFFFFFFFFFFFFFF,
 }
 
 
@@ -104,9 +119,12 @@ def is_not_implemented(registers: list[int], sunspec_type: str) -> bool:
 
 # The generic "not implemented" values that the issue names for vendor maps too.
 GENERIC_SENTINELS: dict[str, tuple[int, ...]] = {
-    "int16": (0x8000,), "uint16": (0xFFFF,),
-    "int32": (0x80000000,), "uint32": (0xFFFFFFFF,),
-    "int64": (0x8000000000000000,), "uint64": (0xFFFFFFFFFFFFFFFF,),
+    "int16": (0x8000,),
+    "uint16": (0xFFFF,),
+    "int32": (0x80000000,),
+    "uint32": (0xFFFFFFFF,),
+    "int64": (0x8000000000000000,),
+    "uint64": (0xFFFFFFFFFFFFFFFF,),
 }
 
 

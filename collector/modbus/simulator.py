@@ -49,8 +49,16 @@ Layout = Literal["int", "float", "der", "solaredge"]
 INVERTER_FOR_LAYOUT = {"int": 103, "float": 113, "der": 701, "solaredge": 103}
 MODEL_LENGTHS = {1: 66, 101: 50, 102: 50, 103: 50, 111: 60, 112: 60, 113: 60, 701: 153, 203: 105}
 NAN32 = [0x7FC0, 0x0000]
-SENTINEL_RAW = {"int16": [0x8000], "sunssf": [0x8000], "uint16": [0xFFFF], "enum16": [0xFFFF],
-                "acc32": [0, 0], "uint32": [0xFFFF, 0xFFFF], "uint64": [0xFFFF] * 4, "float32": NAN32}
+SENTINEL_RAW = {
+    "int16": [0x8000],
+    "sunssf": [0x8000],
+    "uint16": [0xFFFF],
+    "enum16": [0xFFFF],
+    "acc32": [0, 0],
+    "uint32": [0xFFFF, 0xFFFF],
+    "uint64": [0xFFFF] * 4,
+    "float32": NAN32,
+}
 
 
 def solar_profile(peak_w: float, latitude: float, longitude: float) -> Callable[[float], float]:
@@ -61,8 +69,13 @@ def solar_profile(peak_w: float, latitude: float, longitude: float) -> Callable[
 class _SimServer:
     """A pymodbus TCP server on a private event loop thread, with connection bookkeeping."""
 
-    def __init__(self, port: int = 0, host: str = "127.0.0.1", framer: FramerType = FramerType.SOCKET,
-                 single_client: bool = False) -> None:
+    def __init__(
+        self,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        framer: FramerType = FramerType.SOCKET,
+        single_client: bool = False,
+    ) -> None:
         self.host, self.port, self.framer = host, port, framer
         self.single_client = single_client
         self.connections = 0  # connections accepted since start
@@ -86,8 +99,9 @@ class _SimServer:
                 handler.close()
 
     async def _serve(self) -> None:
-        self._server = ModbusTcpServer(self._device(), address=(self.host, self.port), framer=self.framer,
-                                       trace_connect=self._on_connect)
+        self._server = ModbusTcpServer(
+            self._device(), address=(self.host, self.port), framer=self.framer, trace_connect=self._on_connect
+        )
         await self._server.serve_forever(background=True)
         self.port = self._server.transport.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
 
@@ -139,16 +153,35 @@ class _SimServer:
 class SunSpecSimulator(_SimServer):
     """A SunSpec inverter on loopback (see module docstring)."""
 
-    def __init__(self, layout: Layout = "int", *, base: int = 40000, unit: int = 1, port: int = 0,
-                 host: str = "127.0.0.1", framer: FramerType = FramerType.SOCKET,
-                 inverter_models: tuple[int, ...] | None = None, common_length: int | None = None,
-                 meter: bool | None = None, mppt_modules: int = 2,
-                 profile: Callable[[float], float] | None = None,
-                 peak_w: float = 5000.0, latitude: float = 52.37, longitude: float = 4.89,
-                 energy_wh: float = 12_345_678.0, w_sf: int = 0, wh_sf: int = 0, hz_sf: int = -2,
-                 tmp_sf: int = -1, dcw_sf: int = 0, serial: str = "SIM-0001",
-                 single_client: bool = False, follow_sun: bool = False, night_mode: SleepMode = "closed",
-                 silent_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        layout: Layout = "int",
+        *,
+        base: int = 40000,
+        unit: int = 1,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        framer: FramerType = FramerType.SOCKET,
+        inverter_models: tuple[int, ...] | None = None,
+        common_length: int | None = None,
+        meter: bool | None = None,
+        mppt_modules: int = 2,
+        profile: Callable[[float], float] | None = None,
+        peak_w: float = 5000.0,
+        latitude: float = 52.37,
+        longitude: float = 4.89,
+        energy_wh: float = 12_345_678.0,
+        w_sf: int = 0,
+        wh_sf: int = 0,
+        hz_sf: int = -2,
+        tmp_sf: int = -1,
+        dcw_sf: int = 0,
+        serial: str = "SIM-0001",
+        single_client: bool = False,
+        follow_sun: bool = False,
+        night_mode: SleepMode = "closed",
+        silent_s: float = 10.0,
+    ) -> None:
         super().__init__(port, host, framer, single_client)
         self.layout = layout
         self.base, self.unit = base, unit
@@ -158,8 +191,14 @@ class SunSpecSimulator(_SimServer):
         self.mppt_modules = mppt_modules
         self.profile = profile or solar_profile(peak_w, latitude, longitude)
         self.latitude, self.longitude = latitude, longitude
-        self.sf = {"W_SF": w_sf, "WH_SF": wh_sf, "TotWh_SF": wh_sf, "Hz_SF": hz_sf, "Tmp_SF": tmp_sf,
-                   "DCW_SF": dcw_sf}
+        self.sf = {
+            "W_SF": w_sf,
+            "WH_SF": wh_sf,
+            "TotWh_SF": wh_sf,
+            "Hz_SF": hz_sf,
+            "Tmp_SF": tmp_sf,
+            "DCW_SF": dcw_sf,
+        }
         self.serial = serial
         self.follow_sun = follow_sun
         self.night_mode: SleepMode = night_mode
@@ -176,10 +215,11 @@ class SunSpecSimulator(_SimServer):
     # --- the image -------------------------------------------------------------------------
     def _common(self, length: int, serial: str, name: str) -> list[int]:
         body = [0] * length
-        for (_point, offset, size), text in zip(sm.COMMON_STRINGS, ("buurtwatt", name, "1.0", serial),
-                                               strict=True):
+        for (_point, offset, size), text in zip(
+            sm.COMMON_STRINGS, ("buurtwatt", name, "1.0", serial), strict=True
+        ):
             if offset - 2 + size <= length:
-                body[offset - 2:offset - 2 + size] = encode(text, "string", length=size)
+                body[offset - 2 : offset - 2 + size] = encode(text, "string", length=size)
         if length >= 65:
             body[64] = self.unit
         return body
@@ -190,7 +230,7 @@ class SunSpecSimulator(_SimServer):
         chain: list[tuple[int, list[int]]] = [(1, common)]
         for model in self.inverter_models:
             fill = NAN32 * 30 if model in (111, 112, 113) else [0x8000] * MODEL_LENGTHS[model]
-            chain.append((model, fill[:MODEL_LENGTHS[model]]))
+            chain.append((model, fill[: MODEL_LENGTHS[model]]))
         if self.mppt_modules:
             body = [0x8000] * (8 + 20 * self.mppt_modules)  # body index = model offset - 2
             body[4:6] = [0, 0]  # Evt
@@ -210,8 +250,11 @@ class SunSpecSimulator(_SimServer):
         return image + [0xFFFF, 0]
 
     def _device(self) -> SimDevice:
-        return SimDevice(id=self.unit, simdata=[SimData(address=self.base, values=self.image,
-                                                        datatype=DataType.UINT16)], action=self._action)
+        return SimDevice(
+            id=self.unit,
+            simdata=[SimData(address=self.base, values=self.image, datatype=DataType.UINT16)],
+            action=self._action,
+        )
 
     # --- live values -----------------------------------------------------------------------
     def set_power(self, watts: float) -> None:
@@ -233,7 +276,7 @@ class SunSpecSimulator(_SimServer):
             return watts
 
     def _put(self, regs: list[int], start: int, address: int, words: list[int]) -> None:
-        regs[address - start:address - start + len(words)] = words
+        regs[address - start : address - start + len(words)] = words
 
     def _point_words(self, point: sm.Point, value: float) -> list[int]:
         if point.name in self.sentinels:
@@ -256,8 +299,16 @@ class SunSpecSimulator(_SimServer):
         watts = self._advance(now)
         asleep = self._mode_now(now) == "status"
         state = 2 if asleep else 4
-        values = {"W": watts, "WH": self.energy_wh, "Hz": 50.01, "DCW": watts * 1.03 if watts else 0.0,
-                  "TmpCab": 31.5 + watts / 500, "TmpSnk": 35.0 + watts / 400, "St": state, "InvSt": state - 1}
+        values = {
+            "W": watts,
+            "WH": self.energy_wh,
+            "Hz": 50.01,
+            "DCW": watts * 1.03 if watts else 0.0,
+            "TmpCab": 31.5 + watts / 500,
+            "TmpSnk": 35.0 + watts / 400,
+            "St": state,
+            "InvSt": state - 1,
+        }
         for model_id, address, _ in self.models:
             if model_id in sm.INVERTER_POINTS:
                 for point in sm.INVERTER_POINTS[model_id]:
@@ -278,8 +329,15 @@ class SunSpecSimulator(_SimServer):
     def _dark(self, now: float) -> bool:
         return sun_elevation(self.latitude, self.longitude, now) < 0
 
-    async def _action(self, function_code: int, start_address: int, address: int, count: int,
-                      registers: list[int], set_values: Any) -> ExcCodes | None:
+    async def _action(
+        self,
+        function_code: int,
+        start_address: int,
+        address: int,
+        count: int,
+        registers: list[int],
+        set_values: Any,
+    ) -> ExcCodes | None:
         self.requests += 1
         now = time.time()
         mode = self._mode_now(now)
@@ -311,10 +369,17 @@ class SunSpecSimulator(_SimServer):
 class MappedSimulator(_SimServer):
     """A vendor-map device (Huawei-like by default) serving values through a register map."""
 
-    def __init__(self, register_map: RegisterMap | Path | str,
-                 values: dict[str, float | str] | None = None, *,
-                 unit: int = 1, port: int = 0, host: str = "127.0.0.1", single_client: bool = False,
-                 framer: FramerType = FramerType.SOCKET) -> None:
+    def __init__(
+        self,
+        register_map: RegisterMap | Path | str,
+        values: dict[str, float | str] | None = None,
+        *,
+        unit: int = 1,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        single_client: bool = False,
+        framer: FramerType = FramerType.SOCKET,
+    ) -> None:
         super().__init__(port, host, framer, single_client)
         if not isinstance(register_map, RegisterMap):
             register_map = load_map(Path(register_map))
@@ -357,14 +422,22 @@ class MappedSimulator(_SimServer):
     @staticmethod
     def _block(run: list[int], cells: dict[int, int]) -> SimData:
         start, end = run[0], run[-1]
-        return SimData(address=start, values=[cells.get(a, 0) for a in range(start, end + 1)],
-                       datatype=DataType.UINT16)
+        return SimData(
+            address=start, values=[cells.get(a, 0) for a in range(start, end + 1)], datatype=DataType.UINT16
+        )
 
     def _device(self) -> SimDevice:
         return SimDevice(id=self.unit, simdata=self._image(), action=self._action)
 
-    async def _action(self, function_code: int, start_address: int, address: int, count: int,
-                      registers: list[int], set_values: Any) -> ExcCodes | None:
+    async def _action(
+        self,
+        function_code: int,
+        start_address: int,
+        address: int,
+        count: int,
+        registers: list[int],
+        set_values: Any,
+    ) -> ExcCodes | None:
         self.requests += 1
         if self.mode == "exception":
             return ExcCodes.GATEWAY_NO_RESPONSE
@@ -373,7 +446,7 @@ class MappedSimulator(_SimServer):
                 if f.address < address + count and f.end > address:
                     value = self.values.get(f.name, self.values.get(f.series or "", 0))
                     words = self.raw_words(f, value)
-                    registers[f.address - start_address:f.address - start_address + len(words)] = words
+                    registers[f.address - start_address : f.address - start_address + len(words)] = words
         return None
 
     def set(self, **values: float | str) -> None:
@@ -394,12 +467,31 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sim: _SimServer
     if args.map:
-        sim = MappedSimulator(args.map, {"power_w": args.peak_w / 2, "energy_kwh": 1234.5, "status": 4,
-                                         "frequency_hz": 50.0, "temperature_c": 35.0},
-                              unit=args.unit, port=args.port, host=args.host, single_client=True)
+        sim = MappedSimulator(
+            args.map,
+            {
+                "power_w": args.peak_w / 2,
+                "energy_kwh": 1234.5,
+                "status": 4,
+                "frequency_hz": 50.0,
+                "temperature_c": 35.0,
+            },
+            unit=args.unit,
+            port=args.port,
+            host=args.host,
+            single_client=True,
+        )
     else:
-        sim = SunSpecSimulator(args.layout, base=args.base, unit=args.unit, port=args.port, host=args.host,
-                               peak_w=args.peak_w, follow_sun=args.follow_sun, night_mode="exception")
+        sim = SunSpecSimulator(
+            args.layout,
+            base=args.base,
+            unit=args.unit,
+            port=args.port,
+            host=args.host,
+            peak_w=args.peak_w,
+            follow_sun=args.follow_sun,
+            night_mode="exception",
+        )
     sim.start()
     print(f"serving on {args.host}:{sim.port} unit {args.unit}; Ctrl-C stops", flush=True)
     try:

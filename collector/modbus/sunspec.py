@@ -78,7 +78,7 @@ def choose_inverter(device: list[ModelRef]) -> ModelRef | None:
 
 def find_base(link: ModbusLink, base: int | None = None) -> int:
     """The address holding 'SunS'. Silence propagates (the device is asleep or gone)."""
-    for address in ([base] if base is not None else BASE_ADDRESSES):
+    for address in [base] if base is not None else BASE_ADDRESSES:
         try:
             if link.read(address, 2) == SUNS:
                 return address
@@ -126,7 +126,7 @@ def discover(link: ModbusLink, base: int | None = None, device_index: int = 0) -
         block = link.read(layout.common.address, min(layout.common.length + 2, 66))
         for name, offset, size in sm.COMMON_STRINGS:
             if offset + size <= len(block):
-                text = str(decode(block[offset:offset + size], "string"))
+                text = str(decode(block[offset : offset + size], "string"))
                 if text:
                     layout.info[name] = text
     return layout
@@ -200,8 +200,10 @@ class SunSpecSource:
             else:
                 self._last_energy = energy
         serial = self.layout.serial
-        readings = [Reading(self.name, q, now, v, meter=serial if q == "energy_kwh" else None)
-                    for q, v in values.items()]
+        readings = [
+            Reading(self.name, q, now, v, meter=serial if q == "energy_kwh" else None)
+            for q, v in values.items()
+        ]
         return Poll(readings, asleep=values.get("status") in sm.ASLEEP_STATES)
 
     def _discover(self) -> Layout:

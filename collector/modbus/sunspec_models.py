@@ -31,26 +31,42 @@ def _p(name: str, offset: int, type_: str, sf: str | None = None) -> Point:
 
 # Inverter, integer + scale factor: 101 (1-phase), 102 (split), 103 (3-phase) share one layout.
 INT_INVERTER = (
-    _p("W", 14, "int16", "W_SF"), _p("W_SF", 15, "sunssf"),
-    _p("Hz", 16, "uint16", "Hz_SF"), _p("Hz_SF", 17, "sunssf"),
-    _p("WH", 24, "acc32", "WH_SF"), _p("WH_SF", 26, "sunssf"),
-    _p("DCW", 31, "int16", "DCW_SF"), _p("DCW_SF", 32, "sunssf"),
-    _p("TmpCab", 33, "int16", "Tmp_SF"), _p("TmpSnk", 34, "int16", "Tmp_SF"), _p("Tmp_SF", 37, "sunssf"),
+    _p("W", 14, "int16", "W_SF"),
+    _p("W_SF", 15, "sunssf"),
+    _p("Hz", 16, "uint16", "Hz_SF"),
+    _p("Hz_SF", 17, "sunssf"),
+    _p("WH", 24, "acc32", "WH_SF"),
+    _p("WH_SF", 26, "sunssf"),
+    _p("DCW", 31, "int16", "DCW_SF"),
+    _p("DCW_SF", 32, "sunssf"),
+    _p("TmpCab", 33, "int16", "Tmp_SF"),
+    _p("TmpSnk", 34, "int16", "Tmp_SF"),
+    _p("Tmp_SF", 37, "sunssf"),
     _p("St", 38, "enum16"),
 )
 
 # Inverter, float: 111/112/113.
 FLOAT_INVERTER = (
-    _p("W", 22, "float32"), _p("Hz", 24, "float32"), _p("WH", 32, "float32"), _p("DCW", 38, "float32"),
-    _p("TmpCab", 40, "float32"), _p("TmpSnk", 42, "float32"), _p("St", 48, "enum16"),
+    _p("W", 22, "float32"),
+    _p("Hz", 24, "float32"),
+    _p("WH", 32, "float32"),
+    _p("DCW", 38, "float32"),
+    _p("TmpCab", 40, "float32"),
+    _p("TmpSnk", 42, "float32"),
+    _p("St", 48, "enum16"),
 )
 
 # DER AC measurement (IEEE 1547-2018), model 701. Its scale factors come after the values.
 DER_AC = (
     _p("InvSt", 4, "enum16"),
-    _p("W", 10, "int16", "W_SF"), _p("Hz", 17, "uint32", "Hz_SF"), _p("WH", 19, "uint64", "TotWh_SF"),
-    _p("TmpCab", 36, "int16", "Tmp_SF"), _p("TmpSnk", 37, "int16", "Tmp_SF"),
-    _p("Hz_SF", 115, "sunssf"), _p("W_SF", 116, "sunssf"), _p("TotWh_SF", 120, "sunssf"),
+    _p("W", 10, "int16", "W_SF"),
+    _p("Hz", 17, "uint32", "Hz_SF"),
+    _p("WH", 19, "uint64", "TotWh_SF"),
+    _p("TmpCab", 36, "int16", "Tmp_SF"),
+    _p("TmpSnk", 37, "int16", "Tmp_SF"),
+    _p("Hz_SF", 115, "sunssf"),
+    _p("W_SF", 116, "sunssf"),
+    _p("TotWh_SF", 120, "sunssf"),
     _p("Tmp_SF", 122, "sunssf"),
 )
 
@@ -73,8 +89,16 @@ MPPT_COUNT = 8
 COMMON_STRINGS = (("Mn", 2, 16), ("Md", 18, 16), ("Vr", 42, 8), ("SN", 50, 16))
 
 # SunSpec inverter operating state (model 101-113 St). 701 InvSt counts from 0 (OFF) instead of 1.
-STATE_NAMES = {1: "off", 2: "sleeping", 3: "starting", 4: "mppt", 5: "throttled",
-               6: "shutting down", 7: "fault", 8: "standby"}
+STATE_NAMES = {
+    1: "off",
+    2: "sleeping",
+    3: "starting",
+    4: "mppt",
+    5: "throttled",
+    6: "shutting down",
+    7: "fault",
+    8: "standby",
+}
 ASLEEP_STATES = {1, 2}  # off or sleeping: what an inverter reports at night
 
 
@@ -91,7 +115,7 @@ def decode_points(block: list[int], points: tuple[Point, ...]) -> dict[str, floa
     raw: dict[str, float] = {}
     factors: dict[str, int | None] = {}
     for point in points:
-        words = block[point.offset:point.offset + point.size]
+        words = block[point.offset : point.offset + point.size]
         if len(words) < point.size:
             continue
         if point.type == "sunssf":
@@ -120,7 +144,7 @@ def decode_mppt_dc_power(block: list[int]) -> float | None:
     """Sum of the module DC powers in a model-160 block (read from its ID register)."""
     if len(block) <= MPPT_COUNT:
         return None
-    sf_words = block[MPPT_DCW_SF:MPPT_DCW_SF + 1]
+    sf_words = block[MPPT_DCW_SF : MPPT_DCW_SF + 1]
     if is_not_implemented(sf_words, "sunssf"):
         return None
     sf = int(decode(sf_words, "int16"))
@@ -130,8 +154,8 @@ def decode_mppt_dc_power(block: list[int]) -> float | None:
     n = block[MPPT_COUNT]
     for i in range(n if n != 0xFFFF else 0):
         at = MPPT_MODULE_START + i * MPPT_MODULE_SIZE + MPPT_DCW_IN_MODULE
-        words = block[at:at + 1]
+        words = block[at : at + 1]
         if len(words) == 1 and not is_not_implemented(words, "uint16"):
-            total += words[0] * 10.0 ** sf
+            total += words[0] * 10.0**sf
             found = True
     return total if found else None

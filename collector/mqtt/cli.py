@@ -42,15 +42,22 @@ def register(sub: Any) -> None:
     listen.add_argument("--broker", required=True, help="mqtt://HOST:PORT or mqtts://HOST:PORT")
     listen.add_argument("--topic", required=True, help="topic filter, e.g. tele/+/SENSOR or zigbee2mqtt/#")
     listen.add_argument("--format", required=True, choices=FORMATS)
-    listen.add_argument("--device", help="device name: literal or a topic level like {1} (default: "
-                        "the name the format finds)")
-    listen.add_argument("--series", action="append", default=[], metavar="QUANTITY=PATH",
-                        help="where a quantity is (json: ENERGY.Power; value: a topic filter); repeatable")
+    listen.add_argument(
+        "--device", help="device name: literal or a topic level like {1} (default: the name the format finds)"
+    )
+    listen.add_argument(
+        "--series",
+        action="append",
+        default=[],
+        metavar="QUANTITY=PATH",
+        help="where a quantity is (json: ENERGY.Power; value: a topic filter); repeatable",
+    )
     listen.add_argument("--quantity", help="value format: the quantity of every message, e.g. power_w")
     listen.add_argument("--seconds", type=float, help="stop after this many seconds (default: Ctrl-C)")
     listen.add_argument("--json", action="store_true", help="one JSON object per line")
-    listen.add_argument("--retained", action="store_true",
-                        help="also show retained messages (they may be old)")
+    listen.add_argument(
+        "--retained", action="store_true", help="also show retained messages (they may be old)"
+    )
     listen.add_argument("--username")
     listen.add_argument("--password-env", metavar="VAR", help="environment variable holding the password")
     listen.add_argument("--ca-file", help="CA certificate for mqtts")
@@ -60,18 +67,28 @@ def register(sub: Any) -> None:
 
 def _config(args: argparse.Namespace) -> MqttConfig:
     series = dict(item.split("=", 1) for item in args.series if "=" in item)
-    subscription: dict[str, Any] = {"topic": args.topic, "format": args.format, "series": series,
-                                    "retained": "store" if args.retained else "skip"}
+    subscription: dict[str, Any] = {
+        "topic": args.topic,
+        "format": args.format,
+        "series": series,
+        "retained": "store" if args.retained else "skip",
+    }
     if args.device:
         subscription["device"] = args.device
     if args.quantity:
         subscription["quantity"] = args.quantity
-    return MqttConfig.model_validate({
-        "type": "mqtt", "name": "listen", "broker": args.broker, "subscriptions": [subscription],
-        "username": args.username, "ca_file": args.ca_file,
-        "password": SecretRef(env=args.password_env) if args.password_env else None,
-        "client_id": f"buurtwatt-listen-{int(time.time())}",
-    })
+    return MqttConfig.model_validate(
+        {
+            "type": "mqtt",
+            "name": "listen",
+            "broker": args.broker,
+            "subscriptions": [subscription],
+            "username": args.username,
+            "ca_file": args.ca_file,
+            "password": SecretRef(env=args.password_env) if args.password_env else None,
+            "client_id": f"buurtwatt-listen-{int(time.time())}",
+        }
+    )
 
 
 def format_reading(reading: Reading, as_json: bool) -> str:

@@ -32,8 +32,13 @@ class Broker:
         return f"{'mqtts' if self.tls else 'mqtt'}://{self.host}:{self.port}"
 
 
-def make_client(broker: Broker, client_id: str, username: str | None = None, password: str | None = None,
-                ca_file: Path | None = None) -> Client:
+def make_client(
+    broker: Broker,
+    client_id: str,
+    username: str | None = None,
+    password: str | None = None,
+    ca_file: Path | None = None,
+) -> Client:
     """A client with VERSION2 callbacks, TLS when asked and reconnect backoff up to 60 s."""
     client = Client(CallbackAPIVersion.VERSION2, client_id=client_id)
     if broker.tls:

@@ -38,19 +38,21 @@ class Subscription(StrictModel):
     format: Format
     device: str = Field(
         default="{name}",
-        description="device name: literal, a topic segment like \"{1}\" (0 = first), or \"{name}\", "
+        description='device name: literal, a topic segment like "{1}" (0 = first), or "{name}", '
         "the name the format finds (Tasmota topic, Shelly prefix, Zigbee2MQTT friendly name, ESPHome node)",
     )
-    rename: dict[str, str] = Field(default_factory=dict,
-                                   description="found device name -> name to store it under")
+    rename: dict[str, str] = Field(
+        default_factory=dict, description="found device name -> name to store it under"
+    )
     series: dict[str, str] = Field(
         default_factory=dict,
         description="quantity -> where its value is: a dotted JSON path (json, tasmota, zigbee2mqtt, "
-        "shelly-gen2 as \"switch:0.apower\"), an ESPHome object id, or a topic filter (value)",
+        'shelly-gen2 as "switch:0.apower"), an ESPHome object id, or a topic filter (value)',
     )
     quantity: str | None = Field(default=None, description="value format: the quantity of every message")
-    units: dict[str, str] = Field(default_factory=dict,
-                                  description="quantity -> unit the device sends when not the usual one")
+    units: dict[str, str] = Field(
+        default_factory=dict, description="quantity -> unit the device sends when not the usual one"
+    )
     stale_after: float = Field(default=900, gt=0, description="seconds of silence before a device is offline")
     retained: Literal["skip", "store"] = Field(
         default="skip",
@@ -62,10 +64,14 @@ class Subscription(StrictModel):
     @classmethod
     def _topic_ok(cls, value: str) -> str:
         parts = value.split("/")
-        if not value or any(("#" in p and (p != "#" or i != len(parts) - 1)) or ("+" in p and p != "+")
-                            for i, p in enumerate(parts)):
-            raise ValueError(f"topic filter {value!r} is not valid: '+' must fill a whole level and "
-                             "'#' must be the last level, e.g. \"tele/+/SENSOR\" or \"zigbee2mqtt/#\"")
+        if not value or any(
+            ("#" in p and (p != "#" or i != len(parts) - 1)) or ("+" in p and p != "+")
+            for i, p in enumerate(parts)
+        ):
+            raise ValueError(
+                f"topic filter {value!r} is not valid: '+' must fill a whole level and "
+                '\'#\' must be the last level, e.g. "tele/+/SENSOR" or "zigbee2mqtt/#"'
+            )
         return value
 
     @model_validator(mode="after")
@@ -79,14 +85,19 @@ class Subscription(StrictModel):
             except UnitError:
                 raise ValueError(f"units.{name}: cannot convert {unit!r} to {target!r}") from None
         if self.format in ("json", "value") and "{name}" in self.device:
-            raise ValueError(f"format \"{self.format}\" finds no device name in the topic; "
-                             "set device = \"plug1\" or a topic level like \"{1}\"")
+            raise ValueError(
+                f'format "{self.format}" finds no device name in the topic; '
+                'set device = "plug1" or a topic level like "{1}"'
+            )
         if self.format == "json" and not self.series:
-            raise ValueError("format \"json\" needs series = { quantity = \"dotted.path\" }, "
-                             "e.g. series = { power_w = \"ENERGY.Power\" }")
+            raise ValueError(
+                'format "json" needs series = { quantity = "dotted.path" }, '
+                'e.g. series = { power_w = "ENERGY.Power" }'
+            )
         if self.format == "value" and not (self.quantity or self.series):
-            raise ValueError("format \"value\" needs quantity = \"power_w\" or "
-                             "series = { quantity = \"topic/filter\" }")
+            raise ValueError(
+                'format "value" needs quantity = "power_w" or series = { quantity = "topic/filter" }'
+            )
         return self
 
 

@@ -39,8 +39,13 @@ class _Device:
 
 
 class Intake:
-    def __init__(self, subscriptions: Sequence[Subscription], health: DeviceHealth,
-                 max_message_bytes: int = 65536, ignore_prefix: str | None = None) -> None:
+    def __init__(
+        self,
+        subscriptions: Sequence[Subscription],
+        health: DeviceHealth,
+        max_message_bytes: int = 65536,
+        ignore_prefix: str | None = None,
+    ) -> None:
         self.health = health
         # our own republished readings must never come back in as input
         self.ignore_prefix = f"{ignore_prefix}/" if ignore_prefix else None
@@ -120,8 +125,10 @@ class Intake:
         if mapped.missing:
             self.drop(sub, "missing path", f"{mapped.missing} on {topic[:80]}")
         values = self._merge(base, mapped) if route.format.merges_partials else mapped.values
-        readings = [Reading(f"{base}-{v.channel}" if v.channel else base, v.quantity, now, v.value,
-                            unit=v.unit) for v in values]
+        readings = [
+            Reading(f"{base}-{v.channel}" if v.channel else base, v.quantity, now, v.value, unit=v.unit)
+            for v in values
+        ]
         self._seen(base, sub, readings, now)
         return readings
 
@@ -196,4 +203,5 @@ class Intake:
                     went_silent += [(name, device.stale_after) for name in sorted(device.names)]
         for name, stale_after in went_silent:
             self.health.child(name, "mqtt").set_state(
-                State.OFFLINE, f"no message for more than {stale_after:g} s (stale_after)")
+                State.OFFLINE, f"no message for more than {stale_after:g} s (stale_after)"
+            )

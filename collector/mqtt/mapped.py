@@ -114,8 +114,9 @@ def is_missing(value: Any) -> bool:
     return value is _MISSING
 
 
-def values_at_paths(data: Any, series: Mapping[str, str], units: Mapping[str, str],
-                    group: str = "") -> tuple[list[Value], list[str]]:
+def values_at_paths(
+    data: Any, series: Mapping[str, str], units: Mapping[str, str], group: str = ""
+) -> tuple[list[Value], list[str]]:
     """Values at the configured paths, and the paths that were missing."""
     found: list[Value] = []
     missing: list[str] = []
@@ -145,15 +146,27 @@ def online_word(word: str) -> bool | None:
     return None
 
 
-def known_values(block: Mapping[str, Any], keys: Mapping[str, tuple[str, str | None]], where: str,
-                 group: str = "", channel: str = "") -> list[Value]:
+def known_values(
+    block: Mapping[str, Any],
+    keys: Mapping[str, tuple[str, str | None]],
+    where: str,
+    group: str = "",
+    channel: str = "",
+) -> list[Value]:
     """Values of the known keys of a block (``{"apower": ("power_w", None)}``); null means absent."""
     found = []
     for key, (quantity, unit) in keys.items():
         raw = block.get(key)
         if raw is not None:
-            found.append(Value(quantity, number(raw, f"{where}.{key}" if where else key), unit,
-                               channel=channel, group=group))
+            found.append(
+                Value(
+                    quantity,
+                    number(raw, f"{where}.{key}" if where else key),
+                    unit,
+                    channel=channel,
+                    group=group,
+                )
+            )
     return found
 
 

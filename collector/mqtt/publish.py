@@ -22,13 +22,32 @@ from collector.mqtt.config import PublishConfig
 
 # quantity -> Home Assistant device_class (sensor); quantities not listed get none
 DEVICE_CLASS = {
-    "power_w": "power", "import_w": "power", "export_w": "power", "dc_power_w": "power",
-    **{q: "energy" for q in ("energy_kwh", "import_kwh", "export_kwh", "import_t1_kwh", "import_t2_kwh",
-                             "export_t1_kwh", "export_t2_kwh")},
-    "gas_m3": "gas", "temperature_c": "temperature", "humidity_pct": "humidity", "co2_ppm": "carbon_dioxide",
-    "voltage_v": "voltage", "current_a": "current", "frequency_hz": "frequency",
+    "power_w": "power",
+    "import_w": "power",
+    "export_w": "power",
+    "dc_power_w": "power",
+    **{
+        q: "energy"
+        for q in (
+            "energy_kwh",
+            "import_kwh",
+            "export_kwh",
+            "import_t1_kwh",
+            "import_t2_kwh",
+            "export_t1_kwh",
+            "export_t2_kwh",
+        )
+    },
+    "gas_m3": "gas",
+    "temperature_c": "temperature",
+    "humidity_pct": "humidity",
+    "co2_ppm": "carbon_dioxide",
+    "voltage_v": "voltage",
+    "current_a": "current",
+    "frequency_hz": "frequency",
     "illuminance_lx": "illuminance",
-    **{f"voltage_l{p}_v": "voltage" for p in (1, 2, 3)}, **{f"current_l{p}_a": "current" for p in (1, 2, 3)},
+    **{f"voltage_l{p}_v": "voltage" for p in (1, 2, 3)},
+    **{f"current_l{p}_a": "current" for p in (1, 2, 3)},
     **{f"{d}_l{p}_w": "power" for p in (1, 2, 3) for d in ("import", "export")},
 }
 HA_UNITS = {"m3": "m³"}
@@ -75,8 +94,12 @@ class ReadingPublisher:
             "state_topic": self.topic(reading),
             "availability_topic": self.status_topic,
             "state_class": "total_increasing" if q.is_counter else "measurement",
-            "device": {"identifiers": [f"buurtwatt_{self.site_id}_{reading.device}"], "name": reading.device,
-                       "manufacturer": "buurtwatt", "via_device": f"buurtwatt_{self.site_id}"},
+            "device": {
+                "identifiers": [f"buurtwatt_{self.site_id}_{reading.device}"],
+                "name": reading.device,
+                "manufacturer": "buurtwatt",
+                "via_device": f"buurtwatt_{self.site_id}",
+            },
         }
         if q.unit:
             body["unit_of_measurement"] = HA_UNITS.get(q.unit, q.unit)

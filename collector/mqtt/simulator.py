@@ -25,34 +25,58 @@ Message = tuple[str, bytes, bool]  # topic, payload, retain
 
 
 # --- payload builders -------------------------------------------------------------------------
-def tasmota_energy(name: str, power_w: float, total_kwh: float, voltage: float, today_kwh: float,
-                   now: float) -> Message:
+def tasmota_energy(
+    name: str, power_w: float, total_kwh: float, voltage: float, today_kwh: float, now: float
+) -> Message:
     current = power_w / voltage if voltage else 0.0
-    payload = {"Time": datetime.fromtimestamp(now).strftime("%Y-%m-%dT%H:%M:%S"),
-               "ENERGY": {"TotalStartTime": "2024-03-01T10:00:00", "Total": round(total_kwh, 3),
-                          "Yesterday": 1.234, "Today": round(today_kwh, 3), "Period": 0,
-                          "Power": round(power_w), "ApparentPower": round(power_w * 1.02),
-                          "ReactivePower": round(power_w * 0.2), "Factor": 0.98 if power_w > 5 else 0.0,
-                          "Voltage": round(voltage), "Current": round(current, 3)}}
+    payload = {
+        "Time": datetime.fromtimestamp(now).strftime("%Y-%m-%dT%H:%M:%S"),
+        "ENERGY": {
+            "TotalStartTime": "2024-03-01T10:00:00",
+            "Total": round(total_kwh, 3),
+            "Yesterday": 1.234,
+            "Today": round(today_kwh, 3),
+            "Period": 0,
+            "Power": round(power_w),
+            "ApparentPower": round(power_w * 1.02),
+            "ReactivePower": round(power_w * 0.2),
+            "Factor": 0.98 if power_w > 5 else 0.0,
+            "Voltage": round(voltage),
+            "Current": round(current, 3),
+        },
+    }
     return f"tele/{name}/SENSOR", json.dumps(payload, separators=(",", ":")).encode(), False
 
 
 def tasmota_room(name: str, temperature: float, humidity: float, co2: float, now: float) -> Message:
-    payload = {"Time": datetime.fromtimestamp(now).strftime("%Y-%m-%dT%H:%M:%S"),
-               "SCD30": {"CarbonDioxide": round(co2), "eCO2": round(co2 * 1.05),
-                         "Temperature": round(temperature, 1), "Humidity": round(humidity, 1),
-                         "DewPoint": round(temperature - (100 - humidity) / 5, 1)},
-               "TempUnit": "C"}
+    payload = {
+        "Time": datetime.fromtimestamp(now).strftime("%Y-%m-%dT%H:%M:%S"),
+        "SCD30": {
+            "CarbonDioxide": round(co2),
+            "eCO2": round(co2 * 1.05),
+            "Temperature": round(temperature, 1),
+            "Humidity": round(humidity, 1),
+            "DewPoint": round(temperature - (100 - humidity) / 5, 1),
+        },
+        "TempUnit": "C",
+    }
     return f"tele/{name}/SENSOR", json.dumps(payload, separators=(",", ":")).encode(), False
 
 
 def shelly_switch_status(power_w: float, total_wh: float, voltage: float, now: float) -> dict[str, Any]:
     minute = int(now // 60 * 60)
-    return {"id": 0, "source": "timer", "output": power_w > 0.5, "apower": round(power_w, 1),
-            "voltage": round(voltage, 1), "freq": 50.0, "current": round(power_w / voltage, 3),
-            "aenergy": {"total": round(total_wh, 3), "by_minute": [12.5, 13.0, 12.8], "minute_ts": minute},
-            "ret_aenergy": {"total": 0.0, "by_minute": [0.0, 0.0, 0.0], "minute_ts": minute},
-            "temperature": {"tC": 34.2, "tF": 93.6}}
+    return {
+        "id": 0,
+        "source": "timer",
+        "output": power_w > 0.5,
+        "apower": round(power_w, 1),
+        "voltage": round(voltage, 1),
+        "freq": 50.0,
+        "current": round(power_w / voltage, 3),
+        "aenergy": {"total": round(total_wh, 3), "by_minute": [12.5, 13.0, 12.8], "minute_ts": minute},
+        "ret_aenergy": {"total": 0.0, "by_minute": [0.0, 0.0, 0.0], "minute_ts": minute},
+        "temperature": {"tC": 34.2, "tF": 93.6},
+    }
 
 
 def shelly_full(name: str, power_w: float, total_wh: float, voltage: float, now: float) -> Message:
@@ -61,21 +85,38 @@ def shelly_full(name: str, power_w: float, total_wh: float, voltage: float, now:
 
 
 def shelly_delta(name: str, power_w: float, now: float) -> Message:
-    body = {"src": name, "dst": f"shellies/{name}/events", "method": "NotifyStatus",
-            "params": {"ts": round(now, 2), "switch:0": {"id": 0, "apower": round(power_w, 1)}}}
+    body = {
+        "src": name,
+        "dst": f"shellies/{name}/events",
+        "method": "NotifyStatus",
+        "params": {"ts": round(now, 2), "switch:0": {"id": 0, "apower": round(power_w, 1)}},
+    }
     return f"shellies/{name}/events/rpc", json.dumps(body).encode(), False
 
 
 def z2m_plug(name: str, power_w: float, energy_kwh: float, voltage: float) -> Message:
-    body = {"state": "ON", "power": round(power_w, 1), "energy": round(energy_kwh, 2),
-            "voltage": round(voltage), "current": round(power_w / voltage, 2), "linkquality": 116,
-            "child_lock": "UNLOCK", "power_outage_memory": "restore"}
+    body = {
+        "state": "ON",
+        "power": round(power_w, 1),
+        "energy": round(energy_kwh, 2),
+        "voltage": round(voltage),
+        "current": round(power_w / voltage, 2),
+        "linkquality": 116,
+        "child_lock": "UNLOCK",
+        "power_outage_memory": "restore",
+    }
     return f"zigbee2mqtt/{name}", json.dumps(body).encode(), False
 
 
 def z2m_room(name: str, temperature: float, humidity: float, co2: float) -> Message:
-    body = {"temperature": round(temperature, 2), "humidity": round(humidity, 1), "co2": round(co2),
-            "battery": 97, "voltage": 3000, "linkquality": 87}
+    body = {
+        "temperature": round(temperature, 2),
+        "humidity": round(humidity, 1),
+        "co2": round(co2),
+        "battery": 97,
+        "voltage": 3000,
+        "linkquality": 87,
+    }
     return f"zigbee2mqtt/{name}", json.dumps(body).encode(), False
 
 
@@ -121,8 +162,9 @@ class Room:
             self.people = max(0, min(15, self.people + rng.choice((-3, -1, 1, 2, 4))))
         target_co2 = 420 + 55 * self.people
         self.co2 += (target_co2 - self.co2) * min(1.0, dt / 900) + rng.gauss(0, 3)
-        self.temperature += (19.5 + 0.15 * self.people - self.temperature) * min(1.0, dt / 1800) \
-            + rng.gauss(0, 0.02)
+        self.temperature += (19.5 + 0.15 * self.people - self.temperature) * min(1.0, dt / 1800) + rng.gauss(
+            0, 0.02
+        )
         self.humidity = min(90.0, max(20.0, self.humidity + rng.gauss(0, 0.2) + 0.01 * self.people))
 
 
@@ -138,8 +180,11 @@ def workshop() -> tuple[list[Plug], list[Room]]:
         Plug("coffee", "zigbee2mqtt", 0.8, 1450, 0.05),
         Plug("coach-plug", "esphome", 0.4, 85, 0.45, total_kwh=2.3),  # a resident's fridge this week
     ]
-    rooms = [Room("room-hall", "zigbee2mqtt"), Room("room-workshop", "esphome", co2=620, people=4),
-             Room("room-office", "tasmota", temperature=21.2)]
+    rooms = [
+        Room("room-hall", "zigbee2mqtt"),
+        Room("room-workshop", "esphome", co2=620, people=4),
+        Room("room-office", "tasmota", temperature=21.2),
+    ]
     return plugs, rooms
 
 
@@ -182,9 +227,11 @@ class Simulator:
             elif plug.format == "zigbee2mqtt":
                 out.append(z2m_plug(plug.name, plug.power_w, plug.total_kwh, volt))
             else:
-                out += [esphome_state(plug.name, "power", plug.power_w),
-                        esphome_state(plug.name, "energy", plug.total_kwh * 1000, 0),
-                        esphome_state(plug.name, "voltage", volt)]
+                out += [
+                    esphome_state(plug.name, "power", plug.power_w),
+                    esphome_state(plug.name, "energy", plug.total_kwh * 1000, 0),
+                    esphome_state(plug.name, "voltage", volt),
+                ]
         for room in self.rooms:
             room.step(dt, self._rng)
             if room.format == "tasmota":
@@ -192,9 +239,11 @@ class Simulator:
             elif room.format == "zigbee2mqtt":
                 out.append(z2m_room(room.name, room.temperature, room.humidity, room.co2))
             else:
-                out += [esphome_state(room.name, "temperature", room.temperature),
-                        esphome_state(room.name, "humidity", room.humidity),
-                        esphome_state(room.name, "co2", room.co2, 0)]
+                out += [
+                    esphome_state(room.name, "temperature", room.temperature),
+                    esphome_state(room.name, "humidity", room.humidity),
+                    esphome_state(room.name, "co2", room.co2, 0),
+                ]
         self._round += 1
         return out
 
@@ -221,8 +270,13 @@ class Simulator:
             {"topic": "shellies/+/status/+", "format": "shelly-gen2", "device": "{1}"},
             {"topic": "shellies/+/events/rpc", "format": "shelly-gen2", "device": "{1}"},
             {"topic": "zigbee2mqtt/#", "format": "zigbee2mqtt"},
-            {"topic": "esphome/+/sensor/+/state", "format": "esphome", "device": "{1}",
-             "series": {"energy_kwh": "energy"}, "units": {"energy_kwh": "Wh"}},
+            {
+                "topic": "esphome/+/sensor/+/state",
+                "format": "esphome",
+                "device": "{1}",
+                "series": {"energy_kwh": "energy"},
+                "units": {"energy_kwh": "Wh"},
+            },
         ]
 
     # --- publishing ---------------------------------------------------------------------------

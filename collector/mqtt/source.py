@@ -62,10 +62,19 @@ class MqttSource:
         if password is False:
             return
         publish = self.config.publish
-        intake = self.intake = Intake(self.config.subscriptions, ctx.health, self.config.max_message_bytes,
-                                      ignore_prefix=publish.prefix if publish.enabled else None)
-        client = make_client(self.broker, self.client_id, self.config.username,
-                             password if isinstance(password, str) else None, self.config.ca_file)
+        intake = self.intake = Intake(
+            self.config.subscriptions,
+            ctx.health,
+            self.config.max_message_bytes,
+            ignore_prefix=publish.prefix if publish.enabled else None,
+        )
+        client = make_client(
+            self.broker,
+            self.client_id,
+            self.config.username,
+            password if isinstance(password, str) else None,
+            self.config.ca_file,
+        )
         if publish.enabled:
             self.publisher = ReadingPublisher(client, self.site_id, publish)
             self.publisher.prepare()
@@ -102,17 +111,22 @@ class MqttSource:
     def _wire(self, client: Client, ctx: SourceContext, intake: Intake) -> None:
         health = ctx.health
 
-        def on_connect(client: Client, userdata: Any, flags: ConnectFlags, reason: ReasonCode,
-                       properties: Any) -> None:
+        def on_connect(
+            client: Client, userdata: Any, flags: ConnectFlags, reason: ReasonCode, properties: Any
+        ) -> None:
             if reason.is_failure:
                 if str(reason) in REFUSED_CREDENTIALS:
                     self._refused = True
                     who = f"user {self.config.username!r}" if self.config.username else "anonymous clients"
-                    health.set_state(State.ERROR, f"the broker {self.broker} refused {who} ({reason}); "
-                                     "check username and password in the config and on the broker")
+                    health.set_state(
+                        State.ERROR,
+                        f"the broker {self.broker} refused {who} ({reason}); "
+                        "check username and password in the config and on the broker",
+                    )
                 else:
-                    health.set_state(State.ERROR, f"the broker {self.broker} refused the connection: "
-                                     f"{reason}")
+                    health.set_state(
+                        State.ERROR, f"the broker {self.broker} refused the connection: {reason}"
+                    )
                 return
             self._refused = False
             if self._connected_once:
@@ -124,15 +138,19 @@ class MqttSource:
                 self.publisher.connected()
             health.set_state(State.OK, f"connected to {self.broker}")
 
-        def on_disconnect(client: Client, userdata: Any, flags: DisconnectFlags, reason: ReasonCode,
-                          properties: Any) -> None:
+        def on_disconnect(
+            client: Client, userdata: Any, flags: DisconnectFlags, reason: ReasonCode, properties: Any
+        ) -> None:
             if not ctx.stopping.is_set() and not self._refused:
                 health.set_state(State.OFFLINE, f"lost the connection to {self.broker} ({reason}); retrying")
 
         def on_connect_fail(client: Client, userdata: Any) -> None:
             if not self._refused:
-                hint = " (check the ca_file: the broker's certificate must be signed by it)" \
-                    if self.broker.tls else ""
+                hint = (
+                    " (check the ca_file: the broker's certificate must be signed by it)"
+                    if self.broker.tls
+                    else ""
+                )
                 health.set_state(State.OFFLINE, f"cannot reach the broker {self.broker}{hint}; retrying")
 
         def on_message(client: Client, userdata: Any, message: MQTTMessage) -> None:

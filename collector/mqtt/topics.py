@@ -54,7 +54,7 @@ def device_name(template: str, topic: str, found: str, rename: Mapping[str, str]
         key = match.group(1)
         if key == "name":
             if not found:
-                raise NoDeviceName("this format finds no device name; set device = \"name\" or \"{1}\"")
+                raise NoDeviceName('this format finds no device name; set device = "name" or "{1}"')
             return found
         index = int(key)
         if index >= len(levels):

@@ -16,9 +16,15 @@ from buurtwatt.readings import Reading
 from collector.health import DeviceHealth
 from collector.p1.stream import TelegramStream
 
-LABELS = {"bad_crc": "bad CRC", "truncated": "truncated", "unknown_spec": "unknown spec",
-          "unparsable": "unparsable", "counter_backwards": "counter went backwards",
-          "counter_jump": "counter jumped", "serial_unconfirmed": "unconfirmed meter serial"}
+LABELS = {
+    "bad_crc": "bad CRC",
+    "truncated": "truncated",
+    "unknown_spec": "unknown spec",
+    "unparsable": "unparsable",
+    "counter_backwards": "counter went backwards",
+    "counter_jump": "counter jumped",
+    "serial_unconfirmed": "unconfirmed meter serial",
+}
 SPEC_CHOICES = ("auto", "v5", "v4", "v2_2", "belgian")
 
 
@@ -50,6 +56,7 @@ def iso(ts: float) -> str:
 
 # -- decode ---------------------------------------------------------------------------------
 
+
 def cmd_decode(args: argparse.Namespace) -> int:
     try:
         data = args.file.read_bytes()
@@ -75,17 +82,24 @@ def _print_decoded(args: argparse.Namespace, data: bytes, outcomes: list[Any]) -
             dropped += 1
             line = data.count(b"\n", 0, outcome.offset) + 1
             label = LABELS.get(outcome.reason or "", outcome.reason)
-            print(f"{args.file}: telegram {number} at byte {outcome.offset} (line {line}): "
-                  f"{label}: {outcome.detail}", file=sys.stderr)
+            print(
+                f"{args.file}: telegram {number} at byte {outcome.offset} (line {line}): "
+                f"{label}: {outcome.detail}",
+                file=sys.stderr,
+            )
         for reason, detail in outcome.partial_drops:
             dropped += 1
-            print(f"{args.file}: telegram {number} at byte {outcome.offset}: {LABELS.get(reason, reason)}: "
-                  f"{detail}", file=sys.stderr)
+            print(
+                f"{args.file}: telegram {number} at byte {outcome.offset}: {LABELS.get(reason, reason)}: "
+                f"{detail}",
+                file=sys.stderr,
+            )
         for reading in outcome.readings:
             out.write(_format(reading, args.json))
     if not outcomes:
-        print(f"{args.file}: no telegram found (a telegram starts with '/' and ends with '!')",
-              file=sys.stderr)
+        print(
+            f"{args.file}: no telegram found (a telegram starts with '/' and ends with '!')", file=sys.stderr
+        )
         return 1
     return 1 if dropped else 0
 
@@ -97,6 +111,7 @@ def _format(reading: Reading, as_json: bool) -> str:
 
 
 # -- listen ---------------------------------------------------------------------------------
+
 
 def _listen_config(args: argparse.Namespace) -> Any:
     from collector.p1.config import P1Config
@@ -113,8 +128,9 @@ def _listen_config(args: argparse.Namespace) -> Any:
         fields.update(homewizard=args.homewizard, api=args.api)
         if args.api == "v2":
             if not args.token_env:
-                raise ValueError("--api v2 needs --token-env NAME "
-                                 "(the token is never given on the command line)")
+                raise ValueError(
+                    "--api v2 needs --token-env NAME (the token is never given on the command line)"
+                )
             fields["token"] = {"env": args.token_env}
     return P1Config.model_validate(fields)
 
@@ -143,9 +159,12 @@ class _Printer:
                 return format(values[name].value, fmt) if name in values else "-"
 
             gas = f"gas {self.gas.value:.3f} m3 @ {iso(self.gas.ts)[11:16]}" if self.gas else "no gas"
-            print(f"{iso(ts)}  import {v('import_w', '.0f')} W  export {v('export_w', '.0f')} W  "
-                  f"in {v('import_kwh', '.3f')} kWh  out {v('export_kwh', '.3f')} kWh  {gas}  "
-                  f"CRC errors {self.health.drops.get('bad_crc', 0)}", flush=True)
+            print(
+                f"{iso(ts)}  import {v('import_w', '.0f')} W  export {v('export_w', '.0f')} W  "
+                f"in {v('import_kwh', '.3f')} kWh  out {v('export_kwh', '.3f')} kWh  {gas}  "
+                f"CRC errors {self.health.drops.get('bad_crc', 0)}",
+                flush=True,
+            )
 
 
 def cmd_listen(args: argparse.Namespace) -> int:
@@ -172,11 +191,16 @@ def cmd_listen(args: argparse.Namespace) -> int:
     ctx.stopping.set()
     thread.join(5)
     stats = source.stream.stats
-    print(f"{printer.telegrams} telegrams, {health.drops.get('bad_crc', 0)} CRC errors, "
-          f"other drops {({k: n for k, n in health.drops.items() if k != 'bad_crc'}) or 'none'}, "
-          f"reconnects {health.reconnects}; state {health.state.value}"
-          f"{' (' + health.message + ')' if health.message else ''}", file=sys.stderr)
+    print(
+        f"{printer.telegrams} telegrams, {health.drops.get('bad_crc', 0)} CRC errors, "
+        f"other drops {({k: n for k, n in health.drops.items() if k != 'bad_crc'}) or 'none'}, "
+        f"reconnects {health.reconnects}; state {health.state.value}"
+        f"{' (' + health.message + ')' if health.message else ''}",
+        file=sys.stderr,
+    )
     if stats.get("time_from_receive_no_clock") or stats.get("time_from_receive_clock_off"):
-        print("note: some times came from this computer's clock (meter without clock, or clock off)",
-              file=sys.stderr)
+        print(
+            "note: some times came from this computer's clock (meter without clock, or clock off)",
+            file=sys.stderr,
+        )
     return 0 if printer.telegrams else 1

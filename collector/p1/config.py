@@ -35,30 +35,37 @@ class P1Config(DeviceConfig):
     verify: bool | Path = Field(
         default=False,
         description="TLS check for API v2: false (the device has a HomeWizard-signed certificate), "
-                    "true (system CAs) or a CA bundle file")
+        "true (system CAs) or a CA bundle file",
+    )
     poll_s: float = Field(default=1.0, gt=0, le=3600, description="HomeWizard polling interval")
     replay: Path | None = Field(default=None, description="file of telegrams to replay")
     replay_interval_s: float = Field(default=0.0, ge=0, description="pause between replayed telegrams")
 
     # decoding and timing
     spec: SpecName = "auto"
-    silence_s: float = Field(default=60.0, gt=0,
-                             description="reconnect when no byte arrived for this long (half-open links)")
-    interval_s: float = Field(default=0.0, ge=0,
-                              description="store at most one telegram per interval; 0 = every telegram")
-    max_clock_skew_s: float = Field(default=86400.0, gt=0,
-                                    description="use the receive time when the meter clock is further off")
-    probe_s: float = Field(default=25.0, gt=0,
-                           description="with baud = auto: time to wait for a good telegram per setting")
+    silence_s: float = Field(
+        default=60.0, gt=0, description="reconnect when no byte arrived for this long (half-open links)"
+    )
+    interval_s: float = Field(
+        default=0.0, ge=0, description="store at most one telegram per interval; 0 = every telegram"
+    )
+    max_clock_skew_s: float = Field(
+        default=86400.0, gt=0, description="use the receive time when the meter clock is further off"
+    )
+    probe_s: float = Field(
+        default=25.0, gt=0, description="with baud = auto: time to wait for a good telegram per setting"
+    )
 
     @model_validator(mode="after")
     def _one_transport(self) -> P1Config:
         given = [k for k in ("port", "host", "homewizard", "replay") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of port = \"/dev/serial/by-id/...\", host = \"IP\" (raw TCP), "
-                             f"homewizard = \"IP\" or replay = \"file\"; found {given or 'none'}")
+            raise ValueError(
+                'give exactly one of port = "/dev/serial/by-id/...", host = "IP" (raw TCP), '
+                f'homewizard = "IP" or replay = "file"; found {given or "none"}'
+            )
         if self.homewizard and self.api == "v2" and self.token is None:
-            raise ValueError("HomeWizard API v2 needs token = { env = \"NAME\" } or { file = \"/path\" }")
+            raise ValueError('HomeWizard API v2 needs token = { env = "NAME" } or { file = "/path" }')
         if self.gas_name == self.name:
             raise ValueError(f"gas_name {self.gas_name!r} must differ from name {self.name!r}")
         return self

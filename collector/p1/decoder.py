@@ -30,18 +30,32 @@ log = logging.getLogger(__name__)
 
 # dsmr_parser value names that feed our series; everything else (failure log, text messages,
 # Belgian peaks, thresholds) is skipped by the fast parser.
-NEEDED = frozenset({
-    "P1_MESSAGE_TIMESTAMP", "EQUIPMENT_IDENTIFIER", "BELGIUM_EQUIPMENT_IDENTIFIER",
-    "ELECTRICITY_IMPORTED_TOTAL", "ELECTRICITY_USED_TARIFF_1", "ELECTRICITY_USED_TARIFF_2",
-    "ELECTRICITY_DELIVERED_TARIFF_1", "ELECTRICITY_DELIVERED_TARIFF_2", "ELECTRICITY_ACTIVE_TARIFF",
-    "CURRENT_ELECTRICITY_USAGE", "CURRENT_ELECTRICITY_DELIVERY",
-    "SHORT_POWER_FAILURE_COUNT", "LONG_POWER_FAILURE_COUNT",
-    *(f"VOLTAGE_{kind}_L{p}_COUNT" for kind in ("SAG", "SWELL") for p in (1, 2, 3)),
-    *(f"INSTANTANEOUS_{kind}_L{p}" for kind in ("VOLTAGE", "CURRENT") for p in (1, 2, 3)),
-    *(f"INSTANTANEOUS_ACTIVE_POWER_L{p}_{d}" for p in (1, 2, 3) for d in ("POSITIVE", "NEGATIVE")),
-    "MBUS_DEVICE_TYPE", "MBUS_EQUIPMENT_IDENTIFIER", "MBUS_METER_READING",
-    "DEVICE_TYPE", "EQUIPMENT_IDENTIFIER_GAS", "GAS_METER_READING",
-})
+NEEDED = frozenset(
+    {
+        "P1_MESSAGE_TIMESTAMP",
+        "EQUIPMENT_IDENTIFIER",
+        "BELGIUM_EQUIPMENT_IDENTIFIER",
+        "ELECTRICITY_IMPORTED_TOTAL",
+        "ELECTRICITY_USED_TARIFF_1",
+        "ELECTRICITY_USED_TARIFF_2",
+        "ELECTRICITY_DELIVERED_TARIFF_1",
+        "ELECTRICITY_DELIVERED_TARIFF_2",
+        "ELECTRICITY_ACTIVE_TARIFF",
+        "CURRENT_ELECTRICITY_USAGE",
+        "CURRENT_ELECTRICITY_DELIVERY",
+        "SHORT_POWER_FAILURE_COUNT",
+        "LONG_POWER_FAILURE_COUNT",
+        *(f"VOLTAGE_{kind}_L{p}_COUNT" for kind in ("SAG", "SWELL") for p in (1, 2, 3)),
+        *(f"INSTANTANEOUS_{kind}_L{p}" for kind in ("VOLTAGE", "CURRENT") for p in (1, 2, 3)),
+        *(f"INSTANTANEOUS_ACTIVE_POWER_L{p}_{d}" for p in (1, 2, 3) for d in ("POSITIVE", "NEGATIVE")),
+        "MBUS_DEVICE_TYPE",
+        "MBUS_EQUIPMENT_IDENTIFIER",
+        "MBUS_METER_READING",
+        "DEVICE_TYPE",
+        "EQUIPMENT_IDENTIFIER_GAS",
+        "GAS_METER_READING",
+    }
+)
 
 GAS_DEVICE_TYPE = 3
 _EPOCH_2000 = 946684800.0  # earlier capture times are placeholders (700101010000W)
@@ -90,7 +104,8 @@ class LineParser:
     def __init__(self, spec: dict[str, Any]) -> None:
         self.objects = [
             (o["value_name"], re.compile(o["obis_reference"], re.DOTALL | re.MULTILINE), o["value_parser"])
-            for o in spec["objects"] if o["value_name"] in NEEDED
+            for o in spec["objects"]
+            if o["value_name"] in NEEDED
         ]
         self._everyone = tuple(range(len(self.objects)))
         self._candidates: dict[str, tuple[int, ...]] = {}
@@ -157,8 +172,9 @@ def _library_parse(parser: TelegramParser, text: str) -> tuple[Fields, MbusField
             if not isinstance(value, DSMRObject) or value.is_mbus_reading:
                 continue
         fields[name] = value
-    mbus = {dev.channel_id: {n: v for n, v in dev if n in NEEDED}
-            for dev in getattr(telegram, "MBUS_DEVICES", [])}
+    mbus = {
+        dev.channel_id: {n: v for n, v in dev if n in NEEDED} for dev in getattr(telegram, "MBUS_DEVICES", [])
+    }
     return fields, mbus
 
 
@@ -193,8 +209,9 @@ def extract(spec: str, fields: Fields, mbus: MbusFields) -> MeterTelegram:
     out = MeterTelegram(
         spec=spec,
         meter_time=_ts(getattr(get("P1_MESSAGE_TIMESTAMP"), "value", None)),
-        serial=_serial(getattr(get("EQUIPMENT_IDENTIFIER") or get("BELGIUM_EQUIPMENT_IDENTIFIER"),
-                               "value", None)),
+        serial=_serial(
+            getattr(get("EQUIPMENT_IDENTIFIER") or get("BELGIUM_EQUIPMENT_IDENTIFIER"), "value", None)
+        ),
     )
     c, g = out.counters, out.gauges
     # Belgium numbers tariffs the other way round: 1 = day (normal), 2 = night (low)
@@ -206,8 +223,10 @@ def extract(spec: str, fields: Fields, mbus: MbusFields) -> MeterTelegram:
         "export_t2_kwh": _num(get(f"ELECTRICITY_DELIVERED_TARIFF_{normal}")),
     }
     c.update({k: v for k, v in tariffs.items() if v is not None})
-    for total, t1, t2 in (("import_kwh", "import_t1_kwh", "import_t2_kwh"),
-                          ("export_kwh", "export_t1_kwh", "export_t2_kwh")):
+    for total, t1, t2 in (
+        ("import_kwh", "import_t1_kwh", "import_t2_kwh"),
+        ("export_kwh", "export_t1_kwh", "export_t2_kwh"),
+    ):
         if t1 in c and t2 in c:
             c[total] = round(c[t1] + c[t2], 6)
     if "import_kwh" not in c and (total_in := _num(get("ELECTRICITY_IMPORTED_TOTAL"))) is not None:
@@ -220,15 +239,19 @@ def extract(spec: str, fields: Fields, mbus: MbusFields) -> MeterTelegram:
         values = [v for v in (_num(get(p)) for p in parts) if v is not None]
         if values:
             c[name] = sum(values)
-    for name, key, factor in (("import_w", "CURRENT_ELECTRICITY_USAGE", 1000.0),
-                              ("export_w", "CURRENT_ELECTRICITY_DELIVERY", 1000.0)):
+    for name, key, factor in (
+        ("import_w", "CURRENT_ELECTRICITY_USAGE", 1000.0),
+        ("export_w", "CURRENT_ELECTRICITY_DELIVERY", 1000.0),
+    ):
         if (v := _num(get(key))) is not None:
             g[name] = round(v * factor, 3)
     for p in (1, 2, 3):
-        for name, key, factor in ((f"voltage_l{p}_v", f"INSTANTANEOUS_VOLTAGE_L{p}", 1.0),
-                                  (f"current_l{p}_a", f"INSTANTANEOUS_CURRENT_L{p}", 1.0),
-                                  (f"import_l{p}_w", f"INSTANTANEOUS_ACTIVE_POWER_L{p}_POSITIVE", 1000.0),
-                                  (f"export_l{p}_w", f"INSTANTANEOUS_ACTIVE_POWER_L{p}_NEGATIVE", 1000.0)):
+        for name, key, factor in (
+            (f"voltage_l{p}_v", f"INSTANTANEOUS_VOLTAGE_L{p}", 1.0),
+            (f"current_l{p}_a", f"INSTANTANEOUS_CURRENT_L{p}", 1.0),
+            (f"import_l{p}_w", f"INSTANTANEOUS_ACTIVE_POWER_L{p}_POSITIVE", 1000.0),
+            (f"export_l{p}_w", f"INSTANTANEOUS_ACTIVE_POWER_L{p}_NEGATIVE", 1000.0),
+        ):
             if (v := _num(get(key))) is not None:
                 g[name] = round(v * factor, 3)
     tariff = _num(get("ELECTRICITY_ACTIVE_TARIFF"))
@@ -246,8 +269,11 @@ def _gas(mbus: MbusFields) -> GasValue | None:
         if _num(kind) != GAS_DEVICE_TYPE:
             continue
         reading = dev.get("MBUS_METER_READING") or dev.get("GAS_METER_READING")
-        ident = _serial(getattr(dev.get("MBUS_EQUIPMENT_IDENTIFIER") or dev.get("EQUIPMENT_IDENTIFIER_GAS"),
-                                "value", None))
+        ident = _serial(
+            getattr(
+                dev.get("MBUS_EQUIPMENT_IDENTIFIER") or dev.get("EQUIPMENT_IDENTIFIER_GAS"), "value", None
+            )
+        )
         if reading is None or not ident:
             continue
         try:
@@ -310,5 +336,7 @@ class Decoder:
 
     @staticmethod
     def _crc_detail(frame: Frame) -> str:
-        return (f"expected {crc16(frame.body):04X} (computed over the content), "
-                f"found {frame.crc} (in the telegram)")
+        return (
+            f"expected {crc16(frame.body):04X} (computed over the content), "
+            f"found {frame.crc} (in the telegram)"
+        )

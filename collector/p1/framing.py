@@ -85,8 +85,9 @@ class TelegramFramer:
         out = list(self._cut())
         start = self._buf.find(b"/")
         if start >= 0 and self._buf[start:].strip():
-            out.append(Broken(self._base + start, "truncated",
-                              "the stream ended before the closing '!' and CRC"))
+            out.append(
+                Broken(self._base + start, "truncated", "the stream ended before the closing '!' and CRC")
+            )
         elif self._buf.strip(b"\r\n\0 \t") and (self._synced or self._report_leading):
             out.append(Broken(self._base, "truncated", "bytes without a telegram start '/' at the end"))
         self._drop(len(self._buf))
@@ -137,8 +138,8 @@ class TelegramFramer:
                 end = consumed = len(buf)
             else:
                 return
-            tail = bytes(buf[bang + 1:end]).rstrip(b"\r\0")
-            body = normalise_line_ends(bytes(buf[:bang + 1]))
+            tail = bytes(buf[bang + 1 : end]).rstrip(b"\r\0")
+            body = normalise_line_ends(bytes(buf[: bang + 1]))
             offset = self._base
             self._drop(consumed)
             if len(tail) > 4 or any(c not in _HEX for c in tail):

@@ -162,15 +162,20 @@ class SimMeter:
         imp, exp, _, _, _, _ = self._powers()
         t = self.tariff(self.now)
         return [
-            f"1-0:1.8.1({self.import_t1:{kwh}}*kWh)", f"1-0:1.8.2({self.import_t2:{kwh}}*kWh)",
-            f"1-0:2.8.1({self.export_t1:{kwh}}*kWh)", f"1-0:2.8.2({self.export_t2:{kwh}}*kWh)",
-            f"0-0:96.14.0({t:04d})", f"1-0:1.7.0({imp:{kw}}*kW)", f"1-0:2.7.0({exp:{kw}}*kW)",
+            f"1-0:1.8.1({self.import_t1:{kwh}}*kWh)",
+            f"1-0:1.8.2({self.import_t2:{kwh}}*kWh)",
+            f"1-0:2.8.1({self.export_t1:{kwh}}*kWh)",
+            f"1-0:2.8.2({self.export_t2:{kwh}}*kWh)",
+            f"0-0:96.14.0({t:04d})",
+            f"1-0:1.7.0({imp:{kw}}*kW)",
+            f"1-0:2.7.0({exp:{kw}}*kW)",
         ]
 
     def _events(self) -> list[str]:
         codes = ("32", "52", "72")[: self.phases]
         return [
-            f"0-0:96.7.21({self.failures_short:05d})", f"0-0:96.7.9({self.failures_long:05d})",
+            f"0-0:96.7.21({self.failures_short:05d})",
+            f"0-0:96.7.9({self.failures_long:05d})",
             "1-0:99.97.0(1)(0-0:96.7.19)(251012091523S)(0000000240*s)",
             *(f"1-0:{c}.32.0({self.sags[i]:05d})" for i, c in enumerate(codes)),
             *(f"1-0:{c}.36.0({self.swells[i]:05d})" for i, c in enumerate(codes)),
@@ -193,28 +198,61 @@ class SimMeter:
         for ch in range(1, self.gas_channel):  # empty channels, as seen in the field
             out += [f"0-{ch}:24.1.0(000)", f"0-{ch}:96.1.0()", f"0-{ch}:24.2.1(700101010000W)(00000000)"]
         ch, cap = self.gas_channel, self.gas_capture()
-        return out + [f"0-{ch}:24.1.0(003)", f"0-{ch}:{id_code}({_hex(self.gas_serial)})",
-                      f"0-{ch}:{reading_code}({meter_time(cap)})({self.gas_at(cap):09.3f}*m3)"]
+        return out + [
+            f"0-{ch}:24.1.0(003)",
+            f"0-{ch}:{id_code}({_hex(self.gas_serial)})",
+            f"0-{ch}:{reading_code}({meter_time(cap)})({self.gas_at(cap):09.3f}*m3)",
+        ]
 
     def _v5(self) -> list[str]:
-        return ["/ISK5\\2M550T-1012", "", "1-3:0.2.8(50)", f"0-0:1.0.0({meter_time(self.now)})",
-                f"0-0:96.1.1({_hex(self.serial)})", *self._electricity("010.3f", "06.3f"), *self._events(),
-                "0-0:96.13.0()", *self._phases(True), *self._mbus()]
+        return [
+            "/ISK5\\2M550T-1012",
+            "",
+            "1-3:0.2.8(50)",
+            f"0-0:1.0.0({meter_time(self.now)})",
+            f"0-0:96.1.1({_hex(self.serial)})",
+            *self._electricity("010.3f", "06.3f"),
+            *self._events(),
+            "0-0:96.13.0()",
+            *self._phases(True),
+            *self._mbus(),
+        ]
 
     def _v42(self) -> list[str]:
-        return ["/KFM5KAIFA-METER", "", "1-3:0.2.8(42)", f"0-0:1.0.0({meter_time(self.now)})",
-                f"0-0:96.1.1({_hex(self.serial)})", *self._electricity("010.3f", "06.3f"), *self._events(),
-                "0-0:96.13.1()", "0-0:96.13.0()", *self._phases(False), *self._mbus()]
+        return [
+            "/KFM5KAIFA-METER",
+            "",
+            "1-3:0.2.8(42)",
+            f"0-0:1.0.0({meter_time(self.now)})",
+            f"0-0:96.1.1({_hex(self.serial)})",
+            *self._electricity("010.3f", "06.3f"),
+            *self._events(),
+            "0-0:96.13.1()",
+            "0-0:96.13.0()",
+            *self._phases(False),
+            *self._mbus(),
+        ]
 
     def _v22(self) -> list[str]:
-        out = ["/ISk5\\2ME382-1003", "", f"0-0:96.1.1({_hex(self.serial)})",
-               *self._electricity("09.3f", "07.2f"), "0-0:17.0.0(0999.00*kW)", "0-0:96.3.10(1)",
-               "0-0:96.13.1()", "0-0:96.13.0()"]
+        out = [
+            "/ISk5\\2ME382-1003",
+            "",
+            f"0-0:96.1.1({_hex(self.serial)})",
+            *self._electricity("09.3f", "07.2f"),
+            "0-0:17.0.0(0999.00*kW)",
+            "0-0:96.3.10(1)",
+            "0-0:96.13.1()",
+            "0-0:96.13.0()",
+        ]
         if self.gas_serial:
             cap = self.gas_capture()
-            out += ["0-1:24.1.0(3)", f"0-1:96.1.0({_hex(self.gas_serial)})",
-                    f"0-1:24.3.0({meter_time(cap, flag=False)})(00)(60)(1)(0-1:24.2.1)(m3)",
-                    f"({self.gas_at(cap):09.3f})", "0-1:24.4.0(1)"]
+            out += [
+                "0-1:24.1.0(3)",
+                f"0-1:96.1.0({_hex(self.gas_serial)})",
+                f"0-1:24.3.0({meter_time(cap, flag=False)})(00)(60)(1)(0-1:24.2.1)(m3)",
+                f"({self.gas_at(cap):09.3f})",
+                "0-1:24.4.0(1)",
+            ]
         return out
 
     def _be(self) -> list[str]:
@@ -222,26 +260,42 @@ class SimMeter:
         # Belgian tariff numbering is reversed (1 = day); the register layout is NL otherwise
         t = self.tariff(self.now)
         elec = self._electricity("010.3f", "06.3f")
-        elec[0:4] = [f"1-0:1.8.1({self.import_t2:010.3f}*kWh)", f"1-0:1.8.2({self.import_t1:010.3f}*kWh)",
-                     f"1-0:2.8.1({self.export_t2:010.3f}*kWh)", f"1-0:2.8.2({self.export_t1:010.3f}*kWh)"]
+        elec[0:4] = [
+            f"1-0:1.8.1({self.import_t2:010.3f}*kWh)",
+            f"1-0:1.8.2({self.import_t1:010.3f}*kWh)",
+            f"1-0:2.8.1({self.export_t2:010.3f}*kWh)",
+            f"1-0:2.8.2({self.export_t1:010.3f}*kWh)",
+        ]
         elec[4] = f"0-0:96.14.0({3 - t:04d})"
         stamp = meter_time(self.now)
-        return ["/FLU5\\253769484_A", "", "0-0:96.1.4(50217)", f"0-0:96.1.1({_hex(self.serial)})",
-                f"0-0:1.0.0({stamp})", *elec[:5], f"1-0:1.4.0({imp:06.3f}*kW)",
-                f"1-0:1.6.0({stamp})({imp:06.3f}*kW)",
-                "0-0:98.1.0(1)(1-0:1.6.0)(1-0:1.6.0)(251001000000S)(250915184500S)(04.318*kW)",
-                *elec[5:], *self._phases(True),
-                "0-0:96.3.10(1)", "0-0:17.0.0(999.9*kW)", "1-0:31.4.0(999*A)", "0-0:96.13.0()",
-                *self._mbus("24.2.3", "96.1.1")]
+        return [
+            "/FLU5\\253769484_A",
+            "",
+            "0-0:96.1.4(50217)",
+            f"0-0:96.1.1({_hex(self.serial)})",
+            f"0-0:1.0.0({stamp})",
+            *elec[:5],
+            f"1-0:1.4.0({imp:06.3f}*kW)",
+            f"1-0:1.6.0({stamp})({imp:06.3f}*kW)",
+            "0-0:98.1.0(1)(1-0:1.6.0)(1-0:1.6.0)(251001000000S)(250915184500S)(04.318*kW)",
+            *elec[5:],
+            *self._phases(True),
+            "0-0:96.3.10(1)",
+            "0-0:17.0.0(999.9*kW)",
+            "1-0:31.4.0(999*A)",
+            "0-0:96.13.0()",
+            *self._mbus("24.2.3", "96.1.1"),
+        ]
 
 
 # -- faults -------------------------------------------------------------------------------
 
+
 def corrupt(telegram: bytes) -> bytes:
     """Change one digit of the 1.8.1 register and keep the old CRC: a bad-CRC telegram."""
     at = telegram.index(b"1.8.1(") + 7
-    digit = telegram[at:at + 1]
-    return telegram[:at] + (b"7" if digit != b"7" else b"3") + telegram[at + 1:]
+    digit = telegram[at : at + 1]
+    return telegram[:at] + (b"7" if digit != b"7" else b"3") + telegram[at + 1 :]
 
 
 def truncate(telegram: bytes, keep: float = 0.5) -> bytes:
@@ -254,6 +308,7 @@ def write_file(path: Path, telegrams: Iterable[bytes]) -> Path:
 
 
 # -- transports ---------------------------------------------------------------------------
+
 
 class TcpSimulator:
     """A loopback TCP server that sends whatever the test asks, to one client at a time."""
@@ -286,8 +341,9 @@ class TcpSimulator:
         """Wait for a client (or for the ``count``-th connection)."""
         want = count if count is not None else max(1, self.connections)
         with self._connected:
-            if not self._connected.wait_for(lambda: self._client is not None and self.connections >= want,
-                                            timeout):
+            if not self._connected.wait_for(
+                lambda: self._client is not None and self.connections >= want, timeout
+            ):
                 raise TimeoutError(f"no client connected within {timeout} s")
 
     def send(self, data: bytes) -> None:
@@ -348,19 +404,23 @@ class PtySimulator:
 
 # -- stand-alone ----------------------------------------------------------------------------
 
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m collector.p1.simulator",
-                                     description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m collector.p1.simulator", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--version", choices=VERSIONS, default="5", help="DSMR version of the telegrams")
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--tcp", type=int, metavar="PORT", help="serve on 127.0.0.1:PORT")
     where.add_argument("--pty", type=Path, metavar="LINK", help="serve on a pty behind this symlink")
     where.add_argument("--file", type=Path, help="write telegrams to this file and exit")
     parser.add_argument("--count", type=int, default=3600, help="number of telegrams")
-    parser.add_argument("--realtime", action="store_true",
-                        help="start at the current time, pace at the interval")
-    parser.add_argument("--bad-crc-every", type=int, default=0, metavar="N",
-                        help="corrupt every N-th telegram")
+    parser.add_argument(
+        "--realtime", action="store_true", help="start at the current time, pace at the interval"
+    )
+    parser.add_argument(
+        "--bad-crc-every", type=int, default=0, metavar="N", help="corrupt every N-th telegram"
+    )
     args = parser.parse_args(argv)
     meter = SimMeter(version=args.version, start=time.time() if args.realtime else SimMeter.start)
 

@@ -37,11 +37,13 @@ def serial_settings(config: P1Config) -> list[SerialSetting]:
     if all(value == "auto" for value in (config.baud, config.parity, config.bytesize, config.spec)):
         return list(SERIAL_AUTO)
     base = SERIAL_DEFAULT.get(config.spec, SERIAL_AUTO[0])
-    return [SerialSetting(
-        baudrate=base.baudrate if config.baud == "auto" else int(config.baud),
-        bytesize=base.bytesize if config.bytesize == "auto" else int(config.bytesize),
-        parity=base.parity if config.parity == "auto" else str(config.parity),
-    )]
+    return [
+        SerialSetting(
+            baudrate=base.baudrate if config.baud == "auto" else int(config.baud),
+            bytesize=base.bytesize if config.bytesize == "auto" else int(config.bytesize),
+            parity=base.parity if config.parity == "auto" else str(config.parity),
+        )
+    ]
 
 
 class P1Source:
@@ -51,8 +53,12 @@ class P1Source:
         self.config = config
         self.site = site
         self.stream = TelegramStream(
-            device=config.name, gas_device=config.gas_name, spec=config.spec,
-            interval_s=config.interval_s, max_clock_skew_s=config.max_clock_skew_s)
+            device=config.name,
+            gas_device=config.gas_name,
+            spec=config.spec,
+            interval_s=config.interval_s,
+            max_clock_skew_s=config.max_clock_skew_s,
+        )
         self._settings = serial_settings(config) if config.port else []
         self._setting = 0
         self._locked = False  # serial setting proven by a good telegram
@@ -146,8 +152,9 @@ class P1Source:
             elif now - last_data > self.config.silence_s:
                 raise LinkLost(f"no data for {self.config.silence_s:.0f} s (half-open link?)")
             if probing and not good and now - opened > self.config.probe_s:
-                raise _NoTelegrams(f"no valid telegram at {self._settings[self._setting]} "
-                                   f"within {self.config.probe_s:.0f} s")
+                raise _NoTelegrams(
+                    f"no valid telegram at {self._settings[self._setting]} within {self.config.probe_s:.0f} s"
+                )
 
     def _report_all(self, ctx: SourceContext, outcomes: list[Outcome]) -> None:
         for outcome in outcomes:

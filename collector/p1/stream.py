@@ -25,8 +25,17 @@ _TOLERANCE = 0.0005  # registers print 3 decimals
 SERIAL_CONFIRMATIONS = 3  # telegrams in a row before a new serial counts, without CRC
 
 # reasons that mean "this telegram was bad" (counted as drops in health)
-BAD_REASONS = frozenset({"truncated", "bad_crc", "unparsable", "unknown_spec", "counter_backwards",
-                         "counter_jump", "serial_unconfirmed"})
+BAD_REASONS = frozenset(
+    {
+        "truncated",
+        "bad_crc",
+        "unparsable",
+        "unknown_spec",
+        "counter_backwards",
+        "counter_jump",
+        "serial_unconfirmed",
+    }
+)
 
 
 @dataclass(slots=True)
@@ -57,9 +66,16 @@ class _MeterState:
 class TelegramStream:
     """Feed bytes with their receive time, get one :class:`Outcome` per telegram."""
 
-    def __init__(self, device: str = "meter", gas_device: str = "gas", spec: str = "auto",
-                 interval_s: float = 0.0, max_clock_skew_s: float | None = 86400.0,
-                 parser: str = "fast", report_leading: bool = False) -> None:
+    def __init__(
+        self,
+        device: str = "meter",
+        gas_device: str = "gas",
+        spec: str = "auto",
+        interval_s: float = 0.0,
+        max_clock_skew_s: float | None = 86400.0,
+        parser: str = "fast",
+        report_leading: bool = False,
+    ) -> None:
         self.device = device
         self.gas_device = gas_device
         self.decoder = Decoder(spec, parser)
@@ -128,8 +144,11 @@ class TelegramStream:
         last = self._last
         no_crc = telegram.spec == "v2_2"
         if last is not None and telegram.serial == last.serial:
-            if telegram.meter_time is not None and last.meter_time is not None \
-                    and telegram.meter_time <= last.meter_time:
+            if (
+                telegram.meter_time is not None
+                and last.meter_time is not None
+                and telegram.meter_time <= last.meter_time
+            ):
                 out.reason, out.detail = "repeat", "meter time did not advance"
                 return out
             problem = self._check_counters(last, telegram, ts)
@@ -159,8 +178,9 @@ class TelegramStream:
             out.reason = "thinned"  # interval_s keeps this one out; not a fault
         return out
 
-    def _check_counters(self, last: _MeterState, telegram: MeterTelegram,
-                        ts: float) -> tuple[str, str] | None:
+    def _check_counters(
+        self, last: _MeterState, telegram: MeterTelegram, ts: float
+    ) -> tuple[str, str] | None:
         hours = max(ts - last.time, 1.0) / 3600
         for name, value in telegram.counters.items():
             before = last.counters.get(name)
@@ -189,8 +209,9 @@ class TelegramStream:
                 return None  # the same capture repeats in every telegram until the next one
             if self._gas_value is not None and gas.m3 < self._gas_value - _TOLERANCE:
                 self.stats["gas_backwards"] += 1
-                out.partial_drops.append(("counter_backwards",
-                                          f"gas went from {self._gas_value} to {gas.m3}"))
+                out.partial_drops.append(
+                    ("counter_backwards", f"gas went from {self._gas_value} to {gas.m3}")
+                )
                 return None
         self._gas_key, self._gas_value = key, gas.m3
         return Reading(self.gas_device, "gas_m3", captured, gas.m3, meter=gas.meter)

@@ -43,10 +43,15 @@ class SerialTransport:
     def open(self) -> None:
         s = self.setting
         self._serial = serial.Serial(
-            port=self.port, baudrate=s.baudrate,
+            port=self.port,
+            baudrate=s.baudrate,
             bytesize=serial.SEVENBITS if s.bytesize == 7 else serial.EIGHTBITS,
             parity=serial.PARITY_EVEN if s.parity == "E" else serial.PARITY_NONE,
-            stopbits=serial.STOPBITS_ONE, timeout=READ_WAIT_S, xonxoff=False, rtscts=False)
+            stopbits=serial.STOPBITS_ONE,
+            timeout=READ_WAIT_S,
+            xonxoff=False,
+            rtscts=False,
+        )
         # FTDI and similar drivers default to low latency, which costs CPU for nothing at 1 telegram/s;
         # ptys and some drivers have no such setting, then there is nothing to turn off
         with contextlib.suppress(OSError, ValueError, AttributeError, NotImplementedError):
@@ -110,8 +115,15 @@ class TcpTransport:
 class HomeWizardTransport:
     """HomeWizard P1 meter: API v1 ``GET /api/v1/telegram`` or v2 ``GET /api/telegram`` with a token."""
 
-    def __init__(self, host: str, api: str = "v1", token: str | None = None,
-                 verify: bool | str = False, poll_s: float = 1.0, timeout_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        host: str,
+        api: str = "v1",
+        token: str | None = None,
+        verify: bool | str = False,
+        poll_s: float = 1.0,
+        timeout_s: float = 5.0,
+    ) -> None:
         self.api = api
         if api == "v2":
             self.url = f"https://{host}/api/telegram"
@@ -148,8 +160,10 @@ class HomeWizardTransport:
         except requests.RequestException as exc:
             raise LinkLost(f"{self.url}: {exc}") from None
         if response.status_code in (401, 403):
-            raise AccessDenied(f"{self.url} refused the token (HTTP {response.status_code}); "
-                               "create a new token on the device and update the config")
+            raise AccessDenied(
+                f"{self.url} refused the token (HTTP {response.status_code}); "
+                "create a new token on the device and update the config"
+            )
         if response.status_code == 404 and self.api == "v1":
             raise LinkLost(f"{self.url} not found: is the local API switched on in the HomeWizard app?")
         if response.status_code != 200:

@@ -56,27 +56,54 @@ def _charts(view: Co2Overview, lang: str, tz: str) -> list:
     x = [fmt.month_name(m.start, tz, lang) for m in view.months]
     y = [None if m.net_kg is None else round(m.net_kg, 1) for m in view.months]
     notes = [_month_label(m, lang) for m in view.months]
-    monthly = charts.figure([{
-        "type": "bar", "x": x, "y": y, "name": t("co2.month_net", lang),
-        "text": notes, "textposition": "outside", "cliponaxis": False,
-        "marker": {"color": [GOOD if (v or 0) >= 0 else BAD for v in y],
-                   # a partial month is hatched and pale: its real figure differs
-                   "opacity": [0.45 if m.partial else 1.0 for m in view.months],
-                   "pattern": {"shape": ["x" if m.partial else ("/" if (v or 0) >= 0 else "")
-                                         for m, v in zip(view.months, y, strict=True)]}},
-        "hovertemplate": "%{x}: %{y:.0f} kg<extra></extra>",
-    }], charts.layout(ytitle="kg CO₂", showlegend=False))
-    cumulative = charts.figure([{
-        "type": "scatter", "x": x, "y": [round(kg, 1) for _, kg in view.cumulative], "mode": "lines+markers",
-        "name": t("co2.cumulative", lang), "fill": "tozeroy",
-        "line": {"color": charts.PALETTE["use"], "width": 4},
-        "hovertemplate": "%{x}: %{y:.0f} kg<extra></extra>",
-    }], charts.layout(ytitle="kg CO₂", showlegend=False))
+    monthly = charts.figure(
+        [
+            {
+                "type": "bar",
+                "x": x,
+                "y": y,
+                "name": t("co2.month_net", lang),
+                "text": notes,
+                "textposition": "outside",
+                "cliponaxis": False,
+                "marker": {
+                    "color": [GOOD if (v or 0) >= 0 else BAD for v in y],
+                    # a partial month is hatched and pale: its real figure differs
+                    "opacity": [0.45 if m.partial else 1.0 for m in view.months],
+                    "pattern": {
+                        "shape": [
+                            "x" if m.partial else ("/" if (v or 0) >= 0 else "")
+                            for m, v in zip(view.months, y, strict=True)
+                        ]
+                    },
+                },
+                "hovertemplate": "%{x}: %{y:.0f} kg<extra></extra>",
+            }
+        ],
+        charts.layout(ytitle="kg CO₂", showlegend=False),
+    )
+    cumulative = charts.figure(
+        [
+            {
+                "type": "scatter",
+                "x": x,
+                "y": [round(kg, 1) for _, kg in view.cumulative],
+                "mode": "lines+markers",
+                "name": t("co2.cumulative", lang),
+                "fill": "tozeroy",
+                "line": {"color": charts.PALETTE["use"], "width": 4},
+                "hovertemplate": "%{x}: %{y:.0f} kg<extra></extra>",
+            }
+        ],
+        charts.layout(ytitle="kg CO₂", showlegend=False),
+    )
     # headings outside the figures wrap on a phone; a figure title would be cut off
-    return [html.H2(t("co2.chart_cumulative", lang), className="chart-heading"),
-            dcc.Graph(figure=cumulative, config=charts.CONFIG, id="co2-cumulative"),
-            html.H2(t("co2.chart_months", lang), className="chart-heading"),
-            dcc.Graph(figure=monthly, config=charts.CONFIG, id="co2-months")]
+    return [
+        html.H2(t("co2.chart_cumulative", lang), className="chart-heading"),
+        dcc.Graph(figure=cumulative, config=charts.CONFIG, id="co2-cumulative"),
+        html.H2(t("co2.chart_months", lang), className="chart-heading"),
+        dcc.Graph(figure=monthly, config=charts.CONFIG, id="co2-months"),
+    ]
 
 
 def _coverage(view: Co2Overview, lang: str, tz: str) -> html.Div | None:
@@ -84,10 +111,20 @@ def _coverage(view: Co2Overview, lang: str, tz: str) -> html.Div | None:
     if not partial and not view.total.coverage.partial:
         return None
     names = ", ".join(fmt.month_name(m.start, tz, lang) for m in partial)
-    return dbc.Alert([html.Strong(t("co2.partial_heading", lang)), " ",
-                      t("co2.partial_body", lang, months=names or fmt.DASH,
-                        percent=fmt.percent(view.total.coverage.fraction, lang))],
-                     color="warning", id="co2-partial")
+    return dbc.Alert(
+        [
+            html.Strong(t("co2.partial_heading", lang)),
+            " ",
+            t(
+                "co2.partial_body",
+                lang,
+                months=names or fmt.DASH,
+                percent=fmt.percent(view.total.coverage.fraction, lang),
+            ),
+        ],
+        color="warning",
+        id="co2-partial",
+    )
 
 
 def _boundary(view: Co2Overview, lang: str) -> html.Ul:
@@ -95,8 +132,16 @@ def _boundary(view: Co2Overview, lang: str) -> html.Ul:
     for name, on in view.boundary.items():
         detail = view.details.get(name, "")
         text = t(f"co2.boundary_{name}", lang) + (f" ({detail})" if detail else "")
-        items.append(html.Li([html.Span("✔ " if on else "✘ ", **{"aria-hidden": "true"}), text, " – ",
-                              html.Strong(t("co2.in" if on else "co2.out", lang))]))
+        items.append(
+            html.Li(
+                [
+                    html.Span("✔ " if on else "✘ ", **{"aria-hidden": "true"}),
+                    text,
+                    " – ",
+                    html.Strong(t("co2.in" if on else "co2.out", lang)),
+                ]
+            )
+        )
     return html.Ul(items, className="boundary", id="co2-boundary")
 
 
@@ -104,13 +149,30 @@ def _factors(view: Co2Overview, lang: str) -> html.Ul:
     items = []
     for f in view.factors:
         unit = f.unit.replace("CO2", "CO₂").replace("m3", "m³")
-        text = t("co2.factor_line", lang, kind=t(f"co2.role_{f.role}", lang), category=f.category,
-                 value=fmt.number(f.value, lang, 3), unit=unit, year=f.list_year, scope=f.scope)
+        text = t(
+            "co2.factor_line",
+            lang,
+            kind=t(f"co2.role_{f.role}", lang),
+            category=f.category,
+            value=fmt.number(f.value, lang, 3),
+            unit=unit,
+            year=f.list_year,
+            scope=f.scope,
+        )
         if f.year != f.list_year:
             text += " " + t("co2.factor_fallback", lang, year=f.year, list_year=f.list_year)
-        items.append(html.Li([text, html.Br(), html.Small(t("co2.source", lang, source=f.source)),
-                              html.Strong(" " + t("co2.unverified", lang), className="unverified")
-                              if not f.verified else None]))
+        items.append(
+            html.Li(
+                [
+                    text,
+                    html.Br(),
+                    html.Small(t("co2.source", lang, source=f.source)),
+                    html.Strong(" " + t("co2.unverified", lang), className="unverified")
+                    if not f.verified
+                    else None,
+                ]
+            )
+        )
     return html.Ul(items, className="factors", id="co2-factors")
 
 
@@ -121,28 +183,64 @@ def layout(lang: str | None = None, **_: str) -> html.Div:
     tz = ctx.tz
     status, tone = _status(view, lang, tz)
     rolling = view.rolling12.co2
-    return frame(lang, "/co2", [
-        html.H1(t("co2.heading", lang)),
-        html.P(status, className=f"co2-status {tone}", id="co2-status"),
-        dbc.Row([
-            dbc.Col(html.Div(stat(t("co2.total", lang, since=fmt.day(_midnight(view), tz, lang)),
-                                  fmt.kg(view.total.co2.net_kg, lang), t("co2.total_sub", lang)),
-                             id="co2-total"), xs=12, md=6),
-            dbc.Col(html.Div(stat(t("co2.rolling", lang), fmt.kg(rolling.net_kg, lang),
-                                  t("co2.rolling_sub", lang, emitted=fmt.kg(rolling.emitted_kg, lang),
-                                    avoided=fmt.kg(rolling.avoided_kg, lang))),
-                             id="co2-rolling"), xs=12, md=6),
-        ], className="g-3"),
-        _coverage(view, lang, tz),
-        explain(t("co2.explain1", lang), t("co2.explain2", lang)),
-        *_charts(view, lang, tz),
-        html.H2(t("co2.boundary", lang)),
-        _boundary(view, lang),
-        html.H2(t("co2.factors", lang)),
-        _factors(view, lang),
-        html.P(t("co2.gas_kwh", lang, value=fmt.number(view.gas_kwh_per_m3, lang, 2), source=view.gas_source),
-               className="small"),
-    ])
+    return frame(
+        lang,
+        "/co2",
+        [
+            html.H1(t("co2.heading", lang)),
+            html.P(status, className=f"co2-status {tone}", id="co2-status"),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        html.Div(
+                            stat(
+                                t("co2.total", lang, since=fmt.day(_midnight(view), tz, lang)),
+                                fmt.kg(view.total.co2.net_kg, lang),
+                                t("co2.total_sub", lang),
+                            ),
+                            id="co2-total",
+                        ),
+                        xs=12,
+                        md=6,
+                    ),
+                    dbc.Col(
+                        html.Div(
+                            stat(
+                                t("co2.rolling", lang),
+                                fmt.kg(rolling.net_kg, lang),
+                                t(
+                                    "co2.rolling_sub",
+                                    lang,
+                                    emitted=fmt.kg(rolling.emitted_kg, lang),
+                                    avoided=fmt.kg(rolling.avoided_kg, lang),
+                                ),
+                            ),
+                            id="co2-rolling",
+                        ),
+                        xs=12,
+                        md=6,
+                    ),
+                ],
+                className="g-3",
+            ),
+            _coverage(view, lang, tz),
+            explain(t("co2.explain1", lang), t("co2.explain2", lang)),
+            *_charts(view, lang, tz),
+            html.H2(t("co2.boundary", lang)),
+            _boundary(view, lang),
+            html.H2(t("co2.factors", lang)),
+            _factors(view, lang),
+            html.P(
+                t(
+                    "co2.gas_kwh",
+                    lang,
+                    value=fmt.number(view.gas_kwh_per_m3, lang, 2),
+                    source=view.gas_source,
+                ),
+                className="small",
+            ),
+        ],
+    )
 
 
 def _midnight(view: Co2Overview) -> float:

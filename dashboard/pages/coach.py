@@ -33,58 +33,135 @@ def layout(lang: str | None = None, **_: str) -> html.Div:
     ctx = current()
     plugs = ctx.roles().plugs
     yesterday = local_date(time.time(), ctx.tz) - timedelta(days=1)
-    return frame(lang, "/coach", [
-        html.H1(t("coach.heading", lang)),
-        html.Section([
-            html.H2(t("coach.plug_heading", lang)),
-            explain(t("coach.plug_explain1", lang), t("coach.plug_explain2", lang)),
-            dcc.Dropdown(id="plug-pick", options=[{"label": p, "value": p} for p in plugs],
-                         value=plugs[0] if plugs else None, clearable=False,
-                         placeholder=t("coach.plug_pick", lang)),
-            dcc.Interval(id="plug-tick", interval=2000),
-            html.Div(id="plug-result", className="plug-result", **{"aria-live": "polite"}),
-        ], className="bw-section"),
-        html.Section([
-            html.H2(t("coach.day_heading", lang)),
-            explain(t("coach.day_explain1", lang), t("coach.day_explain2", lang)),
-            dbc.Row([
-                dbc.Col(dcc.DatePickerSingle(id="day-pick", date=yesterday.isoformat(),
-                                             max_date_allowed=yesterday.isoformat(),
-                                             display_format="DD-MM-YYYY",
-                                             first_day_of_week=1), xs=12, md=4),
-                dbc.Col([html.Label(t("coach.day_speed", lang), htmlFor="day-speed"),
-                         dcc.Slider(id="day-speed", min=1, max=8, step=1, value=4,
-                                    marks={1: t("coach.slow", lang), 8: t("coach.fast",
-                                                                          lang)})], xs=12, md=8),
-            ], className="g-3 align-items-center"),
-            dcc.Store(id="day-data"),
-            dcc.Interval(id="day-tick", interval=200),
-            html.Div(id="day-clock", className="day-clock"),
-            dcc.Graph(id="day-graph", config=charts.STATIC),
-        ], className="bw-section"),
-        html.Section([
-            html.H2(t("coach.whatif_heading", lang)),
-            explain(t("coach.whatif_explain1", lang), t("coach.whatif_explain2", lang)),
-            dbc.Row([
-                dbc.Col([html.Label(t("coach.wi_kwp", lang), htmlFor="wi-kwp"),
-                         dcc.Slider(id="wi-kwp", min=0, max=30, step=1, value=0)], xs=12, md=6),
-                dbc.Col([html.Label(t("coach.wi_led", lang), htmlFor="wi-led"),
-                         dcc.Slider(id="wi-led", min=0, max=100, step=10, value=0)], xs=12, md=6),
-                dbc.Col([html.Label(t("coach.wi_battery", lang), htmlFor="wi-battery"),
-                         dcc.Slider(id="wi-battery", min=0, max=40, step=5, value=0)], xs=12, md=6),
-                dbc.Col(dcc.Checklist(id="wi-heatpump", options=[{"label": t("coach.wi_heatpump", lang),
-                                                                   "value": "on"}], value=[],
-                                      className="bw-check"), xs=12, md=6),
-            ], className="g-3"),
-            html.Div(id="wi-result", className="mt-3"),
-            html.P(t("coach.wi_assumptions", lang, yield_=fmt.number(whatif.YIELD_KWH_PER_KWP, lang),
-                     cop=fmt.number(whatif.HEAT_PUMP_COP, lang, 1)), className="small"),
-        ], className="bw-section"),
-    ])
+    return frame(
+        lang,
+        "/coach",
+        [
+            html.H1(t("coach.heading", lang)),
+            html.Section(
+                [
+                    html.H2(t("coach.plug_heading", lang)),
+                    explain(t("coach.plug_explain1", lang), t("coach.plug_explain2", lang)),
+                    dcc.Dropdown(
+                        id="plug-pick",
+                        options=[{"label": p, "value": p} for p in plugs],
+                        value=plugs[0] if plugs else None,
+                        clearable=False,
+                        placeholder=t("coach.plug_pick", lang),
+                    ),
+                    dcc.Interval(id="plug-tick", interval=2000),
+                    html.Div(id="plug-result", className="plug-result", **{"aria-live": "polite"}),
+                ],
+                className="bw-section",
+            ),
+            html.Section(
+                [
+                    html.H2(t("coach.day_heading", lang)),
+                    explain(t("coach.day_explain1", lang), t("coach.day_explain2", lang)),
+                    dbc.Row(
+                        [
+                            dbc.Col(
+                                dcc.DatePickerSingle(
+                                    id="day-pick",
+                                    date=yesterday.isoformat(),
+                                    max_date_allowed=yesterday.isoformat(),
+                                    display_format="DD-MM-YYYY",
+                                    first_day_of_week=1,
+                                ),
+                                xs=12,
+                                md=4,
+                            ),
+                            dbc.Col(
+                                [
+                                    html.Label(t("coach.day_speed", lang), htmlFor="day-speed"),
+                                    dcc.Slider(
+                                        id="day-speed",
+                                        min=1,
+                                        max=8,
+                                        step=1,
+                                        value=4,
+                                        marks={1: t("coach.slow", lang), 8: t("coach.fast", lang)},
+                                    ),
+                                ],
+                                xs=12,
+                                md=8,
+                            ),
+                        ],
+                        className="g-3 align-items-center",
+                    ),
+                    dcc.Store(id="day-data"),
+                    dcc.Interval(id="day-tick", interval=200),
+                    html.Div(id="day-clock", className="day-clock"),
+                    dcc.Graph(id="day-graph", config=charts.STATIC),
+                ],
+                className="bw-section",
+            ),
+            html.Section(
+                [
+                    html.H2(t("coach.whatif_heading", lang)),
+                    explain(t("coach.whatif_explain1", lang), t("coach.whatif_explain2", lang)),
+                    dbc.Row(
+                        [
+                            dbc.Col(
+                                [
+                                    html.Label(t("coach.wi_kwp", lang), htmlFor="wi-kwp"),
+                                    dcc.Slider(id="wi-kwp", min=0, max=30, step=1, value=0),
+                                ],
+                                xs=12,
+                                md=6,
+                            ),
+                            dbc.Col(
+                                [
+                                    html.Label(t("coach.wi_led", lang), htmlFor="wi-led"),
+                                    dcc.Slider(id="wi-led", min=0, max=100, step=10, value=0),
+                                ],
+                                xs=12,
+                                md=6,
+                            ),
+                            dbc.Col(
+                                [
+                                    html.Label(t("coach.wi_battery", lang), htmlFor="wi-battery"),
+                                    dcc.Slider(id="wi-battery", min=0, max=40, step=5, value=0),
+                                ],
+                                xs=12,
+                                md=6,
+                            ),
+                            dbc.Col(
+                                dcc.Checklist(
+                                    id="wi-heatpump",
+                                    options=[{"label": t("coach.wi_heatpump", lang), "value": "on"}],
+                                    value=[],
+                                    className="bw-check",
+                                ),
+                                xs=12,
+                                md=6,
+                            ),
+                        ],
+                        className="g-3",
+                    ),
+                    html.Div(id="wi-result", className="mt-3"),
+                    html.P(
+                        t(
+                            "coach.wi_assumptions",
+                            lang,
+                            yield_=fmt.number(whatif.YIELD_KWH_PER_KWP, lang),
+                            cop=fmt.number(whatif.HEAT_PUMP_COP, lang, 1),
+                        ),
+                        className="small",
+                    ),
+                ],
+                className="bw-section",
+            ),
+        ],
+    )
 
 
-@callback(Output("plug-result", "children"), Input("plug-tick", "n_intervals"), Input("plug-pick", "value"),
-          State("page-lang", "data"))
+@callback(
+    Output("plug-result", "children"),
+    Input("plug-tick", "n_intervals"),
+    Input("plug-pick", "value"),
+    State("page-lang", "data"),
+)
 def _plug(_n: int | None, plug: str | None, lang: str | None):
     lang = pick_language(lang)
     if not plug:
@@ -97,12 +174,27 @@ def _plug(_n: int | None, plug: str | None, lang: str | None):
     price = ctx.config.dashboard.price_eur_per_kwh
     year = local_date(time.time(), ctx.tz).year
     kg = balance_adapter.co2_of_energy(ctx, kwh, 0.0, 0.0, year).emitted_kg
-    return html.Div([
-        html.Div([html.Span(t("coach.plug_now", lang), className="stat-label"),
-                  html.Div(fmt.power(watts, lang), className="big-number", id="plug-watts")]),
-        html.P(t("coach.plug_year", lang, kwh=fmt.energy(kwh, lang), eur=fmt.money(kwh * price, lang, 0),
-                 kg=fmt.kg(kg, lang)), className="plug-sentence", id="plug-sentence"),
-    ])
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Span(t("coach.plug_now", lang), className="stat-label"),
+                    html.Div(fmt.power(watts, lang), className="big-number", id="plug-watts"),
+                ]
+            ),
+            html.P(
+                t(
+                    "coach.plug_year",
+                    lang,
+                    kwh=fmt.energy(kwh, lang),
+                    eur=fmt.money(kwh * price, lang, 0),
+                    kg=fmt.kg(kg, lang),
+                ),
+                className="plug-sentence",
+                id="plug-sentence",
+            ),
+        ]
+    )
 
 
 @callback(Output("day-data", "data"), Input("day-pick", "date"), State("page-lang", "data"))
@@ -111,15 +203,20 @@ def _day(day: str | None, lang: str | None):
     ctx = current()
     first = date.fromisoformat((day or date.today().isoformat())[:10])
     start, end = local_midnight(first, ctx.tz), local_midnight(first + timedelta(days=1), ctx.tz)
-    series = ctx.cached(("day", start), 600, lambda: history(ctx.store, ctx.roles(), start, end,
-                                                             Resolution.MIN15))
+    series = ctx.cached(
+        ("day", start), 600, lambda: history(ctx.store, ctx.roles(), start, end, Resolution.MIN15)
+    )
     stamps = [start + i * 900 for i in range(int((end - start) // 900))]
     sol, use = dict(series["solar_kwh"]), dict(series["use_kwh"])
-    return {"x": [fmt.clock(ts, ctx.tz, lang) for ts in stamps],
-            "solar": [round(sol.get(ts, 0.0) * 4, 3) for ts in stamps],  # kWh per 15 min -> average kW
-            "use": [round(use.get(ts, 0.0) * 4, 3) for ts in stamps],
-            "names": [t("series.solar", lang), t("series.use", lang)], "unit": "kW",
-            "label": t("coach.day_label", lang), "colors": [charts.PALETTE["solar"], charts.PALETTE["use"]]}
+    return {
+        "x": [fmt.clock(ts, ctx.tz, lang) for ts in stamps],
+        "solar": [round(sol.get(ts, 0.0) * 4, 3) for ts in stamps],  # kWh per 15 min -> average kW
+        "use": [round(use.get(ts, 0.0) * 4, 3) for ts in stamps],
+        "names": [t("series.solar", lang), t("series.use", lang)],
+        "unit": "kW",
+        "label": t("coach.day_label", lang),
+        "colors": [charts.PALETTE["solar"], charts.PALETTE["use"]],
+    }
 
 
 # The replay runs in the browser: the day is fetched once, each frame costs no server time.
@@ -143,13 +240,22 @@ clientside_callback(
         return [fig, data.label + ' ' + data.x[upto - 1]];
     }
     """,
-    Output("day-graph", "figure"), Output("day-clock", "children"),
-    Input("day-tick", "n_intervals"), State("day-data", "data"), State("day-speed", "value"),
+    Output("day-graph", "figure"),
+    Output("day-clock", "children"),
+    Input("day-tick", "n_intervals"),
+    State("day-data", "data"),
+    State("day-speed", "value"),
 )
 
 
-@callback(Output("wi-result", "children"), Input("wi-kwp", "value"), Input("wi-led", "value"),
-          Input("wi-battery", "value"), Input("wi-heatpump", "value"), State("page-lang", "data"))
+@callback(
+    Output("wi-result", "children"),
+    Input("wi-kwp", "value"),
+    Input("wi-led", "value"),
+    Input("wi-battery", "value"),
+    Input("wi-heatpump", "value"),
+    State("page-lang", "data"),
+)
 def _whatif(kwp: float, led: float, battery: float, heatpump: list[str], lang: str | None):
     lang = pick_language(lang)
     ctx = current()
@@ -159,8 +265,11 @@ def _whatif(kwp: float, led: float, battery: float, heatpump: list[str], lang: s
     e = last.energy
     has_gas = ctx.roles().gas is not None
     base = EnergyTotals(e.import_kwh, e.export_kwh, e.production_kwh, e.gas_m3 if has_gas else None)
-    after = whatif.apply(base, whatif.Choices(kwp or 0, (led or 0) / 100, bool(heatpump), battery or 0),
-                         ctx.config.balance.gas_kwh_per_m3)
+    after = whatif.apply(
+        base,
+        whatif.Choices(kwp or 0, (led or 0) / 100, bool(heatpump), battery or 0),
+        ctx.config.balance.gas_kwh_per_m3,
+    )
     price, gas_price = ctx.config.dashboard.price_eur_per_kwh, ctx.config.dashboard.gas_price_eur_per_m3
 
     def cost(x: EnergyTotals) -> float:
@@ -179,13 +288,36 @@ def _whatif(kwp: float, led: float, battery: float, heatpump: list[str], lang: s
         (t("coach.wi_cost", lang), fmt.money(cost(base), lang, 0), fmt.money(cost(after), lang, 0)),
         (t("coach.wi_co2", lang), fmt.kg(co2_before, lang), fmt.kg(co2_after, lang)),
     ]
-    return html.Div([
-        dbc.Table([html.Thead(html.Tr([html.Th(""), html.Th(t("coach.wi_now", lang)),
-                                       html.Th(t("coach.wi_then", lang))])),
-                   html.Tbody([html.Tr([html.Th(a), html.Td(b), html.Td(c)]) for a, b, c in rows])],
-                  bordered=True, className="wi-table", id="wi-table"),
-        html.P(t("coach.wi_sentence", lang, kg=fmt.kg(abs(co2_before - co2_after), lang),
-                 eur=fmt.money(abs(cost(base) - cost(after)), lang, 0)), className="plug-sentence"),
-        html.P(t("coach.wi_partial", lang, percent=fmt.percent(last.coverage.fraction, lang)),
-               className="small stale-note", id="wi-partial") if last.coverage.partial else None,
-    ])
+    return html.Div(
+        [
+            dbc.Table(
+                [
+                    html.Thead(
+                        html.Tr(
+                            [html.Th(""), html.Th(t("coach.wi_now", lang)), html.Th(t("coach.wi_then", lang))]
+                        )
+                    ),
+                    html.Tbody([html.Tr([html.Th(a), html.Td(b), html.Td(c)]) for a, b, c in rows]),
+                ],
+                bordered=True,
+                className="wi-table",
+                id="wi-table",
+            ),
+            html.P(
+                t(
+                    "coach.wi_sentence",
+                    lang,
+                    kg=fmt.kg(abs(co2_before - co2_after), lang),
+                    eur=fmt.money(abs(cost(base) - cost(after)), lang, 0),
+                ),
+                className="plug-sentence",
+            ),
+            html.P(
+                t("coach.wi_partial", lang, percent=fmt.percent(last.coverage.fraction, lang)),
+                className="small stale-note",
+                id="wi-partial",
+            )
+            if last.coverage.partial
+            else None,
+        ]
+    )

@@ -21,8 +21,12 @@ from dashboard.i18n import pick_language, t
 from dashboard.lang import page_language, request_language
 
 VIEWS = ("day", "week", "month", "year")
-RESOLUTION = {"day": Resolution.HOUR, "week": Resolution.DAY, "month": Resolution.DAY,
-              "year": Resolution.MONTH}
+RESOLUTION = {
+    "day": Resolution.HOUR,
+    "week": Resolution.DAY,
+    "month": Resolution.DAY,
+    "year": Resolution.MONTH,
+}
 
 
 def title(**_: str) -> str:
@@ -53,30 +57,67 @@ def layout(lang: str | None = None, view: str | None = None, day: str | None = N
     lang = page_language(lang)
     ctx = current()
     today = local_date(time.time(), ctx.tz)
-    return frame(lang, "/historie", [
-        html.H1(t("hist.heading", lang)),
-        dbc.Row([
-            dbc.Col([html.Label(t("hist.view", lang), htmlFor="hist-view", className="form-label"),
-                     dcc.RadioItems(id="hist-view", value=view if view in VIEWS else "day", inline=True,
-                                    options=[{"label": t(f"hist.{v}", lang), "value": v} for v in VIEWS],
-                                    className="bw-radio")], xs=12, md=5),
-            dbc.Col([html.Label(t("hist.date", lang), htmlFor="hist-date", className="form-label"),
-                     dcc.DatePickerSingle(id="hist-date", date=day or today.isoformat(),
-                                          max_date_allowed=today.isoformat(),
-                                          display_format="DD-MM-YYYY", first_day_of_week=1)], xs=6, md=3),
-            dbc.Col([dcc.Checklist(id="hist-compare", options=[{"label": t("hist.compare", lang),
-                                                                  "value": "on"}], value=[],
-                                   className="bw-check"),
-                     html.Button(t("hist.csv", lang), id="hist-csv-btn",
-                                 className="btn btn-outline-dark mt-2"),
-                     dcc.Download(id="hist-csv")], xs=6, md=4),
-        ], className="g-3 align-items-end"),
-        html.Div(id="hist-totals", className="mt-3"),
-        dcc.Graph(id="hist-energy", config=charts.CONFIG),
-        dcc.Graph(id="hist-grid", config=charts.CONFIG),
-        dcc.Graph(id="hist-gas", config=charts.CONFIG),
-        explain(t("hist.explain1", lang), t("hist.explain2", lang)),
-    ])
+    return frame(
+        lang,
+        "/historie",
+        [
+            html.H1(t("hist.heading", lang)),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        [
+                            html.Label(t("hist.view", lang), htmlFor="hist-view", className="form-label"),
+                            dcc.RadioItems(
+                                id="hist-view",
+                                value=view if view in VIEWS else "day",
+                                inline=True,
+                                options=[{"label": t(f"hist.{v}", lang), "value": v} for v in VIEWS],
+                                className="bw-radio",
+                            ),
+                        ],
+                        xs=12,
+                        md=5,
+                    ),
+                    dbc.Col(
+                        [
+                            html.Label(t("hist.date", lang), htmlFor="hist-date", className="form-label"),
+                            dcc.DatePickerSingle(
+                                id="hist-date",
+                                date=day or today.isoformat(),
+                                max_date_allowed=today.isoformat(),
+                                display_format="DD-MM-YYYY",
+                                first_day_of_week=1,
+                            ),
+                        ],
+                        xs=6,
+                        md=3,
+                    ),
+                    dbc.Col(
+                        [
+                            dcc.Checklist(
+                                id="hist-compare",
+                                options=[{"label": t("hist.compare", lang), "value": "on"}],
+                                value=[],
+                                className="bw-check",
+                            ),
+                            html.Button(
+                                t("hist.csv", lang), id="hist-csv-btn", className="btn btn-outline-dark mt-2"
+                            ),
+                            dcc.Download(id="hist-csv"),
+                        ],
+                        xs=6,
+                        md=4,
+                    ),
+                ],
+                className="g-3 align-items-end",
+            ),
+            html.Div(id="hist-totals", className="mt-3"),
+            dcc.Graph(id="hist-energy", config=charts.CONFIG),
+            dcc.Graph(id="hist-grid", config=charts.CONFIG),
+            dcc.Graph(id="hist-gas", config=charts.CONFIG),
+            explain(t("hist.explain1", lang), t("hist.explain2", lang)),
+        ],
+    )
 
 
 def _read(view: str, anchor: str, shift: int) -> tuple[float, float, dict]:
@@ -98,10 +139,16 @@ def _labels(view: str, stamps: list[float], lang: str) -> list[str]:
     return [fmt.day(ts, tz, lang, "EEE d MMM") for ts in stamps]
 
 
-@callback(Output("hist-energy", "figure"), Output("hist-grid", "figure"), Output("hist-gas", "figure"),
-          Output("hist-totals", "children"),
-          Input("hist-view", "value"), Input("hist-date", "date"), Input("hist-compare", "value"),
-          State("page-lang", "data"))
+@callback(
+    Output("hist-energy", "figure"),
+    Output("hist-grid", "figure"),
+    Output("hist-gas", "figure"),
+    Output("hist-totals", "children"),
+    Input("hist-view", "value"),
+    Input("hist-date", "date"),
+    Input("hist-compare", "value"),
+    State("page-lang", "data"),
+)
 def _update(view: str, anchor: str | None, compare: list[str], lang: str | None):
     lang = pick_language(lang)
     anchor = (anchor or date.today().isoformat())[:10]
@@ -114,14 +161,24 @@ def _update(view: str, anchor: str | None, compare: list[str], lang: str | None)
         d = dict(series[key])
         return [sign * d.get(ts, 0.0) for ts in stamps]
 
-    energy = charts.figure([charts.bar_trace(x, ys("solar_kwh"), t("series.solar", lang), "solar"),
-                            charts.bar_trace(x, ys("use_kwh"), t("series.use", lang), "use")],
-                           charts.layout(title=t("hist.chart_energy", lang), barmode="group", ytitle="kWh"))
-    grid = charts.figure([charts.bar_trace(x, ys("import_kwh"), t("series.import", lang), "import"),
-                          charts.bar_trace(x, ys("export_kwh", -1), t("series.export", lang), "export")],
-                         charts.layout(title=t("hist.chart_grid", lang), barmode="relative", ytitle="kWh"))
-    gas = charts.figure([charts.bar_trace(x, ys("gas_m3"), t("series.gas", lang), "gas")],
-                        charts.layout(title=t("hist.chart_gas", lang), ytitle="m³"))
+    energy = charts.figure(
+        [
+            charts.bar_trace(x, ys("solar_kwh"), t("series.solar", lang), "solar"),
+            charts.bar_trace(x, ys("use_kwh"), t("series.use", lang), "use"),
+        ],
+        charts.layout(title=t("hist.chart_energy", lang), barmode="group", ytitle="kWh"),
+    )
+    grid = charts.figure(
+        [
+            charts.bar_trace(x, ys("import_kwh"), t("series.import", lang), "import"),
+            charts.bar_trace(x, ys("export_kwh", -1), t("series.export", lang), "export"),
+        ],
+        charts.layout(title=t("hist.chart_grid", lang), barmode="relative", ytitle="kWh"),
+    )
+    gas = charts.figure(
+        [charts.bar_trace(x, ys("gas_m3"), t("series.gas", lang), "gas")],
+        charts.layout(title=t("hist.chart_gas", lang), ytitle="m³"),
+    )
     has_gas = ctx.roles().gas is not None
     totals = totals_from_history(series, has_gas)
     previous = None
@@ -129,26 +186,42 @@ def _update(view: str, anchor: str | None, compare: list[str], lang: str | None)
         _, _, before = _read(view, anchor, 1)
         previous = totals_from_history(before, has_gas)
         before_use = [v for _, v in sorted(before["use_kwh"])]
-        energy["data"].append({"type": "scatter", "x": x[:len(before_use)], "y": before_use[:len(x)],
-                               "name": t("hist.previous_use", lang), "mode": "lines+markers",
-                               "line": {"color": "#1b1e24", "dash": "dash"}})
+        energy["data"].append(
+            {
+                "type": "scatter",
+                "x": x[: len(before_use)],
+                "y": before_use[: len(x)],
+                "name": t("hist.previous_use", lang),
+                "mode": "lines+markers",
+                "line": {"color": "#1b1e24", "dash": "dash"},
+            }
+        )
 
     def cell(label: str, value: float | None, unit_fmt, prev: float | None) -> dbc.Col:
         sub = t("hist.before", lang, value=unit_fmt(prev, lang)) if prev is not None else ""
         return dbc.Col(stat(label, unit_fmt(value, lang), sub), xs=6, lg=3)
 
     p = previous
-    cards = dbc.Row([
-        cell(t("series.solar", lang), totals.solar_kwh, fmt.energy, p.solar_kwh if p else None),
-        cell(t("series.use", lang), totals.use_kwh, fmt.energy, p.use_kwh if p else None),
-        cell(t("series.import", lang), totals.import_kwh, fmt.energy, p.import_kwh if p else None),
-        cell(t("series.export", lang), totals.export_kwh, fmt.energy, p.export_kwh if p else None),
-    ], className="g-3", id="hist-cards")
+    cards = dbc.Row(
+        [
+            cell(t("series.solar", lang), totals.solar_kwh, fmt.energy, p.solar_kwh if p else None),
+            cell(t("series.use", lang), totals.use_kwh, fmt.energy, p.use_kwh if p else None),
+            cell(t("series.import", lang), totals.import_kwh, fmt.energy, p.import_kwh if p else None),
+            cell(t("series.export", lang), totals.export_kwh, fmt.energy, p.export_kwh if p else None),
+        ],
+        className="g-3",
+        id="hist-cards",
+    )
     return energy, grid, gas, cards
 
 
-@callback(Output("hist-csv", "data"), Input("hist-csv-btn", "n_clicks"),
-          State("hist-view", "value"), State("hist-date", "date"), prevent_initial_call=True)
+@callback(
+    Output("hist-csv", "data"),
+    Input("hist-csv-btn", "n_clicks"),
+    State("hist-view", "value"),
+    State("hist-date", "date"),
+    prevent_initial_call=True,
+)
 def _csv(_n: int, view: str, anchor: str | None):
     anchor = (anchor or date.today().isoformat())[:10]
     _, _, series = _read(view, anchor, 0)
@@ -161,7 +234,12 @@ def _csv(_n: int, view: str, anchor: str | None):
     from datetime import datetime
 
     from buurtwatt.timeutil import zone
+
     for ts in stamps:
-        writer.writerow([datetime.fromtimestamp(ts, zone(tz)).isoformat(),
-                         *(f"{lookup[k].get(ts, 0.0):.3f}" for k in series)])
+        writer.writerow(
+            [
+                datetime.fromtimestamp(ts, zone(tz)).isoformat(),
+                *(f"{lookup[k].get(ts, 0.0):.3f}" for k in series),
+            ]
+        )
     return {"content": out.getvalue(), "filename": f"buurtwatt-{view}-{anchor}.csv"}

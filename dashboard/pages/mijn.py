@@ -40,12 +40,28 @@ def _months_figure(found: ParticipantSummary, lang: str) -> dict:
     months = sorted(totals)
     x = [fmt.short_month(m, lang) for m in months]
     y = [round(totals[m], 1) for m in months]
-    return charts.figure([charts.bar_trace(x, y, t("mine.kwh", lang), "solar", text=[fmt.number(v, lang)
-                                                                                  for v in y],
-                                          textposition="outside", textangle=0, cliponaxis=False)],
-                         charts.layout(font_px=14, height=260, ytitle="kWh",
-                                       showlegend=False, hovermode=False,
-                                       margin={"l": 50, "r": 10, "t": 10, "b": 40}))
+    return charts.figure(
+        [
+            charts.bar_trace(
+                x,
+                y,
+                t("mine.kwh", lang),
+                "solar",
+                text=[fmt.number(v, lang) for v in y],
+                textposition="outside",
+                textangle=0,
+                cliponaxis=False,
+            )
+        ],
+        charts.layout(
+            font_px=14,
+            height=260,
+            ytitle="kWh",
+            showlegend=False,
+            hovermode=False,
+            margin={"l": 50, "r": 10, "t": 10, "b": 40},
+        ),
+    )
 
 
 def _euro_note(found: ParticipantSummary, lang: str) -> str:
@@ -62,13 +78,21 @@ def _repayment(found: ParticipantSummary, lang: str) -> list:
         text = t("mine.repay_done", lang, stake=fmt.money(float(r.stake_eur), lang))
     else:
         when = fmt.month_year(r.payoff_date, lang) if r.payoff_date else None
-        text = t("mine.repay_text", lang, repaid=fmt.money(float(r.repaid_eur), lang),
-                 stake=fmt.money(float(r.stake_eur), lang), left=fmt.money(float(r.left_eur), lang))
+        text = t(
+            "mine.repay_text",
+            lang,
+            repaid=fmt.money(float(r.repaid_eur), lang),
+            stake=fmt.money(float(r.stake_eur), lang),
+            left=fmt.money(float(r.left_eur), lang),
+        )
         text += " " + (t("mine.repay_when", lang, when=when) if when else t("mine.repay_unknown", lang))
-    return [html.H2(t("mine.repay", lang)),
-            dbc.Progress(value=done, label=f"{done} %", style={"height": "32px"}, id="mine-repay-bar",
-                         color="success"),
-            html.P(text, className="mt-2", id="mine-repay")]
+    return [
+        html.H2(t("mine.repay", lang)),
+        dbc.Progress(
+            value=done, label=f"{done} %", style={"height": "32px"}, id="mine-repay-bar", color="success"
+        ),
+        html.P(text, className="mt-2", id="mine-repay"),
+    ]
 
 
 def _page(token: str, found: ParticipantSummary, lang: str) -> html.Div:
@@ -78,36 +102,79 @@ def _page(token: str, found: ParticipantSummary, lang: str) -> html.Div:
     euro_note = _euro_note(found, lang)
     body = [
         html.H1(t("mine.hello", lang, name=found.name), id="mine-name"),
-        html.P(t("mine.shares", lang, shares=fmt.number(found.shares_held, lang),
-                 installations=installations),
-               className="lead", id="mine-shares"),
-        dbc.Row([
-            dbc.Col(html.Div(stat(t("mine.this_year", lang, year=found.today.year),
-                                  fmt.energy(float(found.this_year_kwh), lang),
-                                  f"{fmt.money(float(found.this_year_eur), lang)} {euro_note}",
-                                  tone="tone-solar"), id="mine-this-year"), xs=6),
-            dbc.Col(html.Div(stat(t("mine.last_year", lang, year=found.today.year - 1),
-                                  fmt.energy(float(found.last_year_kwh), lang),
-                                  f"{fmt.money(float(found.last_year_eur), lang)} {euro_note}"),
-                             id="mine-last-year"), xs=6),
-        ], className="g-2"),
+        html.P(
+            t("mine.shares", lang, shares=fmt.number(found.shares_held, lang), installations=installations),
+            className="lead",
+            id="mine-shares",
+        ),
+        dbc.Row(
+            [
+                dbc.Col(
+                    html.Div(
+                        stat(
+                            t("mine.this_year", lang, year=found.today.year),
+                            fmt.energy(float(found.this_year_kwh), lang),
+                            f"{fmt.money(float(found.this_year_eur), lang)} {euro_note}",
+                            tone="tone-solar",
+                        ),
+                        id="mine-this-year",
+                    ),
+                    xs=6,
+                ),
+                dbc.Col(
+                    html.Div(
+                        stat(
+                            t("mine.last_year", lang, year=found.today.year - 1),
+                            fmt.energy(float(found.last_year_kwh), lang),
+                            f"{fmt.money(float(found.last_year_eur), lang)} {euro_note}",
+                        ),
+                        id="mine-last-year",
+                    ),
+                    xs=6,
+                ),
+            ],
+            className="g-2",
+        ),
         html.H2(t("mine.per_month", lang, year=found.today.year)),
-        dcc.Graph(figure=_months_figure(found, lang), config=charts.STATIC, id="mine-months",
-                  className="mine-months"),
-        html.Div(stat(t("mine.roof_today", lang),
-                      fmt.energy(roof.today_kwh if roof else None, lang), t("mine.roof_today_sub", lang)),
-                 id="mine-roof"),
+        dcc.Graph(
+            figure=_months_figure(found, lang),
+            config=charts.STATIC,
+            id="mine-months",
+            className="mine-months",
+        ),
+        html.Div(
+            stat(
+                t("mine.roof_today", lang),
+                fmt.energy(roof.today_kwh if roof else None, lang),
+                t("mine.roof_today_sub", lang),
+            ),
+            id="mine-roof",
+        ),
         *_repayment(found, lang),
     ]
     if found.estimated_days:
-        body.append(html.P(t("mine.estimated", lang, days=fmt.number(found.estimated_days, lang)),
-                           className="small", id="mine-estimated"))
+        body.append(
+            html.P(
+                t("mine.estimated", lang, days=fmt.number(found.estimated_days, lang)),
+                className="small",
+                id="mine-estimated",
+            )
+        )
     body += [
         html.H2(t("mine.statement_heading", lang)),
-        html.Div([html.A(t("mine.statement", lang, year=year), href=statement_url(token, year),
-                         className="btn btn-primary btn-lg mb-2 me-2", id=f"mine-statement-{year}",
-                         download=f"jaaroverzicht-{year}.pdf")
-                  for year in shares_adapter.statement_years(found)], className="mine-statements"),
+        html.Div(
+            [
+                html.A(
+                    t("mine.statement", lang, year=year),
+                    href=statement_url(token, year),
+                    className="btn btn-primary btn-lg mb-2 me-2",
+                    id=f"mine-statement-{year}",
+                    download=f"jaaroverzicht-{year}.pdf",
+                )
+                for year in shares_adapter.statement_years(found)
+            ],
+            className="mine-statements",
+        ),
         html.P(t("mine.explain", lang), className="explain"),
     ]
     return frame(lang, "/mijn", body)

@@ -28,39 +28,102 @@ def layout(lang: str | None = None, **_: str) -> html.Div:
         ("now.today_import", "today_import", "tone-import"),
         ("now.today_export", "today_export", "tone-export"),
     ]
-    return frame(lang, "/", [
-        html.H1(t("now.heading", lang, site=ctx.config.site.name)),
-        html.Section([
-            html.H2([t("now.power_heading", lang), " ", html.Span(t("unit.power_hint", lang),
-                                                                  className="hint")]),
-            flow(lang),
-            html.P(html.Span(id={"type": "live", "key": "grid_verb_long"}), className="sr-only"),
-        ], className="bw-section"),
-        html.Section([
-            html.H2([t("now.energy_heading", lang), " ", html.Span(t("unit.energy_hint", lang),
-                                                                   className="hint")]),
-            dbc.Row([dbc.Col(stat(t(label, lang), None, key=key, tone=tone), xs=6, lg=3)
-                     for label, key, tone in today], className="g-3"),
-            dbc.Row([
-                dbc.Col(stat(t("now.selfsuff", lang), None, t("now.selfsuff_sub", lang),
-                             key="today_selfsuff"),
-                        xs=12, md=4),
-                dbc.Col(html.Div([
-                    html.Div(t("now.selfused", lang), className="stat-label"),
-                    html.Div(html.Span(id={"type": "live", "key": "today_selfused"}, className="stat-value"),
-                             className="stat-number"),
-                    html.Div(html.Span(id={"type": "live", "key": "today_selfused_eur"}),
-                             className="stat-sub"),
-                ], className="stat tone-solar"), xs=12, md=4),
-                dbc.Col(html.Div([
-                    html.Div(t("now.net", lang), className="stat-label"),
-                    html.Div(html.Span(id={"type": "live", "key": "today_net"}), className="stat-sentence"),
-                    html.Div(html.Span(id={"type": "live", "key": "today_co2_sentence"}),
-                             className="stat-sub"),
-                ], className="stat"), xs=12, md=4),
-            ], className="g-3 mt-1"),
-            html.P(html.Span(id={"type": "live", "key": "today_note"}, className="partial-note")),
-            explain(t("now.explain1", lang), t("now.explain2", lang)),
-            html.P(html.Span(id={"type": "live", "key": "updated"}), className="updated"),
-        ], className="bw-section"),
-    ], live=True, show_city=bool(ctx.site_stores))
+    return frame(
+        lang,
+        "/",
+        [
+            html.H1(t("now.heading", lang, site=ctx.config.site.name)),
+            html.Section(
+                [
+                    html.H2(
+                        [
+                            t("now.power_heading", lang),
+                            " ",
+                            html.Span(t("unit.power_hint", lang), className="hint"),
+                        ]
+                    ),
+                    flow(lang),
+                    html.P(html.Span(id={"type": "live", "key": "grid_verb_long"}), className="sr-only"),
+                ],
+                className="bw-section",
+            ),
+            html.Section(
+                [
+                    html.H2(
+                        [
+                            t("now.energy_heading", lang),
+                            " ",
+                            html.Span(t("unit.energy_hint", lang), className="hint"),
+                        ]
+                    ),
+                    dbc.Row(
+                        [
+                            dbc.Col(stat(t(label, lang), None, key=key, tone=tone), xs=6, lg=3)
+                            for label, key, tone in today
+                        ],
+                        className="g-3",
+                    ),
+                    dbc.Row(
+                        [
+                            dbc.Col(
+                                stat(
+                                    t("now.selfsuff", lang),
+                                    None,
+                                    t("now.selfsuff_sub", lang),
+                                    key="today_selfsuff",
+                                ),
+                                xs=12,
+                                md=4,
+                            ),
+                            dbc.Col(
+                                html.Div(
+                                    [
+                                        html.Div(t("now.selfused", lang), className="stat-label"),
+                                        html.Div(
+                                            html.Span(
+                                                id={"type": "live", "key": "today_selfused"},
+                                                className="stat-value",
+                                            ),
+                                            className="stat-number",
+                                        ),
+                                        html.Div(
+                                            html.Span(id={"type": "live", "key": "today_selfused_eur"}),
+                                            className="stat-sub",
+                                        ),
+                                    ],
+                                    className="stat tone-solar",
+                                ),
+                                xs=12,
+                                md=4,
+                            ),
+                            dbc.Col(
+                                html.Div(
+                                    [
+                                        html.Div(t("now.net", lang), className="stat-label"),
+                                        html.Div(
+                                            html.Span(id={"type": "live", "key": "today_net"}),
+                                            className="stat-sentence",
+                                        ),
+                                        html.Div(
+                                            html.Span(id={"type": "live", "key": "today_co2_sentence"}),
+                                            className="stat-sub",
+                                        ),
+                                    ],
+                                    className="stat",
+                                ),
+                                xs=12,
+                                md=4,
+                            ),
+                        ],
+                        className="g-3 mt-1",
+                    ),
+                    html.P(html.Span(id={"type": "live", "key": "today_note"}, className="partial-note")),
+                    explain(t("now.explain1", lang), t("now.explain2", lang)),
+                    html.P(html.Span(id={"type": "live", "key": "updated"}), className="updated"),
+                ],
+                className="bw-section",
+            ),
+        ],
+        live=True,
+        show_city=bool(ctx.site_stores),
+    )

@@ -24,17 +24,22 @@ dash.register_page(__name__, path="/scherm", title=title, order=5)
 
 
 def _panel(key: str, heading: str, body: list) -> html.Section:
-    return html.Section([html.H1(heading, className="k-heading"), *body],
-                        id={"type": "panel", "key": key}, className="k-panel")
+    return html.Section(
+        [html.H1(heading, className="k-heading"), *body],
+        id={"type": "panel", "key": key},
+        className="k-panel",
+    )
 
 
 def _figure(label: str, key: str, tone: str) -> html.Div:
-    return html.Div([html.Div(label, className="k-label"), live_text(key, "k-value")],
-                    className=f"k-fig {tone}")
+    return html.Div(
+        [html.Div(label, className="k-label"), live_text(key, "k-value")], className=f"k-fig {tone}"
+    )
 
 
-def layout(lang: str | None = None, panel: str | None = None, rotate: str | None = None,
-           **_: str) -> html.Div:
+def layout(
+    lang: str | None = None, panel: str | None = None, rotate: str | None = None, **_: str
+) -> html.Div:
     lang = page_language(lang)
     ctx = current()
     seconds = ctx.config.dashboard.rotate_seconds
@@ -42,42 +47,98 @@ def layout(lang: str | None = None, panel: str | None = None, rotate: str | None
         seconds = max(2, int(rotate))
     panels = [
         _panel("flow", t("k.flow", lang), [flow(lang, big=True)]),
-        _panel("today", t("k.today", lang), [html.Div([
-            _figure(t("k.today_solar", lang), "today_solar", "tone-solar"),
-            _figure(t("k.today_use", lang), "today_use", "tone-use"),
-            _figure(t("k.today_import", lang), "today_import", "tone-import"),
-            _figure(t("k.today_export", lang), "today_export", "tone-export"),
-        ], className="k-grid"), html.P(live_text("today_net", "", ""), className="k-sentence")]),
-        _panel("co2", t("k.co2", lang), [html.Div([
-            html.Img(id={"type": "face", "key": "co2"}, src="/assets/icons/face-neutral.svg",
-                     className="k-face", alt=""),
-            html.Div([
-                html.P(live_text("face_text", "", ""), className="k-sentence k-strong"),
-                html.P(live_text("today_co2_sentence", "", ""), className="k-sentence"),
-                html.P(live_text("co2_compare", "", ""), className="k-sentence"),
-            ]),
-        ], className="k-co2")]),
-        _panel("roof", t("k.roof", lang), [html.Div([
-            _figure(t("k.roof_today", lang), "roof_today", "tone-solar"),
-            _figure(t("k.roof_year", lang), "roof_year", "tone-solar"),
-        ], className="k-grid k-grid-2"), html.P(t("k.roof_note", lang), className="k-sentence")]),
-        _panel("clock", t("k.clock", lang), [html.Div("", id="k-time", className="k-time"),
-                                              html.Div("", id="k-date", className="k-date")]),
+        _panel(
+            "today",
+            t("k.today", lang),
+            [
+                html.Div(
+                    [
+                        _figure(t("k.today_solar", lang), "today_solar", "tone-solar"),
+                        _figure(t("k.today_use", lang), "today_use", "tone-use"),
+                        _figure(t("k.today_import", lang), "today_import", "tone-import"),
+                        _figure(t("k.today_export", lang), "today_export", "tone-export"),
+                    ],
+                    className="k-grid",
+                ),
+                html.P(live_text("today_net", "", ""), className="k-sentence"),
+            ],
+        ),
+        _panel(
+            "co2",
+            t("k.co2", lang),
+            [
+                html.Div(
+                    [
+                        html.Img(
+                            id={"type": "face", "key": "co2"},
+                            src="/assets/icons/face-neutral.svg",
+                            className="k-face",
+                            alt="",
+                        ),
+                        html.Div(
+                            [
+                                html.P(live_text("face_text", "", ""), className="k-sentence k-strong"),
+                                html.P(live_text("today_co2_sentence", "", ""), className="k-sentence"),
+                                html.P(live_text("co2_compare", "", ""), className="k-sentence"),
+                            ]
+                        ),
+                    ],
+                    className="k-co2",
+                )
+            ],
+        ),
+        _panel(
+            "roof",
+            t("k.roof", lang),
+            [
+                html.Div(
+                    [
+                        _figure(t("k.roof_today", lang), "roof_today", "tone-solar"),
+                        _figure(t("k.roof_year", lang), "roof_year", "tone-solar"),
+                    ],
+                    className="k-grid k-grid-2",
+                ),
+                html.P(t("k.roof_note", lang), className="k-sentence"),
+            ],
+        ),
+        _panel(
+            "clock",
+            t("k.clock", lang),
+            [html.Div("", id="k-time", className="k-time"), html.Div("", id="k-date", className="k-date")],
+        ),
     ]
-    return html.Div([
-        dcc.Store(id="page-lang", data=lang),
-        dcc.Store(id="kiosk-cfg", data={"rotate": seconds, "pin": panel if panel in PANELS else None,
-                                        "locale": locale(lang).replace("_", "-"), "tz": ctx.tz}),
-        *live_machinery(lang),
-        stale_banner(),
-        html.Main(panels, className="k-panels"),
-        html.Footer([
-            html.Span([icon("sun", 48), " ", ctx.config.site.name], className="k-site"),
-            html.Span([html.Span(className="k-dot", id={"type": "dot", "key": k}) for k in PANELS],
-                      className="k-dots", **{"aria-hidden": "true"}),
-            live_text("updated", "k-updated", ""),
-        ], className="k-footer"),
-    ], id="page-root", className="bw-page kiosk", lang=lang)
+    return html.Div(
+        [
+            dcc.Store(id="page-lang", data=lang),
+            dcc.Store(
+                id="kiosk-cfg",
+                data={
+                    "rotate": seconds,
+                    "pin": panel if panel in PANELS else None,
+                    "locale": locale(lang).replace("_", "-"),
+                    "tz": ctx.tz,
+                },
+            ),
+            *live_machinery(lang),
+            stale_banner(),
+            html.Main(panels, className="k-panels"),
+            html.Footer(
+                [
+                    html.Span([icon("sun", 48), " ", ctx.config.site.name], className="k-site"),
+                    html.Span(
+                        [html.Span(className="k-dot", id={"type": "dot", "key": k}) for k in PANELS],
+                        className="k-dots",
+                        **{"aria-hidden": "true"},
+                    ),
+                    live_text("updated", "k-updated", ""),
+                ],
+                className="k-footer",
+            ),
+        ],
+        id="page-root",
+        className="bw-page kiosk",
+        lang=lang,
+    )
 
 
 # Rotation, clock and the nightly reload run in the browser: no server round trip.

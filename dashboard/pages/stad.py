@@ -32,18 +32,42 @@ def _site_day(ctx: DashContext, site: str, now: float) -> SiteDay:
 
 def _card(name: str, day: SiteDay, lang: str, site_id: str) -> dbc.Col:
     face = "happy" if day.net_kg >= 0 else "sad"
-    return dbc.Col(html.Div([
-        html.H2(name),
-        html.Dl([
-            html.Dt(t("now.today_solar", lang)), html.Dd(fmt.energy(day.solar_kwh, lang)),
-            html.Dt(t("now.today_use", lang)), html.Dd(fmt.energy(day.use_kwh, lang)),
-            html.Dt(t("now.today_import", lang)), html.Dd(fmt.energy(day.import_kwh, lang)),
-            html.Dt(t("now.today_export", lang)), html.Dd(fmt.energy(day.export_kwh, lang)),
-        ], className="city-dl"),
-        html.P([icon(f"face-{face}", 40), " ",
-                t("co2.today_saved" if day.net_kg >= 0 else "co2.today_caused", lang,
-                  kg=fmt.kg(abs(day.net_kg), lang))]),
-    ], className="city-card", id=f"city-{site_id}"), xs=12, md=6, xl=4)
+    return dbc.Col(
+        html.Div(
+            [
+                html.H2(name),
+                html.Dl(
+                    [
+                        html.Dt(t("now.today_solar", lang)),
+                        html.Dd(fmt.energy(day.solar_kwh, lang)),
+                        html.Dt(t("now.today_use", lang)),
+                        html.Dd(fmt.energy(day.use_kwh, lang)),
+                        html.Dt(t("now.today_import", lang)),
+                        html.Dd(fmt.energy(day.import_kwh, lang)),
+                        html.Dt(t("now.today_export", lang)),
+                        html.Dd(fmt.energy(day.export_kwh, lang)),
+                    ],
+                    className="city-dl",
+                ),
+                html.P(
+                    [
+                        icon(f"face-{face}", 40),
+                        " ",
+                        t(
+                            "co2.today_saved" if day.net_kg >= 0 else "co2.today_caused",
+                            lang,
+                            kg=fmt.kg(abs(day.net_kg), lang),
+                        ),
+                    ]
+                ),
+            ],
+            className="city-card",
+            id=f"city-{site_id}",
+        ),
+        xs=12,
+        md=6,
+        xl=4,
+    )
 
 
 def layout(lang: str | None = None, **_: str) -> html.Div:
@@ -60,8 +84,13 @@ def layout(lang: str | None = None, **_: str) -> html.Div:
         cards.append(_card(name, day, lang, site))
     assert total is not None
     cards.append(_card(t("city.total", lang), total, lang, "total"))
-    return frame(lang, "/stad", [
-        html.H1(t("city.heading", lang)),
-        html.P(t("city.explain", lang, n=len(sites)), className="explain"),
-        dbc.Row(cards, className="g-3"),
-    ], show_city=True)
+    return frame(
+        lang,
+        "/stad",
+        [
+            html.H1(t("city.heading", lang)),
+            html.P(t("city.explain", lang, n=len(sites)), className="explain"),
+            dbc.Row(cards, className="g-3"),
+        ],
+        show_city=True,
+    )

@@ -68,8 +68,10 @@ def test_projection_ahead_and_falling_behind():
 
 
 def test_csv_electricity_maps_prefers_life_cycle():
-    text = ("Datetime (UTC),Country,Zone id,Carbon intensity gCO₂eq/kWh (direct),"
-            "Carbon intensity gCO₂eq/kWh (Life cycle)\n2025-01-01 00:00:00,NL,NL,300,400\n")
+    text = (
+        "Datetime (UTC),Country,Zone id,Carbon intensity gCO₂eq/kWh (direct),"
+        "Carbon intensity gCO₂eq/kWh (Life cycle)\n2025-01-01 00:00:00,NL,NL,300,400\n"
+    )
     parsed = parse_intensity_csv(text, tz=TZ)
     [r] = parsed.readings
     assert (r.series, r.value, r.ts) == ("grid:co2_g_per_kwh", 400.0, 1735689600.0)

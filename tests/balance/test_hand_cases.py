@@ -17,15 +17,23 @@ from buurtwatt.balance.hourly import HourlyData
 from buurtwatt.balance.periods import split_periods
 from tests.balance.conftest import FAR_FUTURE, TEST_FACTORS, TZ, midnight
 
-CONFIG = BalanceConfig(grid_meter="meter", solar=["inv"], gas_meter="meter",
-                       electricity_category="mix", gas_category="gas")
+CONFIG = BalanceConfig(
+    grid_meter="meter", solar=["inv"], gas_meter="meter", electricity_category="mix", gas_category="gas"
+)
 approx = pytest.approx
 
 
-def run(data: HourlyData, first: date, end: date, by: str = "total", config: BalanceConfig = CONFIG,
-        now: float = FAR_FUTURE) -> list:
-    return compute_balance(data, split_periods(first, end, by, TZ), config,
-                           parse_factors(TEST_FACTORS), TZ, now)
+def run(
+    data: HourlyData,
+    first: date,
+    end: date,
+    by: str = "total",
+    config: BalanceConfig = CONFIG,
+    now: float = FAR_FUTURE,
+) -> list:
+    return compute_balance(
+        data, split_periods(first, end, by, TZ), config, parse_factors(TEST_FACTORS), TZ, now
+    )
 
 
 def test_sunny_summer_day_with_export():
@@ -34,8 +42,9 @@ def test_sunny_summer_day_with_export():
     imp = [0.0 if 10 <= h < 16 else 0.4 for h in range(24)]
     exp = [1.5 if 10 <= h < 16 else 0.0 for h in range(24)]
     prod = [2.0 if 10 <= h < 16 else 0.0 for h in range(24)]
-    data = HourlyData.from_lists(midnight(date(2025, 6, 21)), import_kwh=imp, export_kwh=exp,
-                                 production_kwh={"inv": prod})
+    data = HourlyData.from_lists(
+        midnight(date(2025, 6, 21)), import_kwh=imp, export_kwh=exp, production_kwh={"inv": prod}
+    )
     [day] = run(data, date(2025, 6, 21), date(2025, 6, 22))
     e, c = day.energy, day.co2
     assert e.import_kwh == approx(7.2)
@@ -58,8 +67,12 @@ def test_winter_day_with_gas():
     # 15 January 2025: import 1 kWh every hour = 24 kWh; a little sun 11:00-15:00, 0.5 kWh/h = 2 kWh,
     # all used in the building (no export); gas 0.5 m3/h = 12 m3.
     data = HourlyData.from_lists(
-        midnight(date(2025, 1, 15)), import_kwh=[1.0] * 24, export_kwh=[0.0] * 24,
-        production_kwh={"inv": [0.5 if 11 <= h < 15 else 0.0 for h in range(24)]}, gas_m3=[0.5] * 24)
+        midnight(date(2025, 1, 15)),
+        import_kwh=[1.0] * 24,
+        export_kwh=[0.0] * 24,
+        production_kwh={"inv": [0.5 if 11 <= h < 15 else 0.0 for h in range(24)]},
+        gas_m3=[0.5] * 24,
+    )
     [day] = run(data, date(2025, 1, 15), date(2025, 1, 16))
     e, c = day.energy, day.co2
     assert e.consumption_kwh == approx(24 + 2 - 0)  # = 26
@@ -78,15 +91,20 @@ def test_winter_day_with_gas():
 
 def test_period_across_new_year_changes_the_factors():
     # 31 Dec 2024 and 1 Jan 2025 (48 hours): import 1 kWh/h, gas 0.1 m3/h.
-    data = HourlyData.from_lists(midnight(date(2024, 12, 31)), import_kwh=[1.0] * 48,
-                                 export_kwh=[0.0] * 48, gas_m3=[0.1] * 48)
+    data = HourlyData.from_lists(
+        midnight(date(2024, 12, 31)), import_kwh=[1.0] * 48, export_kwh=[0.0] * 48, gas_m3=[0.1] * 48
+    )
     [total] = run(data, date(2024, 12, 31), date(2025, 1, 2))
     # electricity: 24 x 0.300 + 24 x 0.200 = 7.2 + 4.8 = 12.0
     assert total.co2.emitted_electricity_kg == approx(12.0)
     # gas: 2.4 m3 x 2.0 + 2.4 m3 x 2.1 = 4.8 + 5.04 = 9.84
     assert total.co2.emitted_gas_kg == approx(9.84)
     assert [(u.role, u.factor.year, u.hours) for u in total.co2.factors] == [
-        ("grid", 2024, 24), ("gas", 2024, 24), ("grid", 2025, 24), ("gas", 2025, 24)]
+        ("grid", 2024, 24),
+        ("gas", 2024, 24),
+        ("grid", 2025, 24),
+        ("gas", 2025, 24),
+    ]
     y2024, y2025 = run(data, date(2024, 12, 31), date(2025, 1, 2), by="year")
     assert (y2024.period.label, y2025.period.label) == ("2024", "2025")
     assert y2024.co2.emitted_kg == approx(7.2 + 4.8)  # = 12.0
@@ -101,10 +119,13 @@ def test_year_without_a_list_uses_the_newest_earlier_list(factors):
     assert factors.electricity("mix", 2020).list_year == 2024
 
 
-@pytest.mark.parametrize(("day", "hours", "second_label"), [
-    (date(2025, 3, 30), 23, "2025-03-30T01:00+01:00"),  # clocks go forward at 02:00: 23-hour day
-    (date(2025, 10, 26), 25, "2025-10-26T01:00+02:00"),  # clocks go back at 03:00: 25-hour day
-])
+@pytest.mark.parametrize(
+    ("day", "hours", "second_label"),
+    [
+        (date(2025, 3, 30), 23, "2025-03-30T01:00+01:00"),  # clocks go forward at 02:00: 23-hour day
+        (date(2025, 10, 26), 25, "2025-10-26T01:00+02:00"),  # clocks go back at 03:00: 25-hour day
+    ],
+)
 def test_dst_day(day, hours, second_label):
     # import 1 kWh every hour: the day's import equals its number of hours.
     data = HourlyData.from_lists(midnight(day), import_kwh=[1.0] * hours, export_kwh=[0.0] * hours)
@@ -143,8 +164,9 @@ def test_day_with_a_gap_in_the_p1_data_is_flagged_not_zero():
 def test_hours_in_the_future_are_not_missing():
     # It is 15 Jan 2025 12:00 local: 12 hours have passed, 12 are still to come.
     now = midnight(date(2025, 1, 15)) + 12 * 3600
-    data = HourlyData.from_lists(midnight(date(2025, 1, 15)), import_kwh=[1.0] * 12 + [None] * 12,
-                                 export_kwh=[0.0] * 12 + [None] * 12)
+    data = HourlyData.from_lists(
+        midnight(date(2025, 1, 15)), import_kwh=[1.0] * 12 + [None] * 12, export_kwh=[0.0] * 12 + [None] * 12
+    )
     [day] = run(data, date(2025, 1, 15), date(2025, 1, 16), now=now)
     assert day.coverage.expected_hours == 12 and day.coverage.in_progress and not day.coverage.partial
 
@@ -166,13 +188,20 @@ def test_collective_share_boundary_on_and_off(counted):
     # 21 June 2025: the building imports 0.5 kWh/h = 12 kWh, has no panels of its own.
     # The collective roof makes 10 kWh/h for 10 hours = 100 kWh; the organisation holds 60 of 400 shares
     # = 15 %, so its share is 15 kWh.
-    config = CONFIG.model_copy(update={
-        "boundary": Boundary(collective_share=counted),
-        "collective": CollectiveConfig(installation="dak", production=["roof:energy_kwh"],
-                                       shares_held=60, shares_total=400)})
+    config = CONFIG.model_copy(
+        update={
+            "boundary": Boundary(collective_share=counted),
+            "collective": CollectiveConfig(
+                installation="dak", production=["roof:energy_kwh"], shares_held=60, shares_total=400
+            ),
+        }
+    )
     data = HourlyData.from_lists(
-        midnight(date(2025, 6, 21)), import_kwh=[0.5] * 24, export_kwh=[0.0] * 24,
-        collective_kwh={"roof": [10.0 if 8 <= h < 18 else 0.0 for h in range(24)]})
+        midnight(date(2025, 6, 21)),
+        import_kwh=[0.5] * 24,
+        export_kwh=[0.0] * 24,
+        collective_kwh={"roof": [10.0 if 8 <= h < 18 else 0.0 for h in range(24)]},
+    )
     [day] = run(data, date(2025, 6, 21), date(2025, 6, 22), config=config)
     e, c = day.energy, day.co2
     assert e.collective_production_kwh == approx(100.0)  # shown, but it is the participants' roof
@@ -190,11 +219,18 @@ def test_collective_share_boundary_on_and_off(counted):
 
 def test_collective_share_defaults_to_zero_shares():
     # Counted, but the organisation holds no shares (the default): nothing is attributed.
-    config = CONFIG.model_copy(update={
-        "boundary": Boundary(collective_share=True),
-        "collective": CollectiveConfig(installation="dak", production=["roof:energy_kwh"])})
-    data = HourlyData.from_lists(midnight(date(2025, 6, 21)), import_kwh=[0.5] * 24, export_kwh=[0.0] * 24,
-                                 collective_kwh={"roof": [10.0] * 24})
+    config = CONFIG.model_copy(
+        update={
+            "boundary": Boundary(collective_share=True),
+            "collective": CollectiveConfig(installation="dak", production=["roof:energy_kwh"]),
+        }
+    )
+    data = HourlyData.from_lists(
+        midnight(date(2025, 6, 21)),
+        import_kwh=[0.5] * 24,
+        export_kwh=[0.0] * 24,
+        collective_kwh={"roof": [10.0] * 24},
+    )
     [day] = run(data, date(2025, 6, 21), date(2025, 6, 22), config=config)
     assert day.energy.collective_share_kwh == 0.0 and day.co2.avoided_kg == 0.0
 
@@ -206,8 +242,13 @@ def test_hourly_factors_against_yearly_factors():
     exp = [0.0 if h < 12 else 1.0 for h in range(24)]
     prod = [0.0 if h < 12 else 1.5 for h in range(24)]
     grams = [400.0 if h < 12 else 100.0 for h in range(24)]
-    data = HourlyData.from_lists(midnight(date(2025, 6, 21)), import_kwh=imp, export_kwh=exp,
-                                 production_kwh={"inv": prod}, intensity_g_per_kwh=grams)
+    data = HourlyData.from_lists(
+        midnight(date(2025, 6, 21)),
+        import_kwh=imp,
+        export_kwh=exp,
+        production_kwh={"inv": prod},
+        intensity_g_per_kwh=grams,
+    )
     first, end = date(2025, 6, 21), date(2025, 6, 22)
     [yearly] = run(data, first, end)
     # yearly factor 0.200 for every hour: emitted 12 x 0.2 = 2.4, avoided 12 x 0.2 = 2.4, net 0 -> positive
@@ -222,8 +263,13 @@ def test_hourly_factors_against_yearly_factors():
     assert [u.role for u in hourly.co2.factors] == []  # no yearly factor was needed
     # intensity missing for 00-06: those hours fall back to the yearly 0.200:
     # emitted 6 x 0.200 + 6 x 0.400 = 1.2 + 2.4 = 3.6
-    data2 = HourlyData.from_lists(midnight(date(2025, 6, 21)), import_kwh=imp, export_kwh=exp,
-                                  production_kwh={"inv": prod}, intensity_g_per_kwh=[None] * 6 + grams[6:])
+    data2 = HourlyData.from_lists(
+        midnight(date(2025, 6, 21)),
+        import_kwh=imp,
+        export_kwh=exp,
+        production_kwh={"inv": prod},
+        intensity_g_per_kwh=[None] * 6 + grams[6:],
+    )
     [mixed] = run(data2, first, end, config=hourly_cfg)
     assert mixed.co2.emitted_kg == approx(3.6)
     assert mixed.co2.hourly_intensity_hours == 18
@@ -234,9 +280,12 @@ def test_hourly_factors_against_yearly_factors():
 def test_avoided_factor_can_be_another_category():
     # Export valued at the grey factor 0.500 instead of the mix 0.200: 9 kWh x 0.5 = 4.5 kg.
     config = CONFIG.model_copy(update={"avoided_category": "grey"})
-    data = HourlyData.from_lists(midnight(date(2025, 6, 21)), import_kwh=[0.0] * 24,
-                                 export_kwh=[1.5 if 10 <= h < 16 else 0.0 for h in range(24)],
-                                 production_kwh={"inv": [2.0 if 10 <= h < 16 else 0.0 for h in range(24)]})
+    data = HourlyData.from_lists(
+        midnight(date(2025, 6, 21)),
+        import_kwh=[0.0] * 24,
+        export_kwh=[1.5 if 10 <= h < 16 else 0.0 for h in range(24)],
+        production_kwh={"inv": [2.0 if 10 <= h < 16 else 0.0 for h in range(24)]},
+    )
     [day] = run(data, date(2025, 6, 21), date(2025, 6, 22), config=config)
     assert day.co2.avoided_kg == approx(9 * 0.5)
 
@@ -244,8 +293,9 @@ def test_avoided_factor_can_be_another_category():
 def test_gas_outside_the_boundary():
     # Same winter day, gas not counted: emitted only 24 x 0.2 = 4.8, demand only the electricity.
     config = CONFIG.model_copy(update={"boundary": Boundary(gas=False)})
-    data = HourlyData.from_lists(midnight(date(2025, 1, 15)), import_kwh=[1.0] * 24, export_kwh=[0.0] * 24,
-                                 gas_m3=[0.5] * 24)
+    data = HourlyData.from_lists(
+        midnight(date(2025, 1, 15)), import_kwh=[1.0] * 24, export_kwh=[0.0] * 24, gas_m3=[0.5] * 24
+    )
     [day] = run(data, date(2025, 1, 15), date(2025, 1, 16), config=config)
     assert day.co2.emitted_kg == approx(4.8) and day.energy.demand_kwh == approx(24.0)
     assert day.energy.gas_m3 == approx(12.0)  # still shown

@@ -27,7 +27,7 @@ id = "werkplaats"
 started = "2025-01-01"
 [store]
 type = "sqlite"
-path = "{tmp_path / 'bw.sqlite'}"
+path = "{tmp_path / "bw.sqlite"}"
 [balance]
 grid_meter = "meter"
 gas_meter = "meter"
@@ -38,17 +38,20 @@ gas_meter = "meter"
     return config, SqliteStore(tmp_path / "bw.sqlite", site="werkplaats")
 
 
-def quarter_readings(first: float, last: float, *, skip: tuple[float, float] | None = None,
-                     kwh_per_hour: float = 1.0) -> list[Reading]:
+def quarter_readings(
+    first: float, last: float, *, skip: tuple[float, float] | None = None, kwh_per_hour: float = 1.0
+) -> list[Reading]:
     """P1 readings every 15 minutes: import rises 1 kWh/h, export 0, gas 0.1 m3/h."""
     out = []
     ts = first
     while ts <= last:
         if not (skip and skip[0] <= ts < skip[1]):
             k = (ts - first) / 3600
-            out += [Reading("meter", "import_kwh", ts, 1000 + kwh_per_hour * k),
-                    Reading("meter", "export_kwh", ts, 50.0),
-                    Reading("meter", "gas_m3", ts, 300 + 0.1 * k)]
+            out += [
+                Reading("meter", "import_kwh", ts, 1000 + kwh_per_hour * k),
+                Reading("meter", "export_kwh", ts, 50.0),
+                Reading("meter", "gas_m3", ts, 300 + 0.1 * k),
+            ]
         ts += QUARTER
     return out
 
@@ -61,8 +64,9 @@ def test_gap_in_p1_is_flagged_on_both_read_paths(tmp_path):
     gap = (midnight(date(2025, 1, 5)) + 3 * 3600, midnight(date(2025, 1, 5)) + 6 * 3600)
     store.write(quarter_readings(t0, midnight(date(2025, 1, 11)) - QUARTER, skip=gap))
     for exact in (False, True):
-        report = balance_for(store, config, date(2025, 1, 1), date(2025, 1, 11), "day", now=FAR_FUTURE,
-                             exact=exact)
+        report = balance_for(
+            store, config, date(2025, 1, 1), date(2025, 1, 11), "day", now=FAR_FUTURE, exact=exact
+        )
         days = {p.period.label: p for p in report.periods}
         # 10 days x 24 h x 1 kWh = 240 kWh; the gap's 3 kWh arrive with the 06:00 sample, nothing is lost
         assert report.total.energy.import_kwh == pytest.approx(240.0)
@@ -79,10 +83,13 @@ def test_meter_replacement_inside_the_period(tmp_path):
     # 15 Jan 2025. The old meter (serial A) reads 9999.75 at 23:45 the day before and rises 0.25 kWh
     # every quarter; at 12:00 a new meter (serial B) starts at 0.00 and rises the same way.
     day = midnight(date(2025, 1, 15))
-    readings = [Reading("meter", "import_kwh", day - QUARTER + i * QUARTER, 9999.75 + 0.25 * i, meter="A")
-                for i in range(49)]  # 23:45 .. 11:45
-    readings += [Reading("meter", "import_kwh", day + 12 * 3600 + i * QUARTER, 0.25 * i, meter="B")
-                 for i in range(48)]  # 12:00 .. 23:45
+    readings = [
+        Reading("meter", "import_kwh", day - QUARTER + i * QUARTER, 9999.75 + 0.25 * i, meter="A")
+        for i in range(49)
+    ]  # 23:45 .. 11:45
+    readings += [
+        Reading("meter", "import_kwh", day + 12 * 3600 + i * QUARTER, 0.25 * i, meter="B") for i in range(48)
+    ]  # 12:00 .. 23:45
     readings += [Reading("meter", "export_kwh", day - QUARTER + i * QUARTER, 0.0) for i in range(97)]
     store.write(readings)
     report = balance_for(store, config, date(2025, 1, 15), date(2025, 1, 16), now=FAR_FUTURE)
@@ -96,8 +103,13 @@ def test_meter_replacement_inside_the_period(tmp_path):
 def test_fast_path_matches_the_exact_path_over_a_month_by_day(tmp_path):
     config, store = site(tmp_path)
     t0 = midnight(date(2025, 3, 1)) - QUARTER  # March has the 23-hour day
-    store.write(quarter_readings(t0, midnight(date(2025, 4, 1)) - QUARTER,
-                                 skip=(midnight(date(2025, 3, 20)), midnight(date(2025, 3, 20)) + 7200)))
+    store.write(
+        quarter_readings(
+            t0,
+            midnight(date(2025, 4, 1)) - QUARTER,
+            skip=(midnight(date(2025, 3, 20)), midnight(date(2025, 3, 20)) + 7200),
+        )
+    )
     fast = balance_for(store, config, date(2025, 3, 1), date(2025, 4, 1), "day", now=FAR_FUTURE)
     exact = balance_for(store, config, date(2025, 3, 1), date(2025, 4, 1), "day", now=FAR_FUTURE, exact=True)
     assert fast.total.energy.import_kwh == pytest.approx(31 * 24 - 1)  # 743 hours in March 2025
@@ -124,8 +136,9 @@ def test_cli_balance_json_and_table(tmp_path, capsys):
     store.write(quarter_readings(midnight(date(2025, 1, 1)) - QUARTER, midnight(date(2025, 1, 3)) - QUARTER))
     store.close()
     cfg = str(tmp_path / "site.toml")
-    code = main(["balance", "--config", cfg, "--from", "2025-01-01", "--to", "2025-01-02", "--by", "day",
-                 "--json"])
+    code = main(
+        ["balance", "--config", cfg, "--from", "2025-01-01", "--to", "2025-01-02", "--by", "day", "--json"]
+    )
     out = json.loads(capsys.readouterr().out)
     assert code == 0
     assert [p["period"] for p in out["periods"]] == ["2025-01-01", "2025-01-02"]
@@ -143,13 +156,16 @@ def test_cli_import_intensity(tmp_path, capsys):
     config, store = site(tmp_path, 'grid_intensity = "hourly"')
     store.close()
     csv_file = tmp_path / "em.csv"
-    csv_file.write_text("Datetime (UTC),Zone id,Carbon intensity gCO₂eq/kWh (direct),"
-                        "Carbon intensity gCO₂eq/kWh (Life cycle)\n"
-                        "2025-01-01 00:00:00,NL,300,400\n2025-01-01 01:00:00,NL,250,350\n")
+    csv_file.write_text(
+        "Datetime (UTC),Zone id,Carbon intensity gCO₂eq/kWh (direct),"
+        "Carbon intensity gCO₂eq/kWh (Life cycle)\n"
+        "2025-01-01 00:00:00,NL,300,400\n2025-01-01 01:00:00,NL,250,350\n"
+    )
     assert main(["import-intensity", str(csv_file), "--config", str(tmp_path / "site.toml")]) == 0
     assert "2 values" in capsys.readouterr().out
     reopened = SqliteStore(tmp_path / "bw.sqlite", site="werkplaats")
-    rows = reopened.read("grid:co2_g_per_kwh", midnight(date(2025, 1, 1)), midnight(date(2025, 1, 2)),
-                         Resolution.HOUR)
+    rows = reopened.read(
+        "grid:co2_g_per_kwh", midnight(date(2025, 1, 1)), midnight(date(2025, 1, 2)), Resolution.HOUR
+    )
     assert [r.value for r in rows] == [400.0, 350.0]
     reopened.close()

@@ -15,8 +15,12 @@ ROOT = Path(__file__).resolve().parents[2]
 def start_collector(config: Path, *extra: str) -> subprocess.Popen:
     """The collector's log goes to collector.log beside the config (a pipe nobody reads could fill)."""
     with open(config.parent / "collector.log", "ab") as log:
-        return subprocess.Popen([sys.executable, "-m", "buurtwatt.cli", "collect", "--config", str(config),
-                                 *extra], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [sys.executable, "-m", "buurtwatt.cli", "collect", "--config", str(config), *extra],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def health(port: int) -> dict:

@@ -20,10 +20,18 @@ pytestmark = pytest.mark.timeout(240)
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def write_config(folder: Path, site: str, influx_port: int, database: str, p1_port: int,
-                 dashboard_port: int, others: list[str]) -> Path:
+def write_config(
+    folder: Path,
+    site: str,
+    influx_port: int,
+    database: str,
+    p1_port: int,
+    dashboard_port: int,
+    others: list[str],
+) -> Path:
     path = folder / f"{site}.toml"
-    path.write_text(f"""
+    path.write_text(
+        f"""
 [site]
 name = "Werkplaats {site.title()}"
 id = "{site}"
@@ -50,7 +58,8 @@ type = "p1"
 name = "meter"
 host = "127.0.0.1"
 tcp_port = {p1_port}
-""".replace("'", '"'))
+""".replace("'", '"')
+    )
     return path
 
 
@@ -58,16 +67,39 @@ def test_two_collectors_one_influxdb_one_dashboard(tmp_path: Path, influxdb) -> 
     database = f"city{uuid.uuid4().hex[:8]}"
     sims = {"noord": TcpSimulator(), "zuid": TcpSimulator()}
     # different buildings: the north one takes 36 kW, the south one 108 kW, with other meter totals
-    meters = {"noord": SimMeter(start=float(int(time.time())) - 30, serial="NOORD0000000001",
-                                profile=lambda ts: 36_000.0, import_t1=100.0, import_t2=200.0),
-              "zuid": SimMeter(start=float(int(time.time())) - 30, serial="ZUID00000000001",
-                               profile=lambda ts: 108_000.0, import_t1=5000.0, import_t2=6000.0)}
+    meters = {
+        "noord": SimMeter(
+            start=float(int(time.time())) - 30,
+            serial="NOORD0000000001",
+            profile=lambda ts: 36_000.0,
+            import_t1=100.0,
+            import_t2=200.0,
+        ),
+        "zuid": SimMeter(
+            start=float(int(time.time())) - 30,
+            serial="ZUID00000000001",
+            profile=lambda ts: 108_000.0,
+            import_t1=5000.0,
+            import_t2=6000.0,
+        ),
+    }
     dash_port = free_port()
-    configs = {site: write_config(tmp_path, site, influxdb.port, database, sims[site].port, dash_port,
-                                  ["zuid"] if site == "noord" else [])
-               for site in sims}
-    procs = [subprocess.Popen([sys.executable, "-m", "buurtwatt.cli", "collect", "--config", str(c)],
-                              cwd=ROOT) for c in configs.values()]
+    configs = {
+        site: write_config(
+            tmp_path,
+            site,
+            influxdb.port,
+            database,
+            sims[site].port,
+            dash_port,
+            ["zuid"] if site == "noord" else [],
+        )
+        for site in sims
+    }
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "buurtwatt.cli", "collect", "--config", str(c)], cwd=ROOT)
+        for c in configs.values()
+    ]
     dashboard = None
     try:
         for sim in sims.values():
@@ -81,8 +113,13 @@ def test_two_collectors_one_influxdb_one_dashboard(tmp_path: Path, influxdb) -> 
         deadline = time.monotonic() + 30
         seen: dict[str, float | None] = {}
         while time.monotonic() < deadline:
-            seen = {site: (s.latest(["meter:import_kwh"]).get("meter:import_kwh") or
-                           type("Nothing", (), {"value": None})).value for site, s in stores.items()}
+            seen = {
+                site: (
+                    s.latest(["meter:import_kwh"]).get("meter:import_kwh")
+                    or type("Nothing", (), {"value": None})
+                ).value
+                for site, s in stores.items()
+            }
             if all(seen[s] is not None and abs(seen[s] - expected[s]) < 0.002 for s in sims):
                 break
             time.sleep(0.5)
@@ -95,8 +132,9 @@ def test_two_collectors_one_influxdb_one_dashboard(tmp_path: Path, influxdb) -> 
         require_program("chromium")
         from playwright.sync_api import sync_playwright
 
-        dashboard = subprocess.Popen([sys.executable, "-m", "buurtwatt.cli", "dashboard", "--config",
-                                      str(configs["noord"])], cwd=ROOT)
+        dashboard = subprocess.Popen(
+            [sys.executable, "-m", "buurtwatt.cli", "dashboard", "--config", str(configs["noord"])], cwd=ROOT
+        )
         wait_for_port(dash_port, timeout=60)
         with sync_playwright() as p:
             browser = launch_chromium(p)

@@ -157,7 +157,11 @@ def test_kill_9_under_load_loses_at_most_the_last_second(tmp_path: Path, p1: Tcp
     """About 1,000 readings/s (30 telegrams/s of ~34 readings, plus MQTT); kill -9; restart;
     nothing older than the last second is lost, and that bound is measured."""
     hp = free_port()
-    config = site_config(tmp_path, p1.port, hp, extra=f"""
+    config = site_config(
+        tmp_path,
+        p1.port,
+        hp,
+        extra=f"""
 [[devices]]
 type = "mqtt"
 name = "plugs"
@@ -167,7 +171,8 @@ broker = "mqtt://127.0.0.1:{mosquitto.port}"
 topic = "tele/+/SENSOR"
 format = "tasmota"
 device = "{{1}}"
-""")
+""",
+    )
     proc = start_collector(config)
     sender = Sender(p1, rate=30)
     plug = PlugPublisher(mosquitto.port, rate=20)
@@ -184,14 +189,17 @@ device = "{{1}}"
         killed_at = time.time()
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(5)
-        for source, series, name in ((sender, "meter:import_w", "telegrams"),
-                                     (plug, "plug1:power_w", "MQTT messages")):
+        for source, series, name in (
+            (sender, "meter:import_w", "telegrams"),
+            (plug, "plug1:power_w", "MQTT messages"),
+        ):
             stored = stored_telegrams(tmp_path / "store.sqlite", series)
             sent_before = sum(1 for t in source.sent if t < killed_at - 1.0)
             lost_window = sum(1 for t in source.sent if killed_at - 1.0 <= t < killed_at)
             assert sent_before > 50
-            assert stored >= sent_before, (f"{sent_before - stored} {name} older than 1 s before the kill "
-                                           "were lost")
+            assert stored >= sent_before, (
+                f"{sent_before - stored} {name} older than 1 s before the kill were lost"
+            )
             assert stored <= sent_before + lost_window + 5
         stored = stored_telegrams(tmp_path / "store.sqlite")
         # the collector comes back on the same store and goes on counting

@@ -45,7 +45,8 @@ def test_typo_is_named_with_key_path_and_line() -> None:
 
 def test_every_problem_is_reported_at_once() -> None:
     text = GOOD.replace('type = "sqlite"', 'type = "sqlite"\nheartbeat_s = -1').replace(
-        "latitude = 52.05", "latitude = 152.05")
+        "latitude = 52.05", "latitude = 152.05"
+    )
     with pytest.raises(ConfigError) as err:
         parse_config(text, "site.toml")
     paths = sorted(p.path for p in err.value.problems)
@@ -70,16 +71,18 @@ def test_broken_toml_gives_the_line() -> None:
 
 
 def test_secrets_are_never_inline() -> None:
-    text = GOOD.replace("[store]\ntype = \"sqlite\"\npath = \"var/test.sqlite\"",
-                        '[store]\ntype = "influxdb"\ntoken = "abc123"')
+    text = GOOD.replace(
+        '[store]\ntype = "sqlite"\npath = "var/test.sqlite"', '[store]\ntype = "influxdb"\ntoken = "abc123"'
+    )
     with pytest.raises(ConfigError) as err:
         parse_config(text, "site.toml")
     assert err.value.problems[0].path == "store.token"
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "buurtwatt.cli", *args], capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "buurtwatt.cli", *args], capture_output=True, text=True, timeout=60
+    )
 
 
 def test_check_config_cli(tmp_path: Path) -> None:

@@ -33,14 +33,31 @@ def setup(tmp_path: Path) -> Path:
 
 
 def export(config: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "buurtwatt.cli", "export", "--config", str(config), *args],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "buurtwatt.cli", "export", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_daily_csv(tmp_path: Path) -> None:
     config = setup(tmp_path)
-    res = export(config, "--series", "meter:import_kwh", "--series", "meter:import_w",
-                 "--from", "2025-01-01", "--to", "2025-01-03", "--resolution", "1d", "--stat", "max")
+    res = export(
+        config,
+        "--series",
+        "meter:import_kwh",
+        "--series",
+        "meter:import_w",
+        "--from",
+        "2025-01-01",
+        "--to",
+        "2025-01-03",
+        "--resolution",
+        "1d",
+        "--stat",
+        "max",
+    )
     assert res.returncode == 0, res.stderr
     rows = list(csv.reader(io.StringIO(res.stdout)))
     assert rows[0] == ["time", "series", "value"]
@@ -55,8 +72,19 @@ def test_daily_csv(tmp_path: Path) -> None:
 
 def test_json_hourly_mean_and_bad_input(tmp_path: Path) -> None:
     config = setup(tmp_path)
-    res = export(config, "--series", "meter:import_w", "--from", "2025-01-01T00:00", "--to",
-                 "2025-01-01T02:00", "--resolution", "1h", "--format", "json")
+    res = export(
+        config,
+        "--series",
+        "meter:import_w",
+        "--from",
+        "2025-01-01T00:00",
+        "--to",
+        "2025-01-01T02:00",
+        "--resolution",
+        "1h",
+        "--format",
+        "json",
+    )
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout) == [
         {"time": "2024-12-31T23:00:00Z", "series": "meter:import_w", "value": 1150.0},

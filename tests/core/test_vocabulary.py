@@ -17,12 +17,37 @@ def test_schema_doc_matches_the_table() -> None:
 
 
 def test_fixed_names_from_the_foundation_issue() -> None:
-    p1 = ["import_kwh", "export_kwh", "import_t1_kwh", "import_t2_kwh", "export_t1_kwh", "export_t2_kwh",
-          "import_w", "export_w", "tariff", "power_failures", "gas_m3"]
-    p1 += [f"{k}_l{n}_{u}" for n in (1, 2, 3) for k, u in
-           (("voltage", "v"), ("current", "a"), ("import", "w"), ("export", "w"))]
-    other = ["power_w", "energy_kwh", "dc_power_w", "frequency_hz", "temperature_c", "status",
-             "humidity_pct", "co2_ppm", "illuminance_lx", "voltage_v", "current_a"]
+    p1 = [
+        "import_kwh",
+        "export_kwh",
+        "import_t1_kwh",
+        "import_t2_kwh",
+        "export_t1_kwh",
+        "export_t2_kwh",
+        "import_w",
+        "export_w",
+        "tariff",
+        "power_failures",
+        "gas_m3",
+    ]
+    p1 += [
+        f"{k}_l{n}_{u}"
+        for n in (1, 2, 3)
+        for k, u in (("voltage", "v"), ("current", "a"), ("import", "w"), ("export", "w"))
+    ]
+    other = [
+        "power_w",
+        "energy_kwh",
+        "dc_power_w",
+        "frequency_hz",
+        "temperature_c",
+        "status",
+        "humidity_pct",
+        "co2_ppm",
+        "illuminance_lx",
+        "voltage_v",
+        "current_a",
+    ]
     for name in p1 + other:
         assert name in QUANTITIES, name
     assert QUANTITIES["import_kwh"].kind is Kind.COUNTER

@@ -62,8 +62,12 @@ def write_config(folder: Path, site: str = "test", started: str | None = None) -
     """The site config, with the example share register copied into ``folder``."""
     shutil.copy(EXAMPLES / "participants.example.csv", folder / "participants.csv")
     shutil.copy(EXAMPLES / "holdings.example.csv", folder / "holdings.csv")
-    text = CONFIG.format(site=site, path=folder / "store.sqlite", participants=folder / "participants.csv",
-                         holdings=folder / "holdings.csv")
+    text = CONFIG.format(
+        site=site,
+        path=folder / "store.sqlite",
+        participants=folder / "participants.csv",
+        holdings=folder / "holdings.csv",
+    )
     if started:
         text = text.replace(STARTED_LINE, f'{STARTED_LINE}started = "{started}"\n', 1)
     path = folder / "site.toml"
@@ -95,11 +99,13 @@ def readings(start: float, end: float, step: float, scale: float = 1.0) -> list[
         roof += sun_w(ts, 60_000.0) * step / 3.6e6  # the collective 60 kWp roof
         gas += (0.4 if ((ts % 86400) / 3600) < 9 else 0.05) * step / 3600 * scale
         out += [
-            Reading("meter", "import_w", ts, max(net, 0)), Reading("meter", "export_w", ts, max(-net, 0)),
+            Reading("meter", "import_w", ts, max(net, 0)),
+            Reading("meter", "export_w", ts, max(-net, 0)),
             Reading("meter", "import_kwh", ts, round(imp, 3)),
             Reading("meter", "export_kwh", ts, round(exp, 3)),
             Reading("meter", "gas_m3", ts, round(gas, 3)),
-            Reading("pv", "power_w", ts, s), Reading("pv", "energy_kwh", ts, round(pv, 3)),
+            Reading("pv", "power_w", ts, s),
+            Reading("pv", "energy_kwh", ts, round(pv, 3)),
             Reading("plug-koelkast", "power_w", ts, 85.0),
             Reading("dak", "power_w", ts, sun_w(ts, 60_000.0)),
             Reading("dak", "energy_kwh", ts, round(roof, 3)),

@@ -54,10 +54,14 @@ class Writer:
         while not self.stop.wait(0.5):
             if self.running.is_set():
                 now = time.time()
-                self.store.write([Reading("meter", "import_w", now, 400.0),
-                                  Reading("meter", "export_w", now, 0.0),
-                                  Reading("pv", "power_w", now, self.solar_w),
-                                  Reading("plug-koelkast", "power_w", now, 85.0)])
+                self.store.write(
+                    [
+                        Reading("meter", "import_w", now, 400.0),
+                        Reading("meter", "export_w", now, 0.0),
+                        Reading("pv", "power_w", now, self.solar_w),
+                        Reading("plug-koelkast", "power_w", now, 85.0),
+                    ]
+                )
 
 
 @pytest.fixture(scope="module")
@@ -81,13 +85,33 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     port = free_port()
     env = {**os.environ, "BW_TEST_ADMIN_HASH": generate_password_hash(PASSWORD)}
     log = open(folder / "server.log", "wb")  # noqa: SIM115 - open for the whole module
-    proc = subprocess.Popen([sys.executable, "-m", "buurtwatt.cli", "dashboard", "--config", str(config_path),
-                             "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "buurtwatt.cli",
+            "dashboard",
+            "--config",
+            str(config_path),
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         wait_for_port(port, 20)
-        yield {"url": f"http://127.0.0.1:{port}", "writer": writer, "log": folder / "server.log",
-               "config": config, "token": token, "started": started}
+        yield {
+            "url": f"http://127.0.0.1:{port}",
+            "writer": writer,
+            "log": folder / "server.log",
+            "config": config,
+            "token": token,
+            "started": started,
+        }
     finally:
         writer.stop.set()
         writer.thread.join(5)
@@ -116,11 +140,15 @@ class Tab:
         self.errors.clear()
         self.page.goto(url)
         if text is not None:
-            self.page.wait_for_function("re => new RegExp(re).test(document.body.innerText)",
-                                        arg=text.pattern, timeout=timeout)
+            self.page.wait_for_function(
+                "re => new RegExp(re).test(document.body.innerText)", arg=text.pattern, timeout=timeout
+            )
             # figures load their plotting code on demand: wait until every graph is drawn
-            self.page.wait_for_function("() => [...document.querySelectorAll('.dash-graph')]"
-                                        ".every(g => g.querySelector('.main-svg'))", timeout=timeout)
+            self.page.wait_for_function(
+                "() => [...document.querySelectorAll('.dash-graph')]"
+                ".every(g => g.querySelector('.main-svg'))",
+                timeout=timeout,
+            )
         return self.page
 
 
@@ -242,7 +270,8 @@ def test_display_screen_rotates_and_has_large_text(site: dict, tabs: dict) -> No
     sizes = page.eval_on_selector_all(
         ".kiosk .k-panel.active *, .k-footer *",
         "els => els.filter(e => e.offsetParent !== null && e.innerText && e.children.length === 0)"
-        ".map(e => parseFloat(getComputedStyle(e).fontSize))")
+        ".map(e => parseFloat(getComputedStyle(e).fontSize))",
+    )
     assert sizes and min(sizes) >= 48, sizes
     scroll = page.evaluate("[document.documentElement.scrollHeight, document.documentElement.scrollWidth]")
     assert scroll[0] <= 1080 and scroll[1] <= 1920

@@ -21,8 +21,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(420)]
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 # true once the display screen's panels show a power figure (the page is drawn by Dash first)
-LIVE_POWER = ("() => /[0-9]\\s?k?W/.test("
-              "(document.querySelector('.k-panels') || {innerText: ''}).innerText)")
+LIVE_POWER = "() => /[0-9]\\s?k?W/.test((document.querySelector('.k-panels') || {innerText: ''}).innerText)"
 
 
 def demo_config(folder: Path) -> tuple[Path, int, int]:
@@ -66,8 +65,13 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
 
     config, dash_port, health_port = demo_config(tmp_path)
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "buurtwatt.cli", "demo", "--config", str(config)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "buurtwatt.cli", "demo", "--config", str(config)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     output: list[str] = []
     try:
         # the demo prints its addresses when the dashboard answers
@@ -102,8 +106,9 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
             page.screenshot(path=str(ARTIFACTS / "demo-scherm-1920x1080.png"))
             # the CO2 page shows a year of data: monthly bars for twelve or more months
             page.goto(base + "/co2")
-            page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length > 0",
-                                   timeout=30_000)
+            page.wait_for_function(
+                "() => document.querySelectorAll('.js-plotly-plot').length > 0", timeout=30_000
+            )
             page.wait_for_timeout(2000)
             months = page.evaluate("""() => Math.max(...Array.from(
                 document.querySelectorAll('.js-plotly-plot')).map(

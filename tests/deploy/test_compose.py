@@ -50,8 +50,14 @@ def compose_config(tmp_path: Path, **overrides: str) -> dict[str, Any]:
     env_file.write_text(env_text, encoding="utf-8")
     # a clean environment: variables of the machine running the test must not fill the file in
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)}
-    result = subprocess.run([program, "--file", str(COMPOSE), "--env-file", str(env_file), "config"],
-                            capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path)
+    result = subprocess.run(
+        [program, "--file", str(COMPOSE), "--env-file", str(env_file), "config"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, f"docker-compose config failed:\n{result.stderr}"
     assert "WARNING" not in result.stderr, result.stderr
     return yaml.safe_load(result.stdout)
@@ -64,8 +70,12 @@ def compose(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 @pytest.fixture
 def site_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    values = {"INFLUXDB_TOKEN": "t0ken", "MQTT_PASSWORD": "mqtt-secret",
-              "BUURTWATT_ADMIN_HASH": "scrypt:32768:8:1$salt$hash", "BUURTWATT_SECRET_KEY": "k3y"}
+    values = {
+        "INFLUXDB_TOKEN": "t0ken",
+        "MQTT_PASSWORD": "mqtt-secret",
+        "BUURTWATT_ADMIN_HASH": "scrypt:32768:8:1$salt$hash",
+        "BUURTWATT_SECRET_KEY": "k3y",
+    }
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     return values
@@ -157,8 +167,9 @@ def test_serial_port_passes_through(compose: dict[str, Any], site_env: dict[str,
     assert [d.port for d in config.devices if d.type == "p1"] == ["/dev/ttyP1"]
 
 
-def test_containers_get_the_secrets_the_config_names(compose: dict[str, Any],
-                                                     site_env: dict[str, str]) -> None:
+def test_containers_get_the_secrets_the_config_names(
+    compose: dict[str, Any], site_env: dict[str, str]
+) -> None:
     config = load_config(SITE_EXAMPLE)
     needs = {
         "collector": secrets_in(config.store) + secrets_in(config.devices),
@@ -172,8 +183,12 @@ def test_containers_get_the_secrets_the_config_names(compose: dict[str, Any],
 
 def test_influxdb_3_core_is_the_image_and_two_variables(tmp_path: Path) -> None:
     """docs/deploy.md: INFLUXDB_IMAGE, BUURTWATT_SITE_TOML and INFLUXDB_TOKEN; nothing else changes."""
-    config = compose_config(tmp_path, INFLUXDB_IMAGE="influxdb:3-core",
-                            BUURTWATT_SITE_TOML="site-influxdb3.toml", INFLUXDB_TOKEN="apiv3_token")
+    config = compose_config(
+        tmp_path,
+        INFLUXDB_IMAGE="influxdb:3-core",
+        BUURTWATT_SITE_TOML="site-influxdb3.toml",
+        INFLUXDB_TOKEN="apiv3_token",
+    )
     services = config["services"]
     assert services["influxdb"]["image"] == "influxdb:3-core"
     assert services["influxdb"]["environment"]["INFLUXDB3_AUTH_TOKEN"] == "apiv3_token"
@@ -188,9 +203,14 @@ def test_compose_refuses_to_run_without_the_token(tmp_path: Path) -> None:
     program = require_program("docker-compose")
     env_file = tmp_path / ".env"
     env_file.write_text(re.sub(r"(?m)^INFLUXDB_TOKEN=.*\n", "", ENV_EXAMPLE.read_text()), encoding="utf-8")
-    result = subprocess.run([program, "--file", str(COMPOSE), "--env-file", str(env_file), "config"],
-                            capture_output=True, text=True, timeout=60, cwd=tmp_path,
-                            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)})
+    result = subprocess.run(
+        [program, "--file", str(COMPOSE), "--env-file", str(env_file), "config"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)},
+    )
     assert result.returncode != 0
     assert "INFLUXDB_TOKEN" in result.stderr
 
@@ -227,8 +247,10 @@ def read_unit(name: str) -> configparser.ConfigParser:
     return unit
 
 
-@pytest.mark.parametrize(("unit_name", "subcommand"), [("buurtwatt-collector.service", "collect"),
-                                                        ("buurtwatt-dashboard.service", "dashboard")])
+@pytest.mark.parametrize(
+    ("unit_name", "subcommand"),
+    [("buurtwatt-collector.service", "collect"), ("buurtwatt-dashboard.service", "dashboard")],
+)
 def test_systemd_units(unit_name: str, subcommand: str) -> None:
     unit = read_unit(unit_name)
     service = unit["Service"]
@@ -254,8 +276,11 @@ def test_systemd_units_pass_systemd_analyze(tmp_path: Path) -> None:
         copy.write_text(unit.read_text().replace("/opt/buurtwatt/.venv/bin/buurtwatt", str(venv_buurtwatt)))
         units.append(str(copy))
     result = subprocess.run([analyze, "verify", *units], capture_output=True, text=True, timeout=60)
-    problems = [line for line in (result.stdout + result.stderr).splitlines()
-                if any(u in line for u in ("buurtwatt-collector", "buurtwatt-dashboard"))]
+    problems = [
+        line
+        for line in (result.stdout + result.stderr).splitlines()
+        if any(u in line for u in ("buurtwatt-collector", "buurtwatt-dashboard"))
+    ]
     assert not problems, "\n".join(problems)
 
 

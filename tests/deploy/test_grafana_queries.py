@@ -25,8 +25,13 @@ from tests.services import ServiceProcess
 pytestmark = pytest.mark.influx
 ROOT = Path(__file__).resolve().parents[2]
 SITE = "voorbeeld"  # the site id the docs use
-GRAFANA_VARIABLES = {"$timeFilter": "time > now() - 2d", "$__interval": "5m", "$site": SITE,
-                     "$co2_kg_per_kwh": "0.268", "$co2_kg_per_m3_gas": "2.134"}
+GRAFANA_VARIABLES = {
+    "$timeFilter": "time > now() - 2d",
+    "$__interval": "5m",
+    "$site": SITE,
+    "$co2_kg_per_kwh": "0.268",
+    "$co2_kg_per_m3_gas": "2.134",
+}
 
 
 def doc_queries() -> list[str]:
@@ -51,22 +56,32 @@ def fill_in(query: str) -> str:
 def database(influxdb: ServiceProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Three hours of a building (meter, gas, two inverters, grid intensity) up to now."""
     name = f"g{uuid.uuid4().hex[:10]}"
-    config = InfluxStoreConfig(type="influxdb", url=f"http://127.0.0.1:{influxdb.port}", api="v1",
-                               database=name, outbox=tmp_path_factory.mktemp("outbox") / "outbox.sqlite")
+    config = InfluxStoreConfig(
+        type="influxdb",
+        url=f"http://127.0.0.1:{influxdb.port}",
+        api="v1",
+        database=name,
+        outbox=tmp_path_factory.mktemp("outbox") / "outbox.sqlite",
+    )
     store = InfluxStore(config, site=SITE, tz="Europe/Amsterdam")
     now = int(time.time()) // 60 * 60
     try:
         for i in range(180):
             ts = now - (180 - i) * 60
-            store.write([
-                Reading("meter", "import_kwh", ts, 1000 + i * 0.02),
-                Reading("meter", "export_kwh", ts, 500 + i * 0.01),
-                Reading("meter", "import_w", ts, 1200.0 + i), Reading("meter", "export_w", ts, 0.0),
-                Reading("gas", "gas_m3", ts, 300 + i * 0.001),
-                Reading("zon", "power_w", ts, 2000.0), Reading("zon", "energy_kwh", ts, 40 + i * 0.03),
-                Reading("dak", "power_w", ts, 4000.0), Reading("dak", "energy_kwh", ts, 80 + i * 0.06),
-                Reading("grid", "co2_g_per_kwh", ts, 300.0),
-            ])
+            store.write(
+                [
+                    Reading("meter", "import_kwh", ts, 1000 + i * 0.02),
+                    Reading("meter", "export_kwh", ts, 500 + i * 0.01),
+                    Reading("meter", "import_w", ts, 1200.0 + i),
+                    Reading("meter", "export_w", ts, 0.0),
+                    Reading("gas", "gas_m3", ts, 300 + i * 0.001),
+                    Reading("zon", "power_w", ts, 2000.0),
+                    Reading("zon", "energy_kwh", ts, 40 + i * 0.03),
+                    Reading("dak", "power_w", ts, 4000.0),
+                    Reading("dak", "energy_kwh", ts, 80 + i * 0.06),
+                    Reading("grid", "co2_g_per_kwh", ts, 300.0),
+                ]
+            )
         assert store.flush(30), "the store did not deliver its outbox to InfluxDB"
     finally:
         store.close()
@@ -83,8 +98,13 @@ def run(influxdb: ServiceProcess, database: str, query: str) -> list[dict]:
 
 def test_docs_have_the_promised_examples() -> None:
     queries = " ".join(doc_queries())
-    needles = ('"import_w', '"import_kwh_inc" AS "import"', '"buurtwatt_1d"',
-               "* 0.268", '"gas_m3_inc" * 2.134')
+    needles = (
+        '"import_w',
+        '"import_kwh_inc" AS "import"',
+        '"buurtwatt_1d"',
+        "* 0.268",
+        '"gas_m3_inc" * 2.134',
+    )
     for needle in needles:
         assert needle in queries, needle
 

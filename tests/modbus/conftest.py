@@ -43,8 +43,15 @@ def site_where(now: float, night: bool, night_mode: str = "gap") -> SiteConfig:
     lon = pick(range(-179, 180, 3), key=lambda lon: sun_elevation(0.0, lon, now))
     offset = max(-12, min(12, round(lon / 15)))
     zone = f"Etc/GMT{-offset:+d}" if offset else "UTC"
-    return SiteConfig.model_validate({
-        "site": {"name": "test", "latitude": 0.0, "longitude": float(lon), "timezone": zone,
-                 "night": night_mode},
-        "store": {"type": "sqlite"},
-    })
+    return SiteConfig.model_validate(
+        {
+            "site": {
+                "name": "test",
+                "latitude": 0.0,
+                "longitude": float(lon),
+                "timezone": zone,
+                "night": night_mode,
+            },
+            "store": {"type": "sqlite"},
+        }
+    )

@@ -16,8 +16,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def buurtwatt(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "buurtwatt.cli", *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=30)
+    return subprocess.run(
+        [sys.executable, "-m", "buurtwatt.cli", *args], capture_output=True, text=True, cwd=ROOT, timeout=30
+    )
 
 
 def test_scan_json(sunspec_sim) -> None:
@@ -66,8 +67,16 @@ def test_scan_silent_device_exits_2_within_10_s(sunspec_sim) -> None:
 
 def test_read_mapped_device(mapped_sim) -> None:
     sim = mapped_sim(REGISTER_MAPS / "huawei_sun2000.toml", HUAWEI)
-    result = buurtwatt("modbus", "read", "--map", "config/registers/huawei_sun2000.toml",
-                       f"127.0.0.1:{sim.port}", "--unit", "1", "--json")
+    result = buurtwatt(
+        "modbus",
+        "read",
+        "--map",
+        "config/registers/huawei_sun2000.toml",
+        f"127.0.0.1:{sim.port}",
+        "--unit",
+        "1",
+        "--json",
+    )
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert out["readings"]["power_w"] == 3210.0

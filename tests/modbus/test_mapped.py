@@ -12,13 +12,27 @@ from collector.modbus.config import REGISTER_MAPS, ModbusMapConfig
 from collector.modbus.mapped import MappedSource
 from collector.modbus.registermap import MapError, load_map, plan_reads
 
-HUAWEI = {"model": "SUN2000-5KTL-M1", "power_w": 3210.0, "dc_power_w": 3333.0, "frequency_hz": 50.02,
-          "temperature_c": 41.3, "status": 4, "energy_kwh": 4321.09}
+HUAWEI = {
+    "model": "SUN2000-5KTL-M1",
+    "power_w": 3210.0,
+    "dc_power_w": 3333.0,
+    "frequency_hz": 50.02,
+    "temperature_c": 41.3,
+    "status": 4,
+    "energy_kwh": 4321.09,
+}
 
 
 def huawei_source(sim, **kwargs) -> MappedSource:
-    config = ModbusMapConfig(type="modbus", name="huawei", map="huawei_sun2000", host="127.0.0.1",
-                             port=sim.port, timeout_s=1, **{"connect_delay": 0.0, **kwargs})
+    config = ModbusMapConfig(
+        type="modbus",
+        name="huawei",
+        map="huawei_sun2000",
+        host="127.0.0.1",
+        port=sim.port,
+        timeout_s=1,
+        **{"connect_delay": 0.0, **kwargs},
+    )
     return MappedSource(config)
 
 
@@ -34,8 +48,14 @@ def test_huawei_like_device(mapped_sim) -> None:
     source = huawei_source(sim)
     values = {r.quantity: r.value for r in source.poll(time.time()).readings}
     source.close()
-    assert values == {"power_w": 3210.0, "dc_power_w": 3333.0, "frequency_hz": 50.02, "temperature_c": 41.3,
-                      "status": 4.0, "energy_kwh": 4321.09}
+    assert values == {
+        "power_w": 3210.0,
+        "dc_power_w": 3333.0,
+        "frequency_hz": 50.02,
+        "temperature_c": 41.3,
+        "status": 4.0,
+        "energy_kwh": 4321.09,
+    }
     assert source.config.request_delay == 0.05  # from the map's [workarounds]
     assert source.config.connect_delay == 0.0  # the device config wins
 
@@ -63,11 +83,20 @@ def test_sleeping_status_and_sentinels(mapped_sim) -> None:
 
 
 def test_growatt_input_registers_and_units(mapped_sim) -> None:
-    sim = mapped_sim(REGISTER_MAPS / "growatt_mod.toml",
-                     {"power_w": 2500.5, "energy_kwh": 12000.3, "status": 4, "dc_power_w": 2600.0,
-                      "frequency_hz": 49.98, "temperature_c": 38.2})
-    config = ModbusMapConfig(type="modbus", name="growatt", map="growatt_mod", host="127.0.0.1",
-                             port=sim.port)
+    sim = mapped_sim(
+        REGISTER_MAPS / "growatt_mod.toml",
+        {
+            "power_w": 2500.5,
+            "energy_kwh": 12000.3,
+            "status": 4,
+            "dc_power_w": 2600.0,
+            "frequency_hz": 49.98,
+            "temperature_c": 38.2,
+        },
+    )
+    config = ModbusMapConfig(
+        type="modbus", name="growatt", map="growatt_mod", host="127.0.0.1", port=sim.port
+    )
     source = MappedSource(config)
     assert [g.register for g in source.groups] == ["input"] * len(source.groups)
     values = {r.quantity: r.value for r in source.poll(time.time()).readings}
@@ -84,14 +113,26 @@ def test_shipped_maps_load_and_name_their_source(path: Path) -> None:
 
 def test_grouping_merges_consecutive_registers(tmp_path: Path) -> None:
     path = tmp_path / "m.toml"
-    path.write_text('[map]\nsource = "test"\n' + "".join(
-        f'[[fields]]\nseries = "power_w"\nregister = "{kind}"\naddress = {a}\ntype = "{t}"\n'
-        for kind, a, t in [("holding", 10, "INT32"), ("holding", 12, "UINT16"),
-                           ("holding", 14, "FLOAT32-IEEE"), ("input", 10, "INT16"),
-                           ("holding", 200, "UINT16")]))
+    path.write_text(
+        '[map]\nsource = "test"\n'
+        + "".join(
+            f'[[fields]]\nseries = "power_w"\nregister = "{kind}"\naddress = {a}\ntype = "{t}"\n'
+            for kind, a, t in [
+                ("holding", 10, "INT32"),
+                ("holding", 12, "UINT16"),
+                ("holding", 14, "FLOAT32-IEEE"),
+                ("input", 10, "INT16"),
+                ("holding", 200, "UINT16"),
+            ]
+        )
+    )
     groups = plan_reads(load_map(path).fields)
     assert [(g.register, g.address, g.count) for g in groups] == [
-        ("holding", 10, 3), ("holding", 14, 2), ("holding", 200, 1), ("input", 10, 1)]
+        ("holding", 10, 3),
+        ("holding", 14, 2),
+        ("holding", 200, 1),
+        ("input", 10, 1),
+    ]
     filled = plan_reads(load_map(path).fields, fill=1)
     assert [(g.register, g.address, g.count) for g in filled][0] == ("holding", 10, 6)
 

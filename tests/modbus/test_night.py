@@ -25,8 +25,15 @@ def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
 
 
 def start_source(sim, site) -> tuple[SunSpecSource, list[Reading], object, threading.Thread]:
-    config = SunSpecConfig(type="sunspec", name="roof", host="127.0.0.1", port=sim.port, timeout_s=0.5,
-                           interval_s=0.05, backoff_max_s=0.2)
+    config = SunSpecConfig(
+        type="sunspec",
+        name="roof",
+        host="127.0.0.1",
+        port=sim.port,
+        timeout_s=0.5,
+        interval_s=0.05,
+        backoff_max_s=0.2,
+    )
     source = SunSpecSource(config, site)
     readings: list[Reading] = []
     ctx = collect_into(readings)

@@ -14,8 +14,9 @@ from collector.modbus.sunspec import SunSpecSource
 
 
 def source_for(sim, **kwargs) -> SunSpecSource:
-    config = SunSpecConfig(type="sunspec", name="roof", host="127.0.0.1", port=sim.port, unit=sim.unit,
-                           timeout_s=1, **kwargs)
+    config = SunSpecConfig(
+        type="sunspec", name="roof", host="127.0.0.1", port=sim.port, unit=sim.unit, timeout_s=1, **kwargs
+    )
     return SunSpecSource(config)
 
 
@@ -26,13 +27,19 @@ def poll_values(source: SunSpecSource) -> dict[str, float]:
         source.close()
 
 
-@pytest.mark.parametrize(("layout", "base", "expected"), [
-    ("int", 40000, [(1, 40002, 66), (103, 40070, 50), (160, 40122, 48)]),
-    ("solaredge", 40000,
-     [(1, 40002, 65), (103, 40069, 50), (160, 40121, 48), (1, 40171, 65), (203, 40238, 105)]),
-    ("der", 50000, [(1, 50002, 66), (701, 50070, 153), (160, 50225, 48)]),
-    ("float", 0, [(1, 2, 66), (113, 70, 60), (160, 132, 48)]),
-])
+@pytest.mark.parametrize(
+    ("layout", "base", "expected"),
+    [
+        ("int", 40000, [(1, 40002, 66), (103, 40070, 50), (160, 40122, 48)]),
+        (
+            "solaredge",
+            40000,
+            [(1, 40002, 65), (103, 40069, 50), (160, 40121, 48), (1, 40171, 65), (203, 40238, 105)],
+        ),
+        ("der", 50000, [(1, 50002, 66), (701, 50070, 153), (160, 50225, 48)]),
+        ("float", 0, [(1, 2, 66), (113, 70, 60), (160, 132, 48)]),
+    ],
+)
 def test_discovery_on_different_layouts(sunspec_sim, layout, base, expected) -> None:
     sim = sunspec_sim(layout, base=base, profile=lambda ts: 3000.0, serial="SN-42")
     source = source_for(sim)
@@ -58,8 +65,9 @@ def test_inverter_model_preference(sunspec_sim) -> None:
 
 
 def test_scale_factors_from_the_same_read(sunspec_sim) -> None:
-    sim = sunspec_sim("int", profile=lambda ts: 2345.6, w_sf=-1, wh_sf=1, hz_sf=-2, tmp_sf=-1,
-                      energy_wh=987_650.0)
+    sim = sunspec_sim(
+        "int", profile=lambda ts: 2345.6, w_sf=-1, wh_sf=1, hz_sf=-2, tmp_sf=-1, energy_wh=987_650.0
+    )
     raw = ModbusTcpClient("127.0.0.1", port=sim.port)
     assert raw.connect()
     block = raw.read_holding_registers(40070, count=39, device_id=1).registers
@@ -86,16 +94,19 @@ def test_float_model_113(sunspec_sim) -> None:
     assert values["frequency_hz"] == pytest.approx(50.01, abs=1e-4)
 
 
-@pytest.mark.parametrize(("layout", "point", "missing"), [
-    ("int", "W", "power_w"),            # int16 0x8000
-    ("int", "W_SF", "power_w"),         # sunssf 0x8000: the value cannot be scaled
-    ("int", "Hz", "frequency_hz"),      # uint16 0xFFFF
-    ("int", "St", "status"),            # enum16 0xFFFF
-    ("int", "WH", "energy_kwh"),        # acc32 0: an accumulator of 0 is missing
-    ("float", "W", "power_w"),          # float32 NaN
-    ("der", "Hz", "frequency_hz"),      # uint32 0xFFFFFFFF
-    ("der", "WH", "energy_kwh"),        # uint64 0xFFFFFFFFFFFFFFFF
-])
+@pytest.mark.parametrize(
+    ("layout", "point", "missing"),
+    [
+        ("int", "W", "power_w"),  # int16 0x8000
+        ("int", "W_SF", "power_w"),  # sunssf 0x8000: the value cannot be scaled
+        ("int", "Hz", "frequency_hz"),  # uint16 0xFFFF
+        ("int", "St", "status"),  # enum16 0xFFFF
+        ("int", "WH", "energy_kwh"),  # acc32 0: an accumulator of 0 is missing
+        ("float", "W", "power_w"),  # float32 NaN
+        ("der", "Hz", "frequency_hz"),  # uint32 0xFFFFFFFF
+        ("der", "WH", "energy_kwh"),  # uint64 0xFFFFFFFFFFFFFFFF
+    ],
+)
 def test_each_sentinel_is_missing_not_zero(sunspec_sim, layout, point, missing) -> None:
     sim = sunspec_sim(layout, profile=lambda ts: 1000.0)
     sim.sentinels = {point}
@@ -144,8 +155,14 @@ def test_layout_is_cached_and_found_again_after_a_change(sunspec_sim) -> None:
 
 def test_rtu_framing_over_a_socket(sunspec_sim) -> None:
     sim = sunspec_sim("int", framer=FramerType.RTU, unit=3, profile=lambda ts: 777.0)
-    config = SunSpecConfig(type="sunspec", name="rtu", serial_port=f"socket://127.0.0.1:{sim.port}",
-                           baud=9600, unit=3, timeout_s=1)
+    config = SunSpecConfig(
+        type="sunspec",
+        name="rtu",
+        serial_port=f"socket://127.0.0.1:{sim.port}",
+        baud=9600,
+        unit=3,
+        timeout_s=1,
+    )
     values = poll_values(SunSpecSource(config))
     assert values["power_w"] == 777.0
     assert values["status"] == 4

@@ -42,15 +42,14 @@ class Running:
             return [r.value for r in self.readings if r.series == series]
 
 
-
-
 @contextmanager
 def running_source(config: dict[str, Any], wait_connected: bool = True) -> Iterator[Running]:
     mqtt = MqttConfig.model_validate({"type": "mqtt", "name": "mqtt", **config})
     source = MqttSource(mqtt)
     holder: list[Reading] = []
-    run = Running(source, SourceContext(emit=lambda rs: None, health=DeviceHealth(name="mqtt", type="mqtt")),
-                  holder)
+    run = Running(
+        source, SourceContext(emit=lambda rs: None, health=DeviceHealth(name="mqtt", type="mqtt")), holder
+    )
 
     def emit(readings: Any) -> None:
         with run.lock:
@@ -71,8 +70,9 @@ def running_source(config: dict[str, Any], wait_connected: bool = True) -> Itera
 
 
 @contextmanager
-def publisher(port: int, ca_file: Path | None = None, username: str | None = None,
-              password: str | None = None) -> Iterator[Client]:
+def publisher(
+    port: int, ca_file: Path | None = None, username: str | None = None, password: str | None = None
+) -> Iterator[Client]:
     client = Client(CallbackAPIVersion.VERSION2, client_id=f"test-pub-{time.monotonic_ns()}")
     client.max_inflight_messages_set(1000)
     if ca_file:

@@ -23,7 +23,9 @@ def _problems(device_toml: str) -> str:
 
 
 def test_full_example_parses() -> None:
-    config = parse_config(SITE + """
+    config = parse_config(
+        SITE
+        + """
 [[devices]]
 type = "mqtt"
 name = "mqtt"
@@ -48,7 +50,8 @@ units = { energy_kwh = "Wh" }
 [devices.publish]
 enabled = true
 homeassistant_discovery = true
-""")
+"""
+    )
     device = config.devices[0]
     assert isinstance(device, MqttConfig)
     assert device.subscriptions[1].units == {"energy_kwh": "Wh"}
@@ -56,33 +59,52 @@ homeassistant_discovery = true
 
 
 def test_simulator_subscriptions_are_a_valid_config() -> None:
-    MqttConfig.model_validate({"type": "mqtt", "name": "mqtt", "broker": "mqtt://localhost",
-                               "subscriptions": Simulator.subscriptions()})
+    MqttConfig.model_validate(
+        {
+            "type": "mqtt",
+            "name": "mqtt",
+            "broker": "mqtt://localhost",
+            "subscriptions": Simulator.subscriptions(),
+        }
+    )
 
 
-@pytest.mark.parametrize(("device", "says"), [
-    ('broker = "tcp://x:1883"\n', "must look like mqtt://HOST:1883"),
-    ('broker = "mqtt://x:99999"\n', "bad port"),
-    ('broker = "mqtt://x"\nca_file = "/ca.pem"\n', "only used with an mqtts://"),
-    ('broker = "mqtt://x"\npassword = "secret"\n', "devices[0].password"),
-])
+@pytest.mark.parametrize(
+    ("device", "says"),
+    [
+        ('broker = "tcp://x:1883"\n', "must look like mqtt://HOST:1883"),
+        ('broker = "mqtt://x:99999"\n', "bad port"),
+        ('broker = "mqtt://x"\nca_file = "/ca.pem"\n', "only used with an mqtts://"),
+        ('broker = "mqtt://x"\npassword = "secret"\n', "devices[0].password"),
+    ],
+)
 def test_connection_errors(device: str, says: str) -> None:
-    text = _problems(f'[[devices]]\ntype = "mqtt"\nname = "m"\n{device}'
-                     '[[devices.subscriptions]]\ntopic = "a/#"\nformat = "zigbee2mqtt"\n')
+    text = _problems(
+        f'[[devices]]\ntype = "mqtt"\nname = "m"\n{device}'
+        '[[devices.subscriptions]]\ntopic = "a/#"\nformat = "zigbee2mqtt"\n'
+    )
     assert says in text
 
 
-@pytest.mark.parametrize(("subscription", "says"), [
-    ('topic = "a/#/b"\nformat = "tasmota"\n', "'#' must be the last level"),
-    ('topic = "a/b+"\nformat = "tasmota"\n', "'+' must fill a whole level"),
-    ('topic = "a/+"\nformat = "json"\ndevice = "x"\n', "needs series"),
-    ('topic = "a/+"\nformat = "json"\nseries = { power_w = "p" }\n', "finds no device name"),
-    ('topic = "a/+"\nformat = "value"\ndevice = "{1}"\n', "needs quantity"),
-    ('topic = "a/+"\nformat = "tasmota"\nseries = { watts = "ENERGY.Power" }\n', "unknown quantity 'watts'"),
-    ('topic = "a/+"\nformat = "tasmota"\nunits = { power_w = "Wh" }\n', "cannot convert 'Wh' to 'W'"),
-    ('topic = "a/+"\nformat = "mqtt-magic"\n', "format"),
-])
+@pytest.mark.parametrize(
+    ("subscription", "says"),
+    [
+        ('topic = "a/#/b"\nformat = "tasmota"\n', "'#' must be the last level"),
+        ('topic = "a/b+"\nformat = "tasmota"\n', "'+' must fill a whole level"),
+        ('topic = "a/+"\nformat = "json"\ndevice = "x"\n', "needs series"),
+        ('topic = "a/+"\nformat = "json"\nseries = { power_w = "p" }\n', "finds no device name"),
+        ('topic = "a/+"\nformat = "value"\ndevice = "{1}"\n', "needs quantity"),
+        (
+            'topic = "a/+"\nformat = "tasmota"\nseries = { watts = "ENERGY.Power" }\n',
+            "unknown quantity 'watts'",
+        ),
+        ('topic = "a/+"\nformat = "tasmota"\nunits = { power_w = "Wh" }\n', "cannot convert 'Wh' to 'W'"),
+        ('topic = "a/+"\nformat = "mqtt-magic"\n', "format"),
+    ],
+)
 def test_subscription_errors(subscription: str, says: str) -> None:
-    text = _problems('[[devices]]\ntype = "mqtt"\nname = "m"\nbroker = "mqtt://x"\n'
-                     f"[[devices.subscriptions]]\n{subscription}")
+    text = _problems(
+        '[[devices]]\ntype = "mqtt"\nname = "m"\nbroker = "mqtt://x"\n'
+        f"[[devices.subscriptions]]\n{subscription}"
+    )
     assert says in text and "devices[0].subscriptions[0]" in text

@@ -16,8 +16,9 @@ from collector.mqtt.mapped import BadPayload, Mapped
 
 SUBSCRIPTIONS = {
     "tasmota": Subscription(topic="tele/+/+", format="tasmota", series={"co2_ppm": "S8.CarbonDioxide"}),
-    "shelly-gen2": Subscription(topic="shellies/#", format="shelly-gen2",
-                                series={"temperature_c": "switch:0.temperature.tC"}),
+    "shelly-gen2": Subscription(
+        topic="shellies/#", format="shelly-gen2", series={"temperature_c": "switch:0.temperature.tC"}
+    ),
     "zigbee2mqtt": Subscription(topic="zigbee2mqtt/#", format="zigbee2mqtt"),
     "esphome": Subscription(topic="esphome/#", format="esphome", series={"energy_kwh": "energy"}),
     "json": Subscription(topic="j/#", format="json", device="x", series={"power_w": "a.b.0"}),
@@ -25,8 +26,13 @@ SUBSCRIPTIONS = {
 }
 TOPICS = {
     "tasmota": ["tele/plug/SENSOR", "tele/plug/LWT", "stat/plug/STATUS10", "tele/plug/STATE"],
-    "shelly-gen2": ["shellies/p/status/switch:0", "shellies/p/events/rpc", "shellies/p/online",
-                    "shellies/p/status/em:0", "shellies/p/status/temperature:1"],
+    "shelly-gen2": [
+        "shellies/p/status/switch:0",
+        "shellies/p/events/rpc",
+        "shellies/p/online",
+        "shellies/p/status/em:0",
+        "shellies/p/status/temperature:1",
+    ],
     "zigbee2mqtt": ["zigbee2mqtt/a/b", "zigbee2mqtt/a/availability", "zigbee2mqtt/bridge/state"],
     "esphome": ["esphome/n/sensor/power/state", "esphome/n/status", "esphome/n/sensor/energy/state"],
     "json": ["j/x"],
@@ -35,12 +41,43 @@ TOPICS = {
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.just(10**400) | st.floats() | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-        st.sampled_from(["ENERGY", "Power", "Total", "switch:0", "apower", "aenergy", "total", "params",
-                         "method", "NotifyStatus", "power", "battery", "state", "a", "b", "0", "S8",
-                         "CarbonDioxide", "Temperature", "TempUnit", "StatusSNS", "em:0", "tC"])
-        | st.text(max_size=6), inner, max_size=5),
-    max_leaves=20)
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "ENERGY",
+                    "Power",
+                    "Total",
+                    "switch:0",
+                    "apower",
+                    "aenergy",
+                    "total",
+                    "params",
+                    "method",
+                    "NotifyStatus",
+                    "power",
+                    "battery",
+                    "state",
+                    "a",
+                    "b",
+                    "0",
+                    "S8",
+                    "CarbonDioxide",
+                    "Temperature",
+                    "TempUnit",
+                    "StatusSNS",
+                    "em:0",
+                    "tC",
+                ]
+            )
+            | st.text(max_size=6),
+            inner,
+            max_size=5,
+        )
+    ),
+    max_leaves=20,
+)
 
 
 def _check(fmt: str, topic: str, payload: bytes) -> None:

@@ -93,8 +93,10 @@ def test_silent_device_goes_offline_and_partials_start_fresh() -> None:
 
 
 def test_overlapping_subscriptions_store_once() -> None:
-    subs = [Subscription(topic="tele/+/SENSOR", format="tasmota"),
-            Subscription(topic="tele/#", format="tasmota")]
+    subs = [
+        Subscription(topic="tele/+/SENSOR", format="tasmota"),
+        Subscription(topic="tele/#", format="tasmota"),
+    ]
     intake = Intake(subs, DeviceHealth(name="mqtt"))
     assert len(intake.receive("tele/a/SENSOR", b'{"ENERGY":{"Power":5}}', False, 1.0)) == 1
     assert ("tele/+/LWT", 1) in intake.filters()

@@ -32,8 +32,10 @@ def readable_dir() -> Iterator[Path]:
 def tls_broker(readable_dir: Path) -> Iterator[tuple[ServiceProcess, Path]]:
     cert, key = self_signed(readable_dir)
     port = free_port()
-    service = start_mosquitto(f"listener {port} 127.0.0.1\nallow_anonymous true\n"
-                              f"cafile {cert}\ncertfile {cert}\nkeyfile {key}\n", port=port)
+    service = start_mosquitto(
+        f"listener {port} 127.0.0.1\nallow_anonymous true\ncafile {cert}\ncertfile {cert}\nkeyfile {key}\n",
+        port=port,
+    )
     yield service, cert
     service.stop()
 
@@ -42,42 +44,55 @@ def tls_broker(readable_dir: Path) -> Iterator[tuple[ServiceProcess, Path]]:
 def password_broker(readable_dir: Path) -> Iterator[ServiceProcess]:
     passwd = require_program("mosquitto_passwd")
     users = readable_dir / "passwords"
-    subprocess.run([passwd, "-c", "-b", str(users), "buurtwatt", "correct horse"], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [passwd, "-c", "-b", str(users), "buurtwatt", "correct horse"], check=True, capture_output=True
+    )
     users.chmod(0o644)
     port = free_port()
-    service = start_mosquitto(f"listener {port} 127.0.0.1\nallow_anonymous false\npassword_file {users}\n",
-                              port=port)
+    service = start_mosquitto(
+        f"listener {port} 127.0.0.1\nallow_anonymous false\npassword_file {users}\n", port=port
+    )
     yield service
     service.stop()
 
 
 def test_mqtts_with_self_signed_certificate(tls_broker: tuple[ServiceProcess, Path]) -> None:
     broker, cert = tls_broker
-    config = {"broker": f"mqtts://127.0.0.1:{broker.port}", "ca_file": str(cert),
-              "subscriptions": [{"topic": "tele/+/SENSOR", "format": "tasmota"}]}
+    config = {
+        "broker": f"mqtts://127.0.0.1:{broker.port}",
+        "ca_file": str(cert),
+        "subscriptions": [{"topic": "tele/+/SENSOR", "format": "tasmota"}],
+    }
     with running_source(config) as run, publisher(broker.port, ca_file=cert) as pub:
         pub.publish("tele/kiln/SENSOR", SENSOR, qos=1)
         wait_until(lambda: run.values("kiln:power_w") == [120.0], 5, "a reading over TLS")
 
 
-def test_mqtts_with_the_wrong_ca_stays_offline(tls_broker: tuple[ServiceProcess, Path],
-                                               tmp_path: Path) -> None:
+def test_mqtts_with_the_wrong_ca_stays_offline(
+    tls_broker: tuple[ServiceProcess, Path], tmp_path: Path
+) -> None:
     broker, _ = tls_broker
     other_ca, _ = self_signed(tmp_path)
-    config = {"broker": f"mqtts://127.0.0.1:{broker.port}", "ca_file": str(other_ca),
-              "subscriptions": [{"topic": "tele/+/SENSOR", "format": "tasmota"}]}
+    config = {
+        "broker": f"mqtts://127.0.0.1:{broker.port}",
+        "ca_file": str(other_ca),
+        "subscriptions": [{"topic": "tele/+/SENSOR", "format": "tasmota"}],
+    }
     with running_source(config, wait_connected=False) as run:
         wait_until(lambda: run.health.state.value == "offline", 5, "the source to give up on TLS")
         assert "ca_file" in run.health.message
 
 
-def test_refused_password_is_a_clear_error(password_broker: ServiceProcess,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_refused_password_is_a_clear_error(
+    password_broker: ServiceProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("BW_TEST_MQTT_PASSWORD", "wrong")
-    config = {"broker": f"mqtt://127.0.0.1:{password_broker.port}", "username": "buurtwatt",
-              "password": {"env": "BW_TEST_MQTT_PASSWORD"},
-              "subscriptions": [{"topic": "tele/+/SENSOR", "format": "tasmota"}]}
+    config = {
+        "broker": f"mqtt://127.0.0.1:{password_broker.port}",
+        "username": "buurtwatt",
+        "password": {"env": "BW_TEST_MQTT_PASSWORD"},
+        "subscriptions": [{"topic": "tele/+/SENSOR", "format": "tasmota"}],
+    }
     with running_source(config, wait_connected=False) as run:
         wait_until(lambda: run.health.state.value == "error", 5, "the refusal")
         assert "refused user 'buurtwatt'" in run.health.message
@@ -87,26 +102,34 @@ def test_refused_password_is_a_clear_error(password_broker: ServiceProcess,
         assert run.health.state.value == "error"
 
 
-def test_anonymous_refused_and_right_password_works(password_broker: ServiceProcess,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    anonymous = {"broker": f"mqtt://127.0.0.1:{password_broker.port}",
-                 "subscriptions": [{"topic": "tele/+/SENSOR", "format": "tasmota"}]}
+def test_anonymous_refused_and_right_password_works(
+    password_broker: ServiceProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    anonymous = {
+        "broker": f"mqtt://127.0.0.1:{password_broker.port}",
+        "subscriptions": [{"topic": "tele/+/SENSOR", "format": "tasmota"}],
+    }
     with running_source(anonymous, wait_connected=False) as run:
         wait_until(lambda: run.health.state.value == "error", 5, "the refusal")
         assert "refused anonymous clients" in run.health.message
     monkeypatch.setenv("BW_TEST_MQTT_PASSWORD", "correct horse")
     config = {**anonymous, "username": "buurtwatt", "password": {"env": "BW_TEST_MQTT_PASSWORD"}}
-    with running_source(config) as run, publisher(password_broker.port, username="buurtwatt",
-                                                  password="correct horse") as pub:
+    with (
+        running_source(config) as run,
+        publisher(password_broker.port, username="buurtwatt", password="correct horse") as pub,
+    ):
         pub.publish("tele/kiln/SENSOR", SENSOR, qos=1)
         wait_until(lambda: run.values("kiln:energy_kwh") == [3.5], 5, "a reading")
 
 
 def test_missing_password_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BW_TEST_MQTT_NO_SUCH", raising=False)
-    config = {"broker": "mqtt://127.0.0.1:1", "username": "buurtwatt",
-              "password": {"env": "BW_TEST_MQTT_NO_SUCH"},
-              "subscriptions": [{"topic": "tele/+/SENSOR", "format": "tasmota"}]}
+    config = {
+        "broker": "mqtt://127.0.0.1:1",
+        "username": "buurtwatt",
+        "password": {"env": "BW_TEST_MQTT_NO_SUCH"},
+        "subscriptions": [{"topic": "tele/+/SENSOR", "format": "tasmota"}],
+    }
     with running_source(config, wait_connected=False) as run:
         wait_until(lambda: run.health.state.value == "error", 5, "the error")
         assert run.health.message == "MQTT password not found: set environment variable BW_TEST_MQTT_NO_SUCH"

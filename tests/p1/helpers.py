@@ -40,8 +40,6 @@ def edit(telegram: bytes, old: str, new: str) -> bytes:
     return with_crc(body.replace(old, new))
 
 
-
-
 class Collected:
     """Thread-safe list of emitted readings, for running a source in a thread."""
 

@@ -19,8 +19,12 @@ def expected(meter: SimMeter, with_time: bool = True) -> list[dict]:
     """The readings a telegram rendered now must give, from the simulator's state."""
     ts = meter.now if with_time else None
     r3 = lambda v: round(v, 3)  # noqa: E731 - registers print 3 decimals
-    c = {"import_t1_kwh": r3(meter.import_t1), "import_t2_kwh": r3(meter.import_t2),
-         "export_t1_kwh": r3(meter.export_t1), "export_t2_kwh": r3(meter.export_t2)}
+    c = {
+        "import_t1_kwh": r3(meter.import_t1),
+        "import_t2_kwh": r3(meter.import_t2),
+        "export_t1_kwh": r3(meter.export_t1),
+        "export_t2_kwh": r3(meter.export_t2),
+    }
     c["import_kwh"] = round(c["import_t1_kwh"] + c["import_t2_kwh"], 6)
     c["export_kwh"] = round(c["export_t1_kwh"] + c["export_t2_kwh"], 6)
     if meter.version in ("5", "4.2"):
@@ -47,12 +51,17 @@ def gas_expected(meter: SimMeter) -> dict | None:
     if not meter.gas_serial:
         return None
     cap = meter.gas_capture()
-    return {"time": cap, "series": "gas:gas_m3", "value": round(meter.gas_at(cap), 3),
-            "meter": meter.gas_serial}
+    return {
+        "time": cap,
+        "series": "gas:gas_m3",
+        "value": round(meter.gas_at(cap), 3),
+        "meter": meter.gas_serial,
+    }
 
 
-def build(name: str, meter: SimMeter, n: int, faults: dict[int, str] | None = None,
-          line_end: bytes = b"\r\n") -> None:
+def build(
+    name: str, meter: SimMeter, n: int, faults: dict[int, str] | None = None, line_end: bytes = b"\r\n"
+) -> None:
     faults = faults or {}
     folder = CASES / name
     folder.mkdir(parents=True, exist_ok=True)

@@ -62,8 +62,11 @@ def test_counters_carry_the_meter_serial() -> None:
 def test_net_energy_matches_power_integral() -> None:
     meter = SimMeter(version="5", start=1_780_000_000.0)
     stream = TelegramStream()
-    rows = [{r.quantity: r.value for r in stream.feed(meter.telegram(), meter.now)[0].readings}
-            for _ in range(600)]
+    rows = [
+        {r.quantity: r.value for r in stream.feed(meter.telegram(), meter.now)[0].readings}
+        for _ in range(600)
+    ]
+
     def net(row: dict) -> float:
         return row["import_kwh"] - row["export_kwh"]
 
@@ -72,9 +75,14 @@ def test_net_energy_matches_power_integral() -> None:
     assert net_kwh == pytest.approx(integral_kwh, abs=0.003)
 
 
-@pytest.mark.parametrize(("stamp", "utc"), [("251026023000S", "2025-10-26T00:30:00Z"),
-                                            ("251026023000W", "2025-10-26T01:30:00Z"),
-                                            ("260701120000S", "2026-07-01T10:00:00Z")])
+@pytest.mark.parametrize(
+    ("stamp", "utc"),
+    [
+        ("251026023000S", "2025-10-26T00:30:00Z"),
+        ("251026023000W", "2025-10-26T01:30:00Z"),
+        ("260701120000S", "2026-07-01T10:00:00Z"),
+    ],
+)
 def test_meter_time_to_utc_uses_the_dst_flag(stamp: str, utc: str) -> None:
     from collector.p1.cli import iso
 
@@ -92,8 +100,9 @@ def test_clock_far_off_falls_back_to_receive_time_and_counts() -> None:
     assert gas.ts == pytest.approx(RECEIVED - 320)  # keeps its distance to the telegram time
 
 
-@pytest.mark.parametrize("line", ["0-1:24.2.1(632525252525S)(00000.000)",
-                                  "0-1:24.2.1(700101010000W)(00000000)", "0-1:24.2.1(0)"])
+@pytest.mark.parametrize(
+    "line", ["0-1:24.2.1(632525252525S)(00000.000)", "0-1:24.2.1(700101010000W)(00000000)", "0-1:24.2.1(0)"]
+)
 def test_broken_or_placeholder_gas_gives_no_gas(line: str) -> None:
     telegram = edit(EXAMPLE.read_bytes(), "0-1:24.2.1(101209112500W)(12785.123*m3)", line)
     for parser in ("fast", "library"):
@@ -173,8 +182,9 @@ def test_cli_decode_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert {"time": "2010-12-09T10:25:00Z", "series": "gas:gas_m3", "value": 12785.123} in lines
 
 
-def test_cli_decode_reports_bad_telegrams_and_keeps_good_ones(tmp_path: Path,
-                                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_decode_reports_bad_telegrams_and_keeps_good_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     good = EXAMPLE.read_bytes()
     later = edit(good, "0-0:1.0.0(101209113020W)", "0-0:1.0.0(101209113030W)")
     unknown = edit(good, "1-3:0.2.8(50)", "1-3:0.2.8(99)")
@@ -191,6 +201,8 @@ def test_cli_decode_reports_bad_telegrams_and_keeps_good_ones(tmp_path: Path,
 
 
 def test_cli_decode_with_explicit_spec(capsys: pytest.CaptureFixture[str]) -> None:
-    assert buurtwatt(["p1", "decode", str(CASES / "v22_no_crc_no_clock" / "telegrams.txt"),
-                      "--spec", "v2_2"]) == 0
+    assert (
+        buurtwatt(["p1", "decode", str(CASES / "v22_no_crc_no_clock" / "telegrams.txt"), "--spec", "v2_2"])
+        == 0
+    )
     assert "meter:import_kwh" in capsys.readouterr().out

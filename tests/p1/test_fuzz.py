@@ -41,8 +41,11 @@ def mutated(draw: st.DrawFn) -> tuple[bytes, bytes]:
 
 def _valid_frames(data: bytes) -> set[int]:
     """Offsets of frames whose CRC matches (or that have none) in ``data``."""
-    return {f.offset for f in TelegramFramer().feed(data) + TelegramFramer().finish()
-            if isinstance(f, Frame) and (not f.crc or crc16(f.body) == int(f.crc, 16))}
+    return {
+        f.offset
+        for f in TelegramFramer().feed(data) + TelegramFramer().finish()
+        if isinstance(f, Frame) and (not f.crc or crc16(f.body) == int(f.crc, 16))
+    }
 
 
 @FUZZ
@@ -50,7 +53,7 @@ def _valid_frames(data: bytes) -> set[int]:
 def test_random_bytes_never_raise(data: bytes, chunk: int) -> None:
     stream = TelegramStream()
     for i in range(0, len(data), chunk):
-        stream.feed(data[i:i + chunk], 1_780_000_000.0)
+        stream.feed(data[i : i + chunk], 1_780_000_000.0)
     stream.finish(1_780_000_000.0)
 
 
@@ -86,9 +89,12 @@ def reshaped(draw: st.DrawFn) -> bytes:
         elif lines[at]:
             pos = draw(st.integers(0, len(lines[at]) - 1))
             char = draw(st.sampled_from(list("0123456789.*()-:ASWkh ")))
-            lines[at] = lines[at][:pos] + char + lines[at][pos + 1:]
-    return with_crc("\r\n".join(lines) + "!") if b"!\r\n" not in original else \
-        ("\r\n".join(lines) + "!\r\n").encode("ascii")
+            lines[at] = lines[at][:pos] + char + lines[at][pos + 1 :]
+    return (
+        with_crc("\r\n".join(lines) + "!")
+        if b"!\r\n" not in original
+        else ("\r\n".join(lines) + "!\r\n").encode("ascii")
+    )
 
 
 @FUZZ
@@ -115,5 +121,5 @@ def test_chunking_does_not_matter(names: list[str], chunk: int) -> None:
     data = b"".join(TELEGRAMS[n] for n in names)
     whole = TelegramFramer().feed(data)
     framer = TelegramFramer()
-    pieces = [item for i in range(0, len(data), chunk) for item in framer.feed(data[i:i + chunk])]
+    pieces = [item for i in range(0, len(data), chunk) for item in framer.feed(data[i : i + chunk])]
     assert pieces == whole

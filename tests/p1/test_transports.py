@@ -55,8 +55,11 @@ def test_serial_over_pty_survives_unplug(tmp_path: Path) -> None:
             wait_for(lambda: health.state is State.OFFLINE, 10, "the source to notice the unplug")
             before = len(got.series("meter:import_kwh"))
             cable.plug()
-            wait_for(lambda: len(got.series("meter:import_kwh")) > before + 1 or _send(cable, meter), 15,
-                     "telegrams after plugging back in")
+            wait_for(
+                lambda: len(got.series("meter:import_kwh")) > before + 1 or _send(cable, meter),
+                15,
+                "telegrams after plugging back in",
+            )
             assert health.reconnects >= 1 and health.dropped == 0
     finally:
         cable.close()
@@ -79,8 +82,11 @@ def test_tcp_partial_good_bad_silence_comeback() -> None:
             good = meter.telegrams(3)
             server.send(b"".join(good))
             server.send(corrupt(meter.telegram()))
-            wait_for(lambda: len(got.series("meter:import_kwh")) == 3 and health.drops.get("bad_crc") == 1,
-                     10, "3 readings and 1 CRC error")
+            wait_for(
+                lambda: len(got.series("meter:import_kwh")) == 3 and health.drops.get("bad_crc") == 1,
+                10,
+                "3 readings and 1 CRC error",
+            )
             assert health.drops == {"bad_crc": 1}
             # silence: the source must give up on the link and come back
             server.wait_client(timeout=10, count=2)
@@ -118,9 +124,15 @@ class _HomeWizard(http.server.BaseHTTPRequestHandler):
 
 @contextmanager
 def homewizard(tls: tuple[Path, Path] | None = None, token: str | None = None) -> Iterator[str]:
-    handler = type("Handler", (_HomeWizard,), {
-        "meter": SimMeter(version="5", start=time.time()), "token": token,
-        "path_ok": "/api/telegram" if tls else "/api/v1/telegram"})
+    handler = type(
+        "Handler",
+        (_HomeWizard,),
+        {
+            "meter": SimMeter(version="5", start=time.time()),
+            "token": token,
+            "path_ok": "/api/telegram" if tls else "/api/v1/telegram",
+        },
+    )
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     if tls:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -143,8 +155,9 @@ def test_homewizard_v1_http_polling() -> None:
 
 
 @pytest.mark.parametrize("verify", ["ca_file", False])
-def test_homewizard_v2_https_with_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                        verify: object) -> None:
+def test_homewizard_v2_https_with_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, verify: object
+) -> None:
     cert, key = self_signed(tmp_path)
     monkeypatch.setenv("BW_TEST_HW_TOKEN", "0123456789ABCDEF0123456789ABCDEF")
     check = str(cert) if verify == "ca_file" else False

@@ -32,8 +32,13 @@ def _influx(tmp_path, request) -> Store:
     from buurtwatt.store.influx import InfluxStore
 
     server = request.getfixturevalue("influxdb")
-    config = InfluxStoreConfig(type="influxdb", url=f"http://127.0.0.1:{server.port}", api="v1",
-                               database=f"t{uuid.uuid4().hex[:10]}", outbox=tmp_path / "outbox.sqlite")
+    config = InfluxStoreConfig(
+        type="influxdb",
+        url=f"http://127.0.0.1:{server.port}",
+        api="v1",
+        database=f"t{uuid.uuid4().hex[:10]}",
+        outbox=tmp_path / "outbox.sqlite",
+    )
     return InfluxStore(config, site="test", tz=TZ)
 
 
@@ -60,26 +65,30 @@ def store(request, tmp_path) -> Iterator[Harness]:
     s.close()
 
 
-def hourly_counter(day: date, kwh_per_hour: float, meter: str = "E1", start_value: float = 1000.0,
-                   step_s: int = 300) -> list[Reading]:
+def hourly_counter(
+    day: date, kwh_per_hour: float, meter: str = "E1", start_value: float = 1000.0, step_s: int = 300
+) -> list[Reading]:
     """A counter sampled every 5 minutes over one local day, rising steadily."""
     t0, t1 = local_midnight(day, TZ), local_midnight(date.fromordinal(day.toordinal() + 1), TZ)
     out = []
     ts = t0
     while ts < t1:
-        out.append(Reading("meter", "import_kwh", ts, start_value + (ts - t0) / 3600 * kwh_per_hour,
-                           meter=meter))
+        out.append(
+            Reading("meter", "import_kwh", ts, start_value + (ts - t0) / 3600 * kwh_per_hour, meter=meter)
+        )
         ts += step_s
     return out
 
 
-@pytest.mark.parametrize(("day", "hours"), [(date(2025, 3, 30), 23), (date(2025, 10, 26), 25),
-                                            (date(2025, 6, 1), 24)])
+@pytest.mark.parametrize(
+    ("day", "hours"), [(date(2025, 3, 30), 23), (date(2025, 10, 26), 25), (date(2025, 6, 1), 24)]
+)
 def test_counter_increase_on_dst_days(store: Harness, day: date, hours: int) -> None:
     # the sample 5 minutes before the day gives the first hour its starting value: an increase
     # belongs to the bucket where the later of its two samples falls
-    before = Reading("meter", "import_kwh", local_midnight(day, TZ) - 300, 1000.0 - 2.0 * 300 / 3600,
-                     meter="E1")
+    before = Reading(
+        "meter", "import_kwh", local_midnight(day, TZ) - 300, 1000.0 - 2.0 * 300 / 3600, meter="E1"
+    )
     store.write([before, *hourly_counter(day, kwh_per_hour=2.0)])
     t0, t1 = local_midnight(day, TZ), local_midnight(date.fromordinal(day.toordinal() + 1), TZ)
     hourly = store.read("meter:import_kwh", t0, t1, Resolution.HOUR)
@@ -111,8 +120,9 @@ def test_counter_reset_by_new_meter_and_by_drop(store: Harness) -> None:
     # the meter is replaced: the new one starts near zero with another serial
     readings += [Reading("meter", "import_kwh", t0 + 3600 + i * 600, 0.5 + i, meter="NEW") for i in range(6)]
     # and a counter that drops without a serial (a reset inverter)
-    readings += [Reading("inv", "energy_kwh", t0 + i * 600, v)
-                 for i, v in enumerate([100, 101, 102, 3, 4, 5])]
+    readings += [
+        Reading("inv", "energy_kwh", t0 + i * 600, v) for i, v in enumerate([100, 101, 102, 3, 4, 5])
+    ]
     store.write(readings)
     hours = store.read("meter:import_kwh", t0, t0 + 7200, Resolution.HOUR)
     assert [r.value for r in hours] == pytest.approx([5.0, 5.0])
@@ -134,13 +144,22 @@ def test_month_buckets_follow_local_midnight(store: Harness) -> None:
     readings = []
     for d in range(25, 36):
         day = date(2025, 3, 1).toordinal() + d - 1
-        readings.append(Reading("meter", "import_kwh", local_midnight(date.fromordinal(day), TZ) + 1800,
-                                float(d), meter="E1"))
+        readings.append(
+            Reading(
+                "meter", "import_kwh", local_midnight(date.fromordinal(day), TZ) + 1800, float(d), meter="E1"
+            )
+        )
     store.write(readings)
-    months = store.read("meter:import_kwh", local_midnight(date(2025, 3, 1), TZ),
-                        local_midnight(date(2025, 5, 1), TZ), Resolution.MONTH)
-    assert [r.ts for r in months] == [local_midnight(date(2025, 3, 1), TZ),
-                                      local_midnight(date(2025, 4, 1), TZ)]
+    months = store.read(
+        "meter:import_kwh",
+        local_midnight(date(2025, 3, 1), TZ),
+        local_midnight(date(2025, 5, 1), TZ),
+        Resolution.MONTH,
+    )
+    assert [r.ts for r in months] == [
+        local_midnight(date(2025, 3, 1), TZ),
+        local_midnight(date(2025, 4, 1), TZ),
+    ]
     assert [r.value for r in months] == pytest.approx([6.0, 4.0])  # 25->31, then 31->35
 
 
@@ -160,8 +179,10 @@ def test_raw_read_marks_gaps_and_resend_is_harmless(store: Harness) -> None:
 
 def test_latest_values(store: Harness) -> None:
     t0 = local_midnight(date(2025, 7, 1), TZ)
-    store.write([Reading("meter", "import_w", t0 + i, 100.0 + i) for i in range(5)]
-                + [Reading("meter", "export_w", t0 + 2, 0.0)])
+    store.write(
+        [Reading("meter", "import_w", t0 + i, 100.0 + i) for i in range(5)]
+        + [Reading("meter", "export_w", t0 + 2, 0.0)]
+    )
     latest = store.store.latest(["meter:import_w", "meter:export_w", "meter:voltage_l1_v"])
     assert latest["meter:import_w"].value == 104.0
     assert latest["meter:import_w"].ts == pytest.approx(t0 + 4)

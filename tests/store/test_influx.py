@@ -27,8 +27,13 @@ T0 = 1_735_686_000  # 2025-01-01 00:00 Europe/Amsterdam
 
 
 def config_for(server: ServiceProcess, tmp_path: Path, database: str) -> InfluxStoreConfig:
-    return InfluxStoreConfig(type="influxdb", url=f"http://127.0.0.1:{server.port}", api="v1",
-                             database=database, outbox=tmp_path / "outbox.sqlite")
+    return InfluxStoreConfig(
+        type="influxdb",
+        url=f"http://127.0.0.1:{server.port}",
+        api="v1",
+        database=database,
+        outbox=tmp_path / "outbox.sqlite",
+    )
 
 
 def influxql(server: ServiceProcess, database: str, query: str) -> list[dict]:
@@ -81,8 +86,9 @@ def test_sites_do_not_mix(influxdb: ServiceProcess, tmp_path: Path, database: st
         b.close()
 
 
-def test_readonly_reader_sees_what_the_writer_sent(store: InfluxStore, influxdb: ServiceProcess,
-                                                    tmp_path: Path, database: str) -> None:
+def test_readonly_reader_sees_what_the_writer_sent(
+    store: InfluxStore, influxdb: ServiceProcess, tmp_path: Path, database: str
+) -> None:
     store.write([Reading("plug", "power_w", T0 + i * 60, 10.0 * i) for i in range(60)])
     assert store.flush(timeout=10)
     reader = InfluxStore(config_for(influxdb, tmp_path / "reader", database), site="test", readonly=True)
@@ -95,8 +101,9 @@ def test_readonly_reader_sees_what_the_writer_sent(store: InfluxStore, influxdb:
         reader.close()
 
 
-def test_steady_value_is_latest_although_raw_skipped_it(store: InfluxStore, influxdb: ServiceProcess,
-                                                        database: str) -> None:
+def test_steady_value_is_latest_although_raw_skipped_it(
+    store: InfluxStore, influxdb: ServiceProcess, database: str
+) -> None:
     # a steady 0 W at night: raw keeps one point per heartbeat, latest() still sees the newest sample
     store.write([Reading("meter", "export_w", T0 + i, 0.0) for i in range(30)])
     assert store.flush(timeout=10)
@@ -120,8 +127,13 @@ def test_schema_in_influxdb(store: InfluxStore, influxdb: ServiceProcess, databa
     store.write([Reading("meter", "import_kwh", T0 + i * 30, 100.0 + i, meter="E1") for i in range(4)])
     assert store.flush(timeout=10)
     measurements = influxql(influxdb, database, "SHOW MEASUREMENTS")[0]["values"]
-    assert sorted(m[0] for m in measurements) == ["buurtwatt", "buurtwatt_15m", "buurtwatt_1d",
-                                                  "buurtwatt_1h", "buurtwatt_1m"]
+    assert sorted(m[0] for m in measurements) == [
+        "buurtwatt",
+        "buurtwatt_15m",
+        "buurtwatt_1d",
+        "buurtwatt_1h",
+        "buurtwatt_1m",
+    ]
     tags = influxql(influxdb, database, 'SHOW TAG KEYS FROM "buurtwatt_1h"')[0]["values"]
     assert sorted(t[0] for t in tags) == ["device", "site"]
     hour = influxql(influxdb, database, 'SELECT * FROM "buurtwatt_1h"')[0]
@@ -132,7 +144,8 @@ def test_schema_in_influxdb(store: InfluxStore, influxdb: ServiceProcess, databa
 
 
 def test_a_closed_minute_goes_out_without_flush_and_the_day_is_held(
-        store: InfluxStore, influxdb: ServiceProcess, database: str) -> None:
+    store: InfluxStore, influxdb: ServiceProcess, database: str
+) -> None:
     store.write([Reading("plug", "power_w", T0 + i, 5.0) for i in range(60)])
     store.write([Reading("plug", "power_w", T0 + 60, 6.0)])  # a newer minute closes the first
     deadline = time.monotonic() + 5
@@ -165,12 +178,17 @@ time.sleep(60)
 """
 
 
-def test_rollups_of_a_killed_collector_arrive_after_restart(influxdb: ServiceProcess, tmp_path: Path,
-                                                              database: str) -> None:
+def test_rollups_of_a_killed_collector_arrive_after_restart(
+    influxdb: ServiceProcess, tmp_path: Path, database: str
+) -> None:
     # a real crash: the writer process gets SIGKILL with its rollup buckets still only marked dirty
     outbox = tmp_path / "outbox.sqlite"
-    child = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(outbox), str(free_port()), str(T0)],
-                             stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WRITER, str(outbox), str(free_port()), str(T0)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     try:
         depth, dirty = map(int, child.stdout.readline().split())  # type: ignore[union-attr]
     finally:

@@ -52,8 +52,13 @@ def influxql(server: ServiceProcess, database: str, query: str, auth: tuple[str,
 
 
 def store_for(server: ServiceProcess, tmp_path: Path, **options: object) -> InfluxStore:
-    fields = {"type": "influxdb", "url": f"http://127.0.0.1:{server.port}", "api": "v1",
-              "database": "faults", "outbox": tmp_path / "outbox.sqlite"}
+    fields = {
+        "type": "influxdb",
+        "url": f"http://127.0.0.1:{server.port}",
+        "api": "v1",
+        "database": "faults",
+        "outbox": tmp_path / "outbox.sqlite",
+    }
     slow_retry_s = float(options.pop("slow_retry_s", 60.0))  # type: ignore[arg-type]
     fields.update(options)
     return InfluxStore(InfluxStoreConfig(**fields), site="test", slow_retry_s=slow_retry_s, retry_max_s=1.0)
@@ -61,8 +66,10 @@ def store_for(server: ServiceProcess, tmp_path: Path, **options: object) -> Infl
 
 def readings(k: int) -> list[Reading]:
     """Second k of a simulated meter: every value changes, so every point is a kept raw point."""
-    return [Reading("meter", "import_w", T0 + k, 200.0 + k % 97),
-            Reading("meter", "import_kwh", T0 + k, 1000.0 + k / 1000, meter="E1")]
+    return [
+        Reading("meter", "import_w", T0 + k, 200.0 + k % 97),
+        Reading("meter", "import_kwh", T0 + k, 1000.0 + k / 1000, meter="E1"),
+    ]
 
 
 def assert_same_as_reference(store: InfluxStore, reference: SqliteStore, seconds: int) -> None:
@@ -72,8 +79,9 @@ def assert_same_as_reference(store: InfluxStore, reference: SqliteStore, seconds
             assert store.read(series, T0, end, res) == reference.read(series, T0, end, res), (series, res)
 
 
-def run_outage(server: ServiceProcess, tmp_path: Path, caplog: pytest.LogCaptureFixture,
-               outage_s: float) -> None:
+def run_outage(
+    server: ServiceProcess, tmp_path: Path, caplog: pytest.LogCaptureFixture, outage_s: float
+) -> None:
     caplog.set_level(logging.INFO, logger=SENDER_LOG)
     store = store_for(server, tmp_path)
     reference = SqliteStore(tmp_path / "reference.sqlite", site="test", raw_retention_days=36500)
@@ -123,16 +131,18 @@ def run_outage(server: ServiceProcess, tmp_path: Path, caplog: pytest.LogCapture
         reference.close()
 
 
-def test_outage_every_point_arrives_once(own_influxdb: ServiceProcess, tmp_path: Path,
-                                         caplog: pytest.LogCaptureFixture) -> None:
+def test_outage_every_point_arrives_once(
+    own_influxdb: ServiceProcess, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     run_outage(own_influxdb, tmp_path, caplog, outage_s=4.0)
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(180)
 @pytest.mark.skipif(os.environ.get("BUURTWATT_SLOW") != "1", reason="60 s outage: set BUURTWATT_SLOW=1")
-def test_outage_of_a_minute(own_influxdb: ServiceProcess, tmp_path: Path,
-                            caplog: pytest.LogCaptureFixture) -> None:
+def test_outage_of_a_minute(
+    own_influxdb: ServiceProcess, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     run_outage(own_influxdb, tmp_path, caplog, outage_s=60.0)
 
 
@@ -171,7 +181,8 @@ def test_full_outbox_drops_oldest_raw_keeps_rollups(own_influxdb: ServiceProcess
 
 
 def test_wrong_api_version_is_reported_once_and_not_retried_fast(
-        influxdb: ServiceProcess, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    influxdb: ServiceProcess, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     # the v2 write API does not exist on InfluxDB 1.6: 404 for every attempt
     caplog.set_level(logging.INFO, logger=SENDER_LOG)
     store = store_for(influxdb, tmp_path, api="v2", bucket="nothing")
@@ -193,8 +204,9 @@ def test_wrong_api_version_is_reported_once_and_not_retried_fast(
         store.close(timeout=0.2)
 
 
-def test_wrong_password_then_fixed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                   caplog: pytest.LogCaptureFixture) -> None:
+def test_wrong_password_then_fixed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO, logger=SENDER_LOG)
     server = start_influxdb()
     try:
@@ -217,8 +229,9 @@ def test_wrong_password_then_fixed(tmp_path: Path, monkeypatch: pytest.MonkeyPat
             monkeypatch.setenv("BW_TEST_INFLUX_PASSWORD", "right")  # the volunteer fixes the secret
             assert store.flush(timeout=10)  # flush asks for one attempt now instead of in 60 s
             assert store.status()["state"] == "ok"
-            count = influxql(server, "faults", 'SELECT count("import_w") FROM "buurtwatt"',
-                             auth=("admin", "right"))
+            count = influxql(
+                server, "faults", 'SELECT count("import_w") FROM "buurtwatt"', auth=("admin", "right")
+            )
             assert count[0]["values"][0][1] == 1
         finally:
             store.close()

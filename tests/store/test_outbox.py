@@ -24,8 +24,14 @@ T0 = 1_735_686_000  # 2025-01-01 00:00 Europe/Amsterdam
 
 
 def offline_store(tmp_path: Path, site: str = "test", max_mb: float = 1024) -> InfluxStore:
-    config = InfluxStoreConfig(type="influxdb", url=f"http://127.0.0.1:{free_port()}", api="v1",
-                               database="nowhere", outbox=tmp_path / "outbox.sqlite", outbox_max_mb=max_mb)
+    config = InfluxStoreConfig(
+        type="influxdb",
+        url=f"http://127.0.0.1:{free_port()}",
+        api="v1",
+        database="nowhere",
+        outbox=tmp_path / "outbox.sqlite",
+        outbox_max_mb=max_mb,
+    )
     return InfluxStore(config, site=site, tz="Europe/Amsterdam", retry_max_s=1.0)
 
 
@@ -49,9 +55,13 @@ def test_escaping_for_line_protocol_and_influxql() -> None:
 
 
 def test_raw_points_of_one_telegram_become_one_line(store: InfluxStore, tmp_path: Path) -> None:
-    store.write([Reading("meter", "import_kwh", T0, 1000.5, meter="E1"),
-                 Reading("meter", "import_w", T0, 350.0),
-                 Reading("plug", "power_w", T0 + 0.25, 12.0)])
+    store.write(
+        [
+            Reading("meter", "import_kwh", T0, 1000.5, meter="E1"),
+            Reading("meter", "import_w", T0, 350.0),
+            Reading("plug", "power_w", T0 + 0.25, 12.0),
+        ]
+    )
     assert store.outbox is not None
     # the write queues raw lines and marks the rollup buckets; flush (here by hand) makes their lines
     assert all(r[0] == "raw" for r in outbox_rows(tmp_path / "outbox.sqlite"))
@@ -66,14 +76,19 @@ def test_raw_points_of_one_telegram_become_one_line(store: InfluxStore, tmp_path
     ]
     assert [r[2] for r in raw] == [2, 1]
     rollups = {r[1]: r[3] for r in rows if r[0] == "rollup"}
-    assert set(rollups) == {f"buurtwatt_{level}/{device}/{T0}" for level in ("1m", "15m", "1h", "1d")
-                            for device in ("meter", "plug")}
+    assert set(rollups) == {
+        f"buurtwatt_{level}/{device}/{T0}"
+        for level in ("1m", "15m", "1h", "1d")
+        for device in ("meter", "plug")
+    }
     minute = rollups[f"buurtwatt_1m/meter/{T0}"]
-    assert minute == (f"buurtwatt_1m,site=test,device=meter "
-                      "import_kwh_n=1i,import_kwh_min=1000.5,import_kwh_max=1000.5,import_kwh_first=1000.5,"
-                      f"import_kwh_last=1000.5,import_kwh_inc=0.0,import_kwh_last_ts={T0 * 1000}i,"
-                      "import_w_n=1i,import_w_sum=350.0,import_w_min=350.0,import_w_max=350.0,"
-                      f"import_w_first=350.0,import_w_last=350.0,import_w_last_ts={T0 * 1000}i {T0 * 1000}")
+    assert minute == (
+        f"buurtwatt_1m,site=test,device=meter "
+        "import_kwh_n=1i,import_kwh_min=1000.5,import_kwh_max=1000.5,import_kwh_first=1000.5,"
+        f"import_kwh_last=1000.5,import_kwh_inc=0.0,import_kwh_last_ts={T0 * 1000}i,"
+        "import_w_n=1i,import_w_sum=350.0,import_w_min=350.0,import_w_max=350.0,"
+        f"import_w_first=350.0,import_w_last=350.0,import_w_last_ts={T0 * 1000}i {T0 * 1000}"
+    )
     assert "_last_ts" not in rollups[f"buurtwatt_1h/meter/{T0}"]
 
 
@@ -160,8 +175,9 @@ def test_cap_drops_oldest_raw_keeps_rollups_and_counts(tmp_path: Path) -> None:
 
 
 def test_readonly_store_cannot_write(tmp_path: Path) -> None:
-    config = InfluxStoreConfig(type="influxdb", url=f"http://127.0.0.1:{free_port()}", api="v1",
-                               outbox=tmp_path / "outbox.sqlite")
+    config = InfluxStoreConfig(
+        type="influxdb", url=f"http://127.0.0.1:{free_port()}", api="v1", outbox=tmp_path / "outbox.sqlite"
+    )
     s = InfluxStore(config, site="test", readonly=True)
     with pytest.raises(PermissionError):
         s.write([Reading("plug", "power_w", T0, 1.0)])
@@ -226,8 +242,10 @@ def test_a_bucket_written_every_second_is_sent_a_few_times_not_every_second(stor
         clock.now += 1
         outbox.materialise()
         sent += send_all(outbox)
-    per_level = {level: sum(line.startswith(f"buurtwatt_{level},") for line in sent)
-                 for level in ("1m", "15m", "1h", "1d")}
+    per_level = {
+        level: sum(line.startswith(f"buurtwatt_{level},") for line in sent)
+        for level in ("1m", "15m", "1h", "1d")
+    }
     assert sum(line.startswith("buurtwatt,") for line in sent) == 20  # raw points go out as written
     assert per_level["1m"] == 4  # held 5 s: after seconds 5, 10, 15 and 20 (the last one whole)
     assert "power_w_n=20i" in [line for line in sent if line.startswith("buurtwatt_1m,")][-1]
@@ -242,8 +260,12 @@ def test_a_bucket_written_every_second_is_sent_a_few_times_not_every_second(stor
     store.write([Reading("plug", "power_w", T0 + 20, 20.0)])
     clock.now += 61
     outbox.materialise()
-    assert sorted(line.split(",")[0] for line in send_all(outbox)) == ["buurtwatt", "buurtwatt_15m",
-                                                                        "buurtwatt_1h", "buurtwatt_1m"]
+    assert sorted(line.split(",")[0] for line in send_all(outbox)) == [
+        "buurtwatt",
+        "buurtwatt_15m",
+        "buurtwatt_1h",
+        "buurtwatt_1m",
+    ]
 
 
 def test_a_closed_bucket_goes_out_without_waiting(store: InfluxStore) -> None:

@@ -13,9 +13,17 @@ from collector.mqtt.config import Subscription
 from collector.mqtt.formats import PayloadFormat
 from collector.mqtt.mapped import BadPayload, Mapped, Value, number, online_word, text
 
-WORDS = {"temperature": "temperature_c", "temp": "temperature_c", "humidity": "humidity_pct",
-         "co2": "co2_ppm", "power": "power_w", "voltage": "voltage_v", "current": "current_a",
-         "illuminance": "illuminance_lx", "lux": "illuminance_lx"}
+WORDS = {
+    "temperature": "temperature_c",
+    "temp": "temperature_c",
+    "humidity": "humidity_pct",
+    "co2": "co2_ppm",
+    "power": "power_w",
+    "voltage": "voltage_v",
+    "current": "current_a",
+    "illuminance": "illuminance_lx",
+    "lux": "illuminance_lx",
+}
 NO_VALUE = {"nan", "unknown", "unavailable", "none", ""}
 
 

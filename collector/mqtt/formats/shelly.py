@@ -25,18 +25,28 @@ from collector.mqtt.mapped import (
     with_overrides,
 )
 
-_SWITCH = {"apower": ("power_w", None), "voltage": ("voltage_v", None), "current": ("current_a", None),
-           "freq": ("frequency_hz", None)}
+_SWITCH = {
+    "apower": ("power_w", None),
+    "voltage": ("voltage_v", None),
+    "current": ("current_a", None),
+    "freq": ("frequency_hz", None),
+}
 # component type -> {key: (quantity, unit)}; nested keys are flattened with "."
 COMPONENT_KEYS: dict[str, dict[str, tuple[str, str | None]]] = {
     "switch": {**_SWITCH, "aenergy.total": ("energy_kwh", "Wh")},
     "pm1": {**_SWITCH, "aenergy.total": ("energy_kwh", "Wh")},
-    "em1": {"act_power": ("power_w", None), "voltage": ("voltage_v", None), "current": ("current_a", None),
-            "freq": ("frequency_hz", None)},
+    "em1": {
+        "act_power": ("power_w", None),
+        "voltage": ("voltage_v", None),
+        "current": ("current_a", None),
+        "freq": ("frequency_hz", None),
+    },
     "em1data": {"total_act_energy": ("import_kwh", "Wh"), "total_act_ret_energy": ("export_kwh", "Wh")},
-    "em": {"total_act_power": ("power_w", None),
-           **{f"{p}_voltage": (f"voltage_l{n}_v", None) for n, p in enumerate("abc", 1)},
-           **{f"{p}_current": (f"current_l{n}_a", None) for n, p in enumerate("abc", 1)}},
+    "em": {
+        "total_act_power": ("power_w", None),
+        **{f"{p}_voltage": (f"voltage_l{n}_v", None) for n, p in enumerate("abc", 1)},
+        **{f"{p}_current": (f"current_l{n}_a", None) for n, p in enumerate("abc", 1)},
+    },
     "emdata": {"total_act": ("import_kwh", "Wh"), "total_act_ret": ("export_kwh", "Wh")},
     "temperature": {"tC": ("temperature_c", None)},
     "humidity": {"rh": ("humidity_pct", None)},
@@ -66,10 +76,11 @@ def component_values(component: str, block: Any, sub: Subscription) -> list[Valu
     defaults = known_values(flat, keys, component, group=component, channel=channel) if keys else []
     # configured series name "switch:0.temperature.tC": only those of this component apply
     prefix = component + "."
-    mine = {q: path[len(prefix):] for q, path in sub.series.items() if path.startswith(prefix)}
+    mine = {q: path[len(prefix) :] for q, path in sub.series.items() if path.startswith(prefix)}
     overrides = values_at_paths(block, mine, sub.units, group=component)[0]
-    return list(with_overrides(defaults, [Value(v.quantity, v.value, v.unit, channel, component)
-                                          for v in overrides]))
+    return list(
+        with_overrides(defaults, [Value(v.quantity, v.value, v.unit, channel, component) for v in overrides])
+    )
 
 
 def parse(topic: str, payload: bytes, sub: Subscription) -> Mapped:
@@ -90,10 +101,18 @@ def parse(topic: str, payload: bytes, sub: Subscription) -> Mapped:
     params = data.get("params")
     if method not in ("NotifyStatus", "NotifyFullStatus") or not isinstance(params, dict):
         return Mapped(device, ignored=f"Shelly event {str(method)[:40]} carries no status")
-    values = [v for component, block in params.items() if ":" in component
-              for v in component_values(component, block, sub)]
-    return Mapped(device, tuple(values), partial=method == "NotifyStatus",
-                  ignored="" if values else "no readings in this update")
+    values = [
+        v
+        for component, block in params.items()
+        if ":" in component
+        for v in component_values(component, block, sub)
+    ]
+    return Mapped(
+        device,
+        tuple(values),
+        partial=method == "NotifyStatus",
+        ignored="" if values else "no readings in this update",
+    )
 
 
 def availability_topics(topic_filter: str) -> list[str]:

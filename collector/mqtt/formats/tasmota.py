@@ -26,8 +26,14 @@ from collector.mqtt.mapped import (
 )
 
 ENERGY_KEYS = {"Power": "power_w", "Total": "energy_kwh", "Voltage": "voltage_v", "Current": "current_a"}
-SENSOR_KEYS = {"Temperature": "temperature_c", "Humidity": "humidity_pct", "CarbonDioxide": "co2_ppm",
-               "eCO2": "co2_ppm", "CO2": "co2_ppm", "Illuminance": "illuminance_lx"}
+SENSOR_KEYS = {
+    "Temperature": "temperature_c",
+    "Humidity": "humidity_pct",
+    "CarbonDioxide": "co2_ppm",
+    "eCO2": "co2_ppm",
+    "CO2": "co2_ppm",
+    "Illuminance": "illuminance_lx",
+}
 PREFIXES = {"tele", "stat", "cmnd"}
 
 
@@ -44,8 +50,10 @@ def _energy(block: dict[str, Any]) -> list[Value]:
         if raw is None:
             continue
         if isinstance(raw, list):
-            found += [Value(quantity, number(item, f"ENERGY.{key}.{i}"), channel=str(i + 1))
-                      for i, item in enumerate(raw)]
+            found += [
+                Value(quantity, number(item, f"ENERGY.{key}.{i}"), channel=str(i + 1))
+                for i, item in enumerate(raw)
+            ]
         else:
             found.append(Value(quantity, number(raw, f"ENERGY.{key}")))
     return found
@@ -85,8 +93,9 @@ def parse(topic: str, payload: bytes, sub: Subscription) -> Mapped:
     values = with_overrides(defaults, overrides)
     if not values and missing:
         raise BadPayload("missing path", missing[0])
-    return Mapped(device, values, missing=", ".join(missing),
-                  ignored="" if values else "no ENERGY or sensor values")
+    return Mapped(
+        device, values, missing=", ".join(missing), ignored="" if values else "no ENERGY or sensor values"
+    )
 
 
 def availability_topics(topic_filter: str) -> list[str]:

@@ -24,9 +24,14 @@ from collector.mqtt.mapped import (
 from collector.mqtt.topics import literal_prefix
 
 KEYS: dict[str, tuple[str, str | None]] = {
-    "power": ("power_w", None), "energy": ("energy_kwh", None), "voltage": ("voltage_v", None),
-    "current": ("current_a", None), "temperature": ("temperature_c", None),
-    "humidity": ("humidity_pct", None), "co2": ("co2_ppm", None), "illuminance_lux": ("illuminance_lx", None),
+    "power": ("power_w", None),
+    "energy": ("energy_kwh", None),
+    "voltage": ("voltage_v", None),
+    "current": ("current_a", None),
+    "temperature": ("temperature_c", None),
+    "humidity": ("humidity_pct", None),
+    "co2": ("co2_ppm", None),
+    "illuminance_lux": ("illuminance_lx", None),
 }
 IGNORED_SUFFIXES = ("/set", "/get")
 
@@ -34,7 +39,7 @@ IGNORED_SUFFIXES = ("/set", "/get")
 def friendly_name(topic: str, topic_filter: str) -> str:
     base = literal_prefix(topic_filter) or "zigbee2mqtt"
     if topic.startswith(base + "/"):
-        return topic[len(base) + 1:]
+        return topic[len(base) + 1 :]
     return topic
 
 
