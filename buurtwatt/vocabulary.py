@@ -62,14 +62,20 @@ _TABLE: tuple[Quantity, ...] = (
     _c("power_failures", "", "number of power failures counted by the meter"),
     _c("voltage_sags", "", "number of voltage sags counted by the meter"),
     _c("voltage_swells", "", "number of voltage swells counted by the meter"),
-    # Gas meter
+    # Belgian meters (capacity tariff): quarter-hour average demand and this month's peak
+    _g("demand_w", "W", "average demand in the running quarter hour (Belgian meters)"),
+    _g("peak_demand_w", "W", "highest quarter-hour demand this month (Belgian meters)", Rollup.LAST),
+    _g("peak_demand_ts", "s", "when this month's peak demand was, Unix time (Belgian meters)", Rollup.LAST),
+    # Gas and water meters (M-Bus channels of the smart meter)
     _c("gas_m3", "m3", "natural gas used"),
+    _c("water_m3", "m3", "water used"),
     # Inverters, plugs and sensors
     _g("power_w", "W", "AC power now"),
     _c("energy_kwh", "kWh", "lifetime energy counter"),
     _g("dc_power_w", "W", "DC power from the panels"),
     _g("frequency_hz", "Hz", "grid frequency"),
     _g("temperature_c", "°C", "temperature"),
+    _g("device_temperature_c", "°C", "temperature inside a device (chip, relay, inverter), not the room"),
     _g("status", "", "operating state (SunSpec numbering)", Rollup.LAST),
     _g("humidity_pct", "%", "relative humidity"),
     _g("co2_ppm", "ppm", "CO2 concentration in the air"),

@@ -9,11 +9,11 @@ import threading
 import time
 from typing import Any
 
+from buurtwatt.backoff import Backoff
 from buurtwatt.config import SiteConfig
 from buurtwatt.config_base import DeviceConfig
 from buurtwatt.device_types import source_class
 from buurtwatt.store import Store, open_store
-from collector.backoff import Backoff
 from collector.health import DeviceHealth, State
 from collector.health_http import HealthServer
 from collector.pipeline import Pipeline

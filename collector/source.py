@@ -3,7 +3,7 @@
 A source turns device bytes into :class:`~buurtwatt.readings.Reading` objects and
 hands them to ``ctx.emit``. It knows nothing about stores, outboxes or rollups.
 It runs in its own thread until ``ctx.stopping`` is set, reconnecting by itself
-(use :class:`collector.backoff.Backoff`), and reports through ``ctx.health``.
+(use :class:`buurtwatt.backoff.Backoff`), and reports through ``ctx.health``.
 """
 
 from __future__ import annotations

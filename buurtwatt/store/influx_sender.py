@@ -19,9 +19,9 @@ import threading
 import time
 from typing import Any
 
+from buurtwatt.backoff import Backoff
 from buurtwatt.store.influx_http import CONFIG, REJECTED, TOO_LARGE, TRANSIENT, InfluxError, InfluxHttp
 from buurtwatt.store.outbox import Outbox
-from collector.backoff import Backoff
 
 log = logging.getLogger(__name__)
 

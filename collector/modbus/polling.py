@@ -15,10 +15,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from buurtwatt.backoff import Backoff
 from buurtwatt.config import SiteConfig
 from buurtwatt.readings import Reading
 from buurtwatt.sun import is_night
-from collector.backoff import Backoff
 from collector.health import State
 from collector.modbus.config import ModbusDeviceConfig
 from collector.modbus.link import DeviceException, LinkError, NoAnswer, Unreachable

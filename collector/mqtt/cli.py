@@ -96,7 +96,7 @@ def format_reading(reading: Reading, as_json: bool) -> str:
     value = convert(reading.value, reading.unit, unit)
     when = datetime.fromtimestamp(reading.ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     if as_json:
-        return json.dumps({"time": when, "series": reading.series, "value": value})
+        return json.dumps({"time": when, "series": str(reading.series), "value": value})
     return f"{when}  {reading.series:<32} {value:g} {unit}".rstrip()
 
 

@@ -16,9 +16,9 @@ from typing import Any
 from paho.mqtt.client import Client, ConnectFlags, DisconnectFlags, MQTTMessage
 from paho.mqtt.reasoncodes import ReasonCode
 
+from buurtwatt.backoff import Backoff
 from buurtwatt.config import SiteConfig
 from buurtwatt.readings import Reading
-from collector.backoff import Backoff
 from collector.health import State
 from collector.mqtt.client import REFUSED_CREDENTIALS, Broker, make_client
 from collector.mqtt.config import MqttConfig

@@ -106,7 +106,10 @@ def _print_decoded(args: argparse.Namespace, data: bytes, outcomes: list[Any]) -
 
 def _format(reading: Reading, as_json: bool) -> str:
     if as_json:
-        return json.dumps({"time": iso(reading.ts), "series": reading.series, "value": reading.value}) + "\n"
+        return (
+            json.dumps({"time": iso(reading.ts), "series": str(reading.series), "value": reading.value})
+            + "\n"
+        )
     return f"{iso(reading.ts)}  {reading.series:<26} {reading.value:g}\n"
 
 

@@ -6,8 +6,8 @@ import logging
 import time
 from typing import Any
 
+from buurtwatt.backoff import Backoff
 from buurtwatt.config_base import SecretMissing
-from collector.backoff import Backoff
 from collector.health import State
 from collector.p1.config import P1Config
 from collector.p1.specs import SERIAL_AUTO, SERIAL_DEFAULT, SerialSetting

@@ -74,7 +74,7 @@ def test_csv_electricity_maps_prefers_life_cycle():
     )
     parsed = parse_intensity_csv(text, tz=TZ)
     [r] = parsed.readings
-    assert (r.series, r.value, r.ts) == ("grid:co2_g_per_kwh", 400.0, 1735689600.0)
+    assert (str(r.series), r.value, r.ts) == ("grid:co2_g_per_kwh", 400.0, 1735689600.0)
 
 
 def test_csv_ned_kg_per_kwh_semicolon_decimal_comma_local_time():

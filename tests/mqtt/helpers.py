@@ -35,11 +35,11 @@ class Running:
 
     def series(self) -> set[str]:
         with self.lock:
-            return {r.series for r in self.readings}
+            return {str(r.series) for r in self.readings}
 
     def values(self, series: str) -> list[float]:
         with self.lock:
-            return [r.value for r in self.readings if r.series == series]
+            return [r.value for r in self.readings if str(r.series) == series]
 
 
 @contextmanager

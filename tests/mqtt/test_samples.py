@@ -45,7 +45,7 @@ def test_sample(case: Path) -> None:
             want_drops[f"{sub.topic}: {' '.join(words[2:])}"] = int(words[1])
         else:
             want_readings.append((words[0], float(words[1]), words[2] if len(words) > 2 else None))
-    assert [(r.series, r.unit) for r in got] == [(s, u) for s, _, u in want_readings]
+    assert [(str(r.series), r.unit) for r in got] == [(s, u) for s, _, u in want_readings]
     for reading, (series, value, _) in zip(got, want_readings, strict=True):
         assert math.isclose(reading.value, value, rel_tol=1e-6), series
     assert health.drops == want_drops

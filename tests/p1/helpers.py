@@ -20,7 +20,7 @@ def load_expected(case: Path) -> list[dict]:
 def as_rows(readings: list[Reading]) -> list[dict]:
     out = []
     for r in readings:
-        row = {"time": r.ts, "series": r.series, "value": r.value}
+        row = {"time": r.ts, "series": str(r.series), "value": r.value}
         if r.meter is not None:
             row["meter"] = r.meter
         out.append(row)
@@ -53,4 +53,4 @@ class Collected:
 
     def series(self, name: str) -> list[Reading]:
         with self.lock:
-            return [r for r in self.readings if r.series == name]
+            return [r for r in self.readings if str(r.series) == name]

@@ -53,7 +53,7 @@ def test_example_is_the_public_dsmr_502_telegram() -> None:
 def test_counters_carry_the_meter_serial() -> None:
     _, outcomes = _decode(EXAMPLE.read_bytes())
     for r in outcomes[0].readings:
-        counter = split_series(r.series)[1].is_counter
+        counter = r.series.spec.is_counter
         assert (r.meter is not None) == counter
     gas = [r for r in outcomes[0].readings if r.device == "gas"]
     assert gas[0].meter == "2222ABCD123456789"
