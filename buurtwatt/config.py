@@ -310,4 +310,20 @@ def load_config(path: Path | str | None = None) -> SiteConfig:
                 )
             ],
         ) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(file, [_not_utf8(file, exc)]) from None
     return parse_config(text, file, file.resolve().parent)
+
+
+def _not_utf8(file: Path, exc: UnicodeDecodeError) -> ConfigProblem:
+    """Where the first byte that is not UTF-8 sits, so a volunteer can find it in an editor."""
+    data = exc.object if isinstance(exc.object, bytes) else file.read_bytes()
+    before = data[: exc.start]
+    line = before.count(b"\n") + 1
+    column = exc.start - (before.rfind(b"\n") + 1) + 1
+    return ConfigProblem(
+        "(file)",
+        f"byte {exc.start} (line {line}, column {column}) is 0x{data[exc.start]:02x}, which is not UTF-8; "
+        "save the file as UTF-8 (most editors: 'Save with encoding' > UTF-8)",
+        line,
+    )
