@@ -16,6 +16,7 @@ from collections.abc import Sequence
 COMMAND_MODULES = (
     "buurtwatt.commands.config",
     "buurtwatt.commands.export",
+    "buurtwatt.commands.backup",
     "buurtwatt.balance.cli",
     "buurtwatt.shares.cli",
     "collector.p1.cli",
