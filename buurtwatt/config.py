@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from buurtwatt.alerts.config import AlertsConfig
 from buurtwatt.balance.config import BalanceConfig
 from buurtwatt.config_base import DeviceConfig, SecretRef, StrictModel
 from buurtwatt.device_types import UnknownDeviceType, config_model
@@ -130,6 +131,7 @@ class SiteConfig(StrictModel):
     balance: BalanceConfig = BalanceConfig()
     shares: SharesConfig = SharesConfig()
     installations: list[InstallationConfig] = Field(default_factory=list)
+    alerts: AlertsConfig = AlertsConfig()
     source_path: Path | None = None
 
     def device(self, name: str) -> DeviceConfig:
