@@ -288,11 +288,6 @@ def read_channel(link: ModbusLink, channel: Channel) -> dict[str, Measured]:
     return {q: m._replace(value=round(m.value, 6)) for q, m in values.items()}
 
 
-def read_values(link: ModbusLink, layout: Layout) -> dict[str, Measured]:
-    """The first inverter's values (``buurtwatt modbus scan`` and single-inverter callers)."""
-    return read_channel(link, layout.channels[0])
-
-
 def channel_name(config: SunSpecConfig, index: int) -> str:
     """The configured name of the ``index``-th inverter, else ``<device>``, ``<device>-2``, ..."""
     if index < len(config.channels):
