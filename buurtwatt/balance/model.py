@@ -34,6 +34,11 @@ class EnergyBalance:
     surplus_kwh: float  # generation - demand
     energy_positive: bool
 
+    @property
+    def grid_net_kwh(self) -> float:
+        """Positive: the building took more from the grid than it gave."""
+        return self.import_kwh - self.export_kwh
+
 
 @dataclass(frozen=True, slots=True)
 class FactorUse:
