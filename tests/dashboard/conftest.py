@@ -31,6 +31,7 @@ from buurtwatt.config import SiteConfig, load_config
 from buurtwatt.readings import Reading
 from buurtwatt.shares.tokens import TokenStore
 from buurtwatt.store.sqlite import SqliteStore
+from buurtwatt.timeutil import local_date
 from tests.dashboard.fill import readings, write_config
 from tests.services import free_port, launch_chromium, require_program, wait_for_port
 
@@ -112,7 +113,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     require_program("chromium")
     folder = tmp_path_factory.mktemp("dash")
     now = time.time()
-    started = date.fromtimestamp(now - 2 * 86400)
+    started = local_date(now - 2 * 86400, TZ)
     config_path = write_config(folder, started=started.isoformat())
     store = SqliteStore(folder / "store.sqlite", site="test", tz=TZ)
     store.write(readings(now - 3 * 86400, now - 1, 300))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+import time
+from datetime import timedelta
 
 import pytest
 
 from buurtwatt.balance import balance_for
 from buurtwatt.store.sqlite import SqliteStore
+from buurtwatt.timeutil import local_date
 from dashboard import fmt
 from tests.dashboard.conftest import TZ, Site, Tab, show_everywhere
 
@@ -23,7 +25,7 @@ def test_co2_page_shows_the_balance(site: Site, tabs: dict[str, Tab]) -> None:
     config = site.config
     store = SqliteStore(config.store.path, site="test", tz=TZ)
     try:
-        today = date.today()
+        today = local_date(time.time(), TZ)
         total = balance_for(store, config, site.started, today + timedelta(days=1), "total").total
     finally:
         store.close()

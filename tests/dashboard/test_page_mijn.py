@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
+import time
 import urllib.request
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from buurtwatt.shares.summary import participant_summary
 from buurtwatt.store.sqlite import SqliteStore
+from buurtwatt.timeutil import local_date
 from dashboard import fmt
 from tests.dashboard.conftest import ARTIFACTS, OTHER_NAME, PARTICIPANT, TZ, Site, Tab
 
@@ -21,7 +22,7 @@ def test_participant_page_shows_own_figures_and_statement(site: Site, tabs: dict
     config = site.config
     store = SqliteStore(config.store.path, site="test", tz=TZ)
     try:
-        expected = participant_summary(config, store, PARTICIPANT, date.today())
+        expected = participant_summary(config, store, PARTICIPANT, local_date(time.time(), TZ))
     finally:
         store.close()
     assert expected is not None and expected.repayment is not None
@@ -38,7 +39,7 @@ def test_participant_page_shows_own_figures_and_statement(site: Site, tabs: dict
     assert len(months) == len(expected.installations[0].months)
     page.screenshot(path=str(ARTIFACTS / "mijn-390x844.png"), full_page=True)
     assert not tab.errors, tab.errors
-    year = date.today().year
+    year = local_date(time.time(), TZ).year
     with page.expect_download() as download:
         page.click(f"#mine-statement-{year}")
     pdf = Path(download.value.path()).read_bytes()
@@ -50,5 +51,7 @@ def test_participant_page_shows_own_figures_and_statement(site: Site, tabs: dict
 def test_wrong_token_gets_the_same_404_and_no_statement(site: Site, tabs: dict[str, Tab]) -> None:
     page = tabs["phone"].visit(site.url + "/mijn/" + "a" * 43, re.compile("Deze pagina bestaat niet"))
     assert page.title() == tabs["phone"].visit(site.url + "/nergens", re.compile("bestaat niet")).title()
-    with urllib.request.urlopen(site.url + f"/mijn/{'b' * 43}/jaaroverzicht-{date.today().year}.pdf") as r:
+    with urllib.request.urlopen(
+        site.url + f"/mijn/{'b' * 43}/jaaroverzicht-{local_date(time.time(), TZ).year}.pdf"
+    ) as r:
         assert r.headers["Content-Type"].startswith("text/html")  # the app's page, which shows the 404
