@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dashboard.data import EnergyTotals
+from buurtwatt.balance import EnergyBalance
 
 YIELD_KWH_PER_KWP = 875.0  # typical Dutch yearly yield per kWp (assumption, shown on the page)
 LIGHTING_SHARE = 0.15  # part of electricity use that is lighting (assumption)
@@ -26,20 +26,34 @@ class Choices:
     battery_kwh: float = 0.0
 
 
-def apply(base: EnergyTotals, choices: Choices, gas_kwh_per_m3: float) -> EnergyTotals:
-    """The year as it would have been with the choices."""
-    imp, exp, solar = base.import_kwh, base.export_kwh, base.solar_kwh
-    gas = base.gas_m3 or 0.0
+@dataclass(frozen=True)
+class Year:
+    """The meter readings of an imagined year: what the choices change."""
+
+    import_kwh: float
+    export_kwh: float
+    production_kwh: float
+    gas_m3: float
+
+    @classmethod
+    def of(cls, base: EnergyBalance) -> Year:
+        return cls(base.import_kwh, base.export_kwh, base.production_kwh, base.gas_m3)
+
+
+def apply(base: EnergyBalance, choices: Choices, gas_kwh_per_m3: float) -> Year:
+    """The year as it would have been with the choices (``base``: the real year from the balance)."""
+    imp, exp, solar = base.import_kwh, base.export_kwh, base.production_kwh
+    gas = base.gas_m3
     self_share = 0.0 if solar <= 0 else max(0.0, min(1.0, (solar - exp) / solar))
     # extra panels: used in the building in the same share as today's panels, the rest goes to the grid
     extra = choices.extra_kwp * YIELD_KWH_PER_KWP
     solar += extra
-    used = extra * (self_share if base.solar_kwh > 0 else 0.3)
+    used = extra * (self_share if base.production_kwh > 0 else 0.3)
     used = min(used, imp)
     imp -= used
     exp += extra - used
     # LED: less use; it comes off the import first
-    saving = base.use_kwh * LIGHTING_SHARE * LED_SAVING * max(0.0, min(1.0, choices.led_fraction))
+    saving = base.consumption_kwh * LIGHTING_SHARE * LED_SAVING * max(0.0, min(1.0, choices.led_fraction))
     from_import = min(saving, imp)
     imp -= from_import
     exp += saving - from_import
@@ -51,4 +65,4 @@ def apply(base: EnergyTotals, choices: Choices, gas_kwh_per_m3: float) -> Energy
         shifted = min(exp, imp, choices.battery_kwh * BATTERY_CYCLES) * BATTERY_EFFICIENCY
         exp -= shifted / BATTERY_EFFICIENCY
         imp -= shifted
-    return EnergyTotals(max(0.0, imp), max(0.0, exp), solar, gas if base.gas_m3 is not None else None)
+    return Year(max(0.0, imp), max(0.0, exp), solar, gas)

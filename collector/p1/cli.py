@@ -8,11 +8,11 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from buurtwatt.readings import Reading
+from buurtwatt.timeutil import iso_utc
 from collector.health import DeviceHealth
 from collector.p1.stream import TelegramStream
 
@@ -51,7 +51,7 @@ def register(sub: Any) -> None:
 
 
 def iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso_utc(ts, "seconds")
 
 
 # -- decode ---------------------------------------------------------------------------------

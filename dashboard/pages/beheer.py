@@ -23,7 +23,7 @@ def title(**_: str) -> str:
     return t("title.admin", request_language())
 
 
-dash.register_page(__name__, path="/beheer", title=title, order=7)
+dash.register_page(__name__, path="/beheer", title=title, order=7, nav="nav.admin")
 
 
 def _login(lang: str, error: str | None) -> list:

@@ -13,8 +13,7 @@ from buurtwatt.store.base import Resolution
 from buurtwatt.timeutil import local_date, local_midnight
 from dashboard import balance_adapter, charts, fmt, whatif
 from dashboard.components import explain, frame
-from dashboard.context import current
-from dashboard.data import EnergyTotals, history, plug_power
+from dashboard.context import DashContext, current
 from dashboard.i18n import pick_language, t
 from dashboard.lang import page_language, request_language
 
@@ -25,7 +24,7 @@ def title(**_: str) -> str:
     return t("title.coach", request_language())
 
 
-dash.register_page(__name__, path="/coach", title=title, order=3)
+dash.register_page(__name__, path="/coach", title=title, order=3, nav="nav.coach")
 
 
 def layout(lang: str | None = None, **_: str) -> html.Div:
@@ -167,7 +166,7 @@ def _plug(_n: int | None, plug: str | None, lang: str | None):
     if not plug:
         return html.P(t("coach.plug_none", lang))
     ctx = current()
-    watts, ts = plug_power(ctx.store, plug)
+    watts, ts = _plug_power(ctx, plug)
     if watts is None or ts is None or time.time() - ts > ctx.config.dashboard.stale_after_s:
         return html.P(t("coach.plug_quiet", lang), className="stale-note")
     kwh = watts * HOURS_PER_YEAR / 1000
@@ -197,17 +196,23 @@ def _plug(_n: int | None, plug: str | None, lang: str | None):
     )
 
 
+def _plug_power(ctx: DashContext, plug: str) -> tuple[float | None, float | None]:
+    """(watts, timestamp) of a smart plug now."""
+    series = str(ctx.roles().plug_w(plug))
+    row = ctx.store.latest([series]).get(series)
+    return (None, None) if row is None else (row.value, row.ts)
+
+
 @callback(Output("day-data", "data"), Input("day-pick", "date"), State("page-lang", "data"))
 def _day(day: str | None, lang: str | None):
     lang = pick_language(lang)
     ctx = current()
     first = date.fromisoformat((day or date.today().isoformat())[:10])
     start, end = local_midnight(first, ctx.tz), local_midnight(first + timedelta(days=1), ctx.tz)
-    series = ctx.cached(
-        ("day", start), 600, lambda: history(ctx.store, ctx.roles(), start, end, Resolution.MIN15)
-    )
+    rows = ctx.cached(("day", start), 600, lambda: balance_adapter.buckets(ctx, start, end, Resolution.MIN15))
     stamps = [start + i * 900 for i in range(int((end - start) // 900))]
-    sol, use = dict(series["solar_kwh"]), dict(series["use_kwh"])
+    sol = {r.start: r.production_kwh for r in rows}
+    use = {r.start: r.consumption_kwh for r in rows}
     return {
         "x": [fmt.clock(ts, ctx.tz, lang) for ts in stamps],
         "solar": [round(sol.get(ts, 0.0) * 4, 3) for ts in stamps],  # kWh per 15 min -> average kW
@@ -262,21 +267,20 @@ def _whatif(kwp: float, led: float, battery: float, heatpump: list[str], lang: s
     now = time.time()
     year = local_date(now, ctx.tz).year
     last = balance_adapter.last_12_months(ctx, now)  # the site's real last year, cached per hour
-    e = last.energy
     has_gas = ctx.roles().gas is not None
-    base = EnergyTotals(e.import_kwh, e.export_kwh, e.production_kwh, e.gas_m3 if has_gas else None)
+    base = whatif.Year.of(last.energy)
     after = whatif.apply(
-        base,
+        last.energy,
         whatif.Choices(kwp or 0, (led or 0) / 100, bool(heatpump), battery or 0),
         ctx.config.balance.gas_kwh_per_m3,
     )
     price, gas_price = ctx.config.dashboard.price_eur_per_kwh, ctx.config.dashboard.gas_price_eur_per_m3
 
-    def cost(x: EnergyTotals) -> float:
-        return x.import_kwh * price + (x.gas_m3 or 0) * gas_price
+    def cost(x: whatif.Year) -> float:
+        return x.import_kwh * price + x.gas_m3 * gas_price
 
-    def co2(x: EnergyTotals) -> float:
-        return balance_adapter.co2_of_energy(ctx, x.import_kwh, x.export_kwh, x.gas_m3 or 0.0, year).net_kg
+    def co2(x: whatif.Year) -> float:
+        return balance_adapter.co2_of_energy(ctx, x.import_kwh, x.export_kwh, x.gas_m3, year).net_kg
 
     # the real year from the balance, and the same year changed by what the choices change
     co2_before = last.co2.net_kg
@@ -284,7 +288,11 @@ def _whatif(kwp: float, led: float, battery: float, heatpump: list[str], lang: s
     rows = [
         (t("series.import", lang), fmt.energy(base.import_kwh, lang), fmt.energy(after.import_kwh, lang)),
         (t("series.export", lang), fmt.energy(base.export_kwh, lang), fmt.energy(after.export_kwh, lang)),
-        (t("series.gas", lang), fmt.gas(base.gas_m3, lang), fmt.gas(after.gas_m3, lang)),
+        (
+            t("series.gas", lang),
+            fmt.gas(base.gas_m3 if has_gas else None, lang),
+            fmt.gas(after.gas_m3 if has_gas else None, lang),
+        ),
         (t("coach.wi_cost", lang), fmt.money(cost(base), lang, 0), fmt.money(cost(after), lang, 0)),
         (t("coach.wi_co2", lang), fmt.kg(co2_before, lang), fmt.kg(co2_after, lang)),
     ]
