@@ -12,7 +12,9 @@ from datetime import date
 
 import pytest
 
+from buurtwatt.config import STORE_TYPES
 from buurtwatt.readings import Reading
+from buurtwatt.store import backends
 from buurtwatt.store.base import Resolution, Store
 from buurtwatt.timeutil import local_midnight
 
@@ -58,9 +60,18 @@ class Harness:
         return self.store.read(series, start, end, res)
 
 
-@pytest.fixture(params=["sqlite", "influxdb"])
+# one maker per registered backend: a new backend adds its line here
+MAKERS = {"sqlite": _sqlite, "influxdb": _influx}
+
+
+def test_every_registered_backend_is_under_contract() -> None:
+    assert set(MAKERS) == set(backends())
+    assert set(STORE_TYPES) == set(backends())  # the config offers exactly the registered types
+
+
+@pytest.fixture(params=list(backends()))
 def store(request, tmp_path) -> Iterator[Harness]:
-    s = {"sqlite": _sqlite, "influxdb": _influx}[request.param](tmp_path, request)
+    s = MAKERS[request.param](tmp_path, request)
     yield Harness(s)
     s.close()
 
