@@ -84,6 +84,7 @@ class RollupDb:
         minute_retention_days: float = MINUTE_RETENTION_DAYS,
         maintenance_s: float = MAINTENANCE_S,
         reader_warn_s: float = READER_WARN_S,
+        wal_truncate_bytes: int = WAL_TRUNCATE_BYTES,
     ) -> None:
         self.path = Path(path)
         self.site = site
@@ -92,6 +93,7 @@ class RollupDb:
         self.minute_retention_s = minute_retention_days * 86400
         self.maintenance_s = maintenance_s
         self.reader_warn_s = reader_warn_s
+        self.wal_truncate_bytes = wal_truncate_bytes
         self.maintenance_hooks: list[Callable[[sqlite3.Connection, float], None]] = []
         self.faults = 0  # failed writes since start
         self.last_fault: str | None = None
@@ -245,7 +247,7 @@ class RollupDb:
             con.execute("PRAGMA busy_timeout=0")
             _, wal_pages, done = con.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
             complete = done >= wal_pages
-            if complete and self.wal_bytes() > WAL_TRUNCATE_BYTES:
+            if complete and self.wal_bytes() > self.wal_truncate_bytes:
                 busy = con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
                 complete = not busy
         except sqlite3.OperationalError as exc:

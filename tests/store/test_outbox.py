@@ -85,9 +85,7 @@ def test_raw_points_of_one_telegram_become_one_line(store: InfluxStore, tmp_path
     assert [r[2] for r in raw] == [2, 1]
     rollups = {r[1]: r[3] for r in rows if r[0] == "rollup"}
     assert set(rollups) == {
-        f"{level}/{device}/{T0}"
-        for level in ("1m", "15m", "1h", "1d")
-        for device in ("meter", "plug")
+        f"{level}/{device}/{T0}" for level in ("1m", "15m", "1h", "1d") for device in ("meter", "plug")
     }
     minute = rollups[f"1m/meter/{T0}"]
     assert minute == (
