@@ -11,6 +11,7 @@ adds the raw table and the reads.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterable, Sequence
 from itertools import starmap
 from pathlib import Path
@@ -100,8 +101,6 @@ class SqliteStore:
 
     def prune_raw(self, now: float | None = None) -> int:
         """Delete raw points older than the retention period; rollups stay."""
-        import time
-
         cutoff = int(((now or time.time()) - self.retention_s) * 1000)
         con = self._con()
         return sum(
