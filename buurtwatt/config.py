@@ -11,7 +11,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -63,6 +63,9 @@ class SqliteStoreConfig(StrictModel):
     type: Literal["sqlite"]
     path: Path = Path("buurtwatt.sqlite")
     raw_retention_days: int = Field(default=35, ge=1)
+    minute_retention_days: int = Field(
+        default=400, ge=1, description="days of one-minute rollups; 15-minute, hourly and daily ones stay"
+    )
     heartbeat_s: float = Field(default=60, gt=0)
     cadence: dict[str, float] = Field(
         default_factory=dict,
@@ -99,6 +102,10 @@ class InfluxStoreConfig(StrictModel):
 
 
 StoreConfig = Annotated[SqliteStoreConfig | InfluxStoreConfig, Field(discriminator="type")]
+# the store types, read from the models above (tests/store/test_registry.py matches them to the registry)
+STORE_TYPES: tuple[str, ...] = tuple(
+    get_args(m.model_fields["type"].annotation)[0] for m in get_args(get_args(StoreConfig)[0])
+)
 
 
 class CollectorConfig(StrictModel):
@@ -215,7 +222,7 @@ def _problems_from(exc: ValidationError, text: str, prefix: tuple[Any, ...] = ()
     for err in exc.errors():
         loc = (*prefix, *err["loc"])
         # drop the discriminator tag pydantic inserts for unions
-        loc = tuple(p for p in loc if p not in ("sqlite", "influxdb"))
+        loc = tuple(p for p in loc if p not in STORE_TYPES)
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
             msg = "unknown key (a typo?); remove it or check the spelling in config/demo.toml"
