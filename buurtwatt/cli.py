@@ -12,6 +12,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from buurtwatt.store.schema_version import StoreVersionError
+
 # Modules with ``register(subparsers)``; each adds its subcommands with ``set_defaults(func=...)``.
 COMMAND_MODULES = (
     "buurtwatt.commands.config",
@@ -54,7 +56,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except StoreVersionError as exc:  # a store file from a newer release, or one that cannot be upgraded
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

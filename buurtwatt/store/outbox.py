@@ -46,6 +46,7 @@ from typing import Any
 
 from buurtwatt.series import Series
 from buurtwatt.store.rollup import Batch as WriteBatch
+from buurtwatt.store.schema_version import Migration, has_table, upgrade
 from buurtwatt.store.sqlite_db import TABLE
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ CREATE TABLE IF NOT EXISTS outbox_records(
     queued INTEGER NOT NULL,                -- wall-clock second it was queued
     body TEXT NOT NULL);                    -- JSON: {quantity: value} or {quantity: {n, sum, ...}}
 CREATE UNIQUE INDEX IF NOT EXISTS outbox_records_key ON outbox_records(key) WHERE key IS NOT NULL;
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS outbox_meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS outbox_dirty(
     tbl TEXT NOT NULL,                      -- local rollup table
@@ -82,6 +84,13 @@ CREATE TABLE IF NOT EXISTS outbox_dirty(
     since REAL NOT NULL,                    -- wall-clock time it first became dirty
     PRIMARY KEY(tbl, sid, ts)) WITHOUT ROWID;
 """
+
+# The outbox tables' layout, recorded in the file's ``meta`` table (schema_version.py). Version
+# 0 (no marker) had this layout, or only the line-protocol table ``outbox``, which is still
+# read as it is; raise the version with every change and add the step to MIGRATIONS.
+SCHEMA_KEY = "outbox_schema"
+SCHEMA_VERSION = 1
+MIGRATIONS: dict[int, Migration] = {0: lambda con: None}
 
 # How long a touched rollup bucket may wait before its line is queued. latest() reads the
 # 1-minute level and the dashboard calls data older than 30 s stale, so that one is quick;
@@ -143,9 +152,22 @@ class Outbox:
         self._full_warned = False
 
     def open(self) -> None:
-        """Create the tables (after the working store made the file) and count what waits."""
+        """Create or upgrade the tables (after the working store made the file); count what waits."""
         con = self._con()
-        con.executescript(SCHEMA)
+        if has_table(con, "outbox_records") or has_table(con, "outbox"):
+            upgrade(
+                con,
+                self.path,
+                key=SCHEMA_KEY,
+                current=SCHEMA_VERSION,
+                migrations=MIGRATIONS,
+                what="outbox",
+                part="outbox",
+            )
+        con.executescript(
+            f"BEGIN IMMEDIATE;{SCHEMA};INSERT OR IGNORE INTO meta(key, value) "
+            f"VALUES ('{SCHEMA_KEY}', '{SCHEMA_VERSION}');COMMIT;"
+        )
         self.depth = con.execute("SELECT count(*) FROM outbox_records").fetchone()[0]
         legacy = con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='outbox'").fetchone()
         if legacy:

@@ -26,11 +26,22 @@ from buurtwatt.readings import Reading
 from buurtwatt.series import Series
 from buurtwatt.store.base import StoreNotWritable
 from buurtwatt.store.rollup import LEVELS, Batch, Rollups
+from buurtwatt.store.schema_version import Migration, check_readable, has_table, upgrade
 from buurtwatt.timeutil import AMSTERDAM
 
 log = logging.getLogger(__name__)
 
 TABLE = {level: f"roll_{level}" for level, _ in LEVELS}
+
+# The layout of the series and rollup tables and the tables a backend adds through ``schema``
+# (the SQLite store's raw points), recorded in ``meta`` (schema_version.py). Raise it with
+# every change to them, and add the step from the previous version to MIGRATIONS.
+SCHEMA_KEY = "store_schema"
+SCHEMA_VERSION = 1
+MIGRATIONS: dict[int, Migration] = {
+    # version 0 (no marker) had this very layout: the step only records the version
+    0: lambda con: None,
+}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
@@ -105,16 +116,31 @@ class RollupDb:
         if not readonly:
             self._check_writable()
             try:
-                con = self._con()
-                with con:
-                    con.executescript(
-                        SCHEMA + "".join(ROLLUP_SCHEMA.format(t=t) for t in TABLE.values()) + schema
-                    )
+                self._create_or_upgrade(
+                    SCHEMA + "".join(ROLLUP_SCHEMA.format(t=t) for t in TABLE.values()) + schema
+                )
             except sqlite3.OperationalError as exc:
                 if "readonly" in str(exc) or "unable to open" in str(exc):
                     raise StoreNotWritable(self.path, str(exc)) from None
                 raise
             self.reload()
+
+    def _create_or_upgrade(self, script: str) -> None:
+        con = self._con()
+        if has_table(con, "series"):
+            upgrade(
+                con, self.path, key=SCHEMA_KEY, current=SCHEMA_VERSION, migrations=MIGRATIONS, what="store"
+            )
+        # a new file gets its tables and marker in one transaction, so no reader sees it half made
+        try:
+            con.executescript(
+                f"BEGIN IMMEDIATE;{script};INSERT OR IGNORE INTO meta(key, value) "
+                f"VALUES ('{SCHEMA_KEY}', '{SCHEMA_VERSION}');COMMIT;"
+            )
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
 
     # --- connections -------------------------------------------------------------------
     def _check_writable(self) -> None:
@@ -145,6 +171,7 @@ class RollupDb:
             con.execute("PRAGMA cache_size=-16000")
             if self.readonly:
                 con.execute("PRAGMA query_only=1")
+                check_readable(con, self.path, key=SCHEMA_KEY, current=SCHEMA_VERSION, what="store")
             self._local.con = con
         return con
 
