@@ -15,8 +15,8 @@ from buurtwatt.cli import main
 from buurtwatt.config import load_config
 from buurtwatt.readings import Reading
 from buurtwatt.shares.ledger import ProductionSource, open_register
-from buurtwatt.shares.statement import build_statement
 from buurtwatt.shares.roof import roof_totals
+from buurtwatt.shares.statement import build_statement
 from buurtwatt.shares.summary import participant_summary
 from buurtwatt.shares.tokens import TokenStore, verify_link
 from buurtwatt.store.sqlite import SqliteStore

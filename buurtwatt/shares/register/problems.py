@@ -30,6 +30,7 @@ class RegisterProblem:
         file: str,
         line: int,
         code: str,
+        /,
         column: int | None = None,
         column_name: str | None = None,
         severity: str = ERROR,
