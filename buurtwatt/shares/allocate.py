@@ -38,18 +38,12 @@ class Allocation:
     estimated_days: int
     bucket_share_days: dict[str, tuple[int, ...]]
 
-    def bucket_end(self, index: int) -> date:
-        return self.buckets[index + 1] - ONE_DAY if index + 1 < len(self.buckets) else self.end
-
     @property
     def total_kwh(self) -> Fraction:
         return sum(self.total, Fraction(0))
 
     def participant_kwh(self, participant_id: str) -> Fraction:
         return sum(self.kwh.get(participant_id, ()), Fraction(0))
-
-    def unallocated(self, index: int) -> Fraction:
-        return self.total[index] - sum((v[index] for v in self.kwh.values()), Fraction(0))
 
     @property
     def unallocated_kwh(self) -> Fraction:

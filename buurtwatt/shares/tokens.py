@@ -60,10 +60,6 @@ class TokenStore:
         os.replace(tmp, self.path)
         self._mtime = None
 
-    def has_token(self, participant_id: str) -> bool:
-        with self._lock:
-            return participant_id in self._load()
-
     def issue(self, participant_id: str, today: date | None = None) -> str:
         """A new token for the participant; the old one stops working at once."""
         token = secrets.token_urlsafe(TOKEN_BYTES)
@@ -92,14 +88,6 @@ class TokenStore:
             if issued:
                 self._save(entries)
         return issued
-
-    def revoke(self, participant_id: str) -> bool:
-        with self._lock:
-            entries = dict(self._load())
-            if entries.pop(participant_id, None) is None:
-                return False
-            self._save(entries)
-            return True
 
     def verify_token(self, token: str) -> str | None:
         """The participant id of a valid token, else None. Time does not depend on which
