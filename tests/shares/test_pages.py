@@ -144,3 +144,34 @@ def test_duplicated_row_is_shown_on_the_admin_page_and_no_page_fails(site: dict)
             assert wrong.status_code == 200 and "mine-unavailable" not in wrong.text  # still just the 404
     finally:
         holdings.write_text(original, encoding="utf-8")
+
+
+def test_a_token_is_verified_once_per_request(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page title and the page itself ask in one request; the token store is asked once.
+    (A counting wrapper around the real TokenStore.verify_token; nothing is replaced.)"""
+    import flask
+
+    from dashboard import shares_adapter
+    from dashboard.context import DashContext
+
+    config = load_config(write_config(tmp_path))
+    token = TokenStore(config.shares.tokens_path).issue(PARTICIPANT)
+    store = SqliteStore(tmp_path / "store.sqlite", site="test", tz="Europe/Amsterdam")
+    ctx = DashContext(config, store)
+    calls: list[str] = []
+    real = TokenStore.verify_token
+
+    def counted(self: TokenStore, given: str) -> str | None:
+        calls.append(given)
+        return real(self, given)
+
+    monkeypatch.setattr(TokenStore, "verify_token", counted)
+    app = flask.Flask(__name__)
+    try:
+        with app.test_request_context(f"/mijn/{token}"):
+            assert [shares_adapter.participant_id(ctx, token) for _ in range(3)] == [PARTICIPANT] * 3
+        with app.test_request_context("/mijn/other"):
+            assert shares_adapter.participant_id(ctx, token) == PARTICIPANT
+        assert len(calls) == 2  # one per request
+    finally:
+        store.close()
