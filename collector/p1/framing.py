@@ -78,12 +78,12 @@ _BLANK = b"\r\n\0 \t"
 class TelegramFramer:
     """Feed bytes in any chunks; get :class:`Frame` and :class:`Broken` items out, in stream order.
 
-    Bytes that belong to no telegram add to :attr:`garbage_bytes` (line ends and blanks
-    between telegrams excepted). On a live link the first bytes before the first ``/``
-    are the tail of a telegram sent before we connected: they only count as garbage
-    when there are more of them than one telegram can hold. Files (``report_leading``)
-    have no such excuse. Work per byte is constant: nothing is scanned twice, so a
-    stream of junk costs linear time and at most ``MAX_TELEGRAM`` of memory.
+    Bytes that belong to no telegram add to :attr:`garbage_bytes` (line ends, NULs and
+    blanks excepted, so the count does not depend on how the stream was chunked). On a
+    live link the bytes before the first ``/`` are the tail of a telegram sent before we
+    connected: they only count as garbage when there are more of them than one telegram
+    can hold. Files (``report_leading``) have no such excuse. Nothing is scanned twice,
+    so a stream of junk costs linear time and at most ``MAX_TELEGRAM`` of memory.
     """
 
     def __init__(self, report_leading: bool = False) -> None:
@@ -134,7 +134,7 @@ class TelegramFramer:
             return
         junk = bytes(self._buf[:n])
         self._drop(n)
-        size = len(junk) if junk.strip(_BLANK) else 0
+        size = len(junk.translate(None, _BLANK))  # line ends and blanks between telegrams are no junk
         if self._synced or self._report_leading:
             self.garbage_bytes += size
             return
