@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import threading
@@ -123,14 +124,19 @@ class _Report:
         return 1 if self.dropped else 0
 
 
+@functools.lru_cache(maxsize=8)
+def _iso(ts: float) -> str:
+    return iso(ts)  # the readings of one telegram share a time: format it once
+
+
 def _format(reading: Reading, as_json: bool) -> str:
     if as_json:
-        row = {"time": iso(reading.ts), "series": str(reading.series), "value": reading.value}
+        row = {"time": _iso(reading.ts), "series": str(reading.series), "value": reading.value}
         if reading.unit:
             row["unit"] = reading.unit
         return json.dumps(row) + "\n"
     unit = f" {reading.unit}" if reading.unit else ""
-    return f"{iso(reading.ts)}  {reading.series!s:<26} {reading.value:g}{unit}\n"
+    return f"{_iso(reading.ts)}  {reading.series!s:<26} {reading.value:g}{unit}\n"
 
 
 # -- listen ---------------------------------------------------------------------------------
