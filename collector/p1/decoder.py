@@ -6,8 +6,10 @@ parsers but only for the lines our series need, dispatching each line to the
 object whose OBIS pattern matches it instead of running every pattern over the
 whole telegram, and checks the CRC with a table instead of per-character hex
 conversion. tests/p1 check that both agree on every fixture and on fuzzed input. The one
-allowed difference: a damaged line that no series needs (Belgian peaks, the failure log)
-makes dsmr_parser drop the whole telegram, while the fast parser never reads that line.
+allowed difference: a damaged line that no series needs (the 13-month peaks, the failure log)
+makes dsmr_parser drop the whole telegram, while the fast parser never reads that line; a
+damaged line that a series needs is skipped by dsmr_parser in silence, while the fast parser
+reports it (``MeterTelegram.problems``), so the source counts it.
 """
 
 from __future__ import annotations

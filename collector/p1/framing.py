@@ -82,8 +82,9 @@ class TelegramFramer:
     blanks excepted, so the count does not depend on how the stream was chunked). On a
     live link the bytes before the first ``/`` are the tail of a telegram sent before we
     connected: they only count as garbage when there are more of them than one telegram
-    can hold. Files (``report_leading``) have no such excuse. Nothing is scanned twice,
-    so a stream of junk costs linear time and at most ``MAX_TELEGRAM`` of memory.
+    can hold. Files (``report_leading``) have no such excuse. Junk is dropped as soon as it
+    is recognised and a '!' is only searched up to the next '/', so a stream of junk costs
+    linear time and at most ``MAX_TELEGRAM`` of memory.
     """
 
     def __init__(self, report_leading: bool = False) -> None:
