@@ -195,7 +195,7 @@ def main() -> None:
         "|---|---|---|---|",
         f"| bare dsmr_parser (`TelegramParser(V5).parse`, CRC on) | {bare_rate:,.0f} telegrams/s | "
         "about 700/s on 2 cores | |",
-        "| buurtwatt whole path (framing, fast decode, guards, SQLite store) | "
+        "| buurtwatt whole path (framing, fast decode, guards, gate, SQLite store) | "
         f"{fast_rate:,.0f} telegrams/s | "
         f"| {DSMR_READER:.0f} telegrams/s end to end, backlog 165/s |",
         f"| ratio whole path / bare | {ratio:.2f} x | >= 0.8 x | |",
