@@ -89,7 +89,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         [
             sys.executable,
             "-m",
-            "buurtwatt.cli",
+            "buurtwatt_app",
             "dashboard",
             "--config",
             str(config_path),

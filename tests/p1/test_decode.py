@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from buurtwatt.cli import main as buurtwatt
 from buurtwatt.vocabulary import split_series
+from buurtwatt_app import main as buurtwatt
 from collector.p1.decoder import BadTelegram, Decoder
 from collector.p1.framing import TelegramFramer
-from collector.p1.simulator import SimMeter, corrupt
 from collector.p1.stream import TelegramStream
+from sim.p1 import SimMeter, corrupt
 from tests.p1.helpers import CASES, EXAMPLE, as_rows, edit, load_expected
 
 CASE_DIRS = sorted(p for p in CASES.iterdir() if (p / "expected.jsonl").exists())

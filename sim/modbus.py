@@ -15,7 +15,7 @@ drops the previous connection when a new one arrives, as Huawei and SolarEdge do
 
 Each simulator runs its server on its own event loop thread: ``start()`` /
 ``stop()``, or use it as a context manager. Run one from a shell with
-``python -m collector.modbus.simulator --layout solaredge --port 1502``.
+``python -m sim.modbus --layout solaredge --port 1502``.
 """
 
 from __future__ import annotations
