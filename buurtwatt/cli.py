@@ -37,6 +37,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def this_command() -> list[str]:
+    """The command line that runs this same ``buurtwatt`` program again, for child processes.
+
+    ``python -m PACKAGE`` gives ``[python, -m, PACKAGE]``; the installed script gives
+    ``[python, /path/to/buurtwatt]``. The core never names the package that wires the layers.
+    """
+    spec = getattr(sys.modules["__main__"], "__spec__", None)
+    if spec is not None:
+        return [sys.executable, "-m", spec.name.removesuffix(".__main__")]
+    return [sys.executable, sys.argv[0]]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

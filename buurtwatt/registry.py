@@ -1,7 +1,7 @@
 """A small typed registry: outer layers add named things, the core looks them up.
 
-The core owns each registry (device types, CLI commands, ...); the collector, dashboard and
-simulators register into it, so the core never imports them (see docs/architecture.md).
+The core owns each registry (device types, CLI commands, ...); the outer layers (sources,
+pages, simulators) register into it, so the core never imports them (see docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ class Registry(Generic[T]):
     """Named items of one kind, in registration order."""
 
     def __init__(self, kind: str) -> None:
-        self.kind = kind  # in messages: "unknown device type 'x'; known device types: ..."
+        self.kind = kind  # in messages: "unknown device type 'x'; known types: ..."
         self._items: dict[str, T] = {}
 
     def register(self, name: str, item: T) -> None:
@@ -35,7 +35,7 @@ class Registry(Generic[T]):
             return self._items[name]
         except KeyError:
             known = ", ".join(sorted(self._items)) or "none (nothing registered them)"
-            raise UnknownName(f"unknown {self.kind} {name!r}; known {self.kind}s: {known}") from None
+            raise UnknownName(f"unknown {self.kind} {name!r}; known types: {known}") from None
 
     def names(self) -> tuple[str, ...]:
         return tuple(self._items)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from buurtwatt.cli import this_command
 from buurtwatt.config import SiteConfig
 from buurtwatt.i18n import cli_language, t
 from buurtwatt.store.sqlite import SqliteStore
@@ -222,9 +223,7 @@ class Demo:
         env = dict(os.environ)
         env.setdefault("BUURTWATT_ADMIN_HASH", generate_password_hash(DEMO_ADMIN_PASSWORD))
         cmd = [
-            sys.executable,
-            "-m",
-            "buurtwatt_app",
+            *this_command(),  # the dashboard under the same program the demo runs in
             "dashboard",
             "--config",
             str(self.config_path),
