@@ -45,6 +45,10 @@ def _names_module(text: str, forbidden: frozenset[str]) -> bool:
     return text != _top(text) or text == APP  # a bare word like "dashboard" is a config key
 
 
+def _text(node: ast.AST) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
 def _is_import_call(node: ast.Call) -> bool:
     func = node.func
     name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
@@ -77,20 +81,14 @@ def upward_references(path: Path, source: str, layer: str) -> list[str]:
             if _top(module) in forbidden:
                 report(node, f"imports from {module}")
         elif isinstance(node, ast.Call) and _is_import_call(node):
-            for arg in node.args[:1]:
-                if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and _top(arg.value) in forbidden:
-                    report(node, f"imports {arg.value!r} by name")
+            module = _text(node.args[0]) if node.args else None
+            if module and _top(module) in forbidden:
+                report(node, f"imports {module!r} by name")
         elif isinstance(node, ast.List | ast.Tuple):
-            items = node.elts
-            for flag, arg in zip(items, items[1:], strict=False):
-                if (
-                    isinstance(flag, ast.Constant)
-                    and flag.value == "-m"
-                    and isinstance(arg, ast.Constant)
-                    and isinstance(arg.value, str)
-                    and _top(arg.value) in forbidden
-                ):
-                    report(node, f"runs python -m {arg.value}")
+            for flag, arg in zip(node.elts, node.elts[1:], strict=False):
+                module = _text(arg)
+                if _text(flag) == "-m" and module and _top(module) in forbidden:
+                    report(node, f"runs python -m {module}")
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             if _names_module(node.value.strip(), forbidden):
                 report(node, f"names the module {node.value.strip()!r} by string")
