@@ -455,7 +455,9 @@ class MappedSimulator(_SimServer):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sim.modbus", description="Serve a simulated Modbus inverter on TCP.")
+    parser = argparse.ArgumentParser(
+        prog="python -m sim.modbus", description="Serve a simulated Modbus inverter on TCP."
+    )
     parser.add_argument("--layout", choices=["int", "float", "der", "solaredge"], default="int")
     parser.add_argument("--map", help="serve a register map (config/registers/NAME.toml) instead")
     parser.add_argument("--host", default="127.0.0.1")
