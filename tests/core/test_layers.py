@@ -119,7 +119,7 @@ def test_every_layer_imports_only_downward() -> None:
     files = layer_files()
     assert len(files) > 50, "the layer check found too few files; is ROOT right?"
     problems = [p for path, layer in files for p in upward_references(path, path.read_text("utf-8"), layer)]
-    assert not problems, "upward imports:\n" + "\n".join(problems)
+    assert not problems, "imports against the layers:\n" + "\n".join(problems)
 
 
 def test_the_check_catches_each_kind_of_reach(tmp_path: Path) -> None:
