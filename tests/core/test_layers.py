@@ -27,8 +27,8 @@ FORBIDDEN: dict[str, frozenset[str]] = {
     "sim": frozenset({APP}),
 }
 FIX = (
-    f"imports point down only ({APP} -> sim -> collector, dashboard -> buurtwatt); "
-    "let the upper layer register with a registry in the core instead (docs/architecture.md)"
+    f"imports point down only ({APP} -> sim -> collector, dashboard -> buurtwatt): move what both "
+    "need into the core, or let the outer layer register with a core registry (docs/architecture.md)"
 )
 MODULE_STRING = re.compile(r"^([A-Za-z_]\w*)(\.[A-Za-z_]\w*)*(:[A-Za-z_][\w.]*)?$")
 IMPORT_CALLS = {"import_module", "__import__", "find_spec"}
