@@ -25,12 +25,13 @@ from urllib.parse import urlsplit
 
 from buurtwatt.cli import this_command
 from buurtwatt.config import SiteConfig
-from buurtwatt.i18n import cli_language, t
+from buurtwatt.i18n import cli_language
 from buurtwatt.store.sqlite import SqliteStore
 from buurtwatt.timeutil import parse_when
 from sim.demo.broker import DemoBroker
 from sim.demo.history import GAS_SERIAL, METER_SERIAL, OWN_INVERTER, ROOF, Totals, write_history
 from sim.demo.model import LAT, LON, OWN_KWP, ROOF_KWP, moment
+from sim.demo.texts import t
 
 log = logging.getLogger("buurtwatt.demo")
 
