@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 
 from buurtwatt.cli import COMMANDS
@@ -32,3 +34,10 @@ def test_the_app_root_registers_every_device_type_and_command() -> None:
     assert sorted(DEVICE_TYPES.names()) == ["modbus", "mqtt", "p1", "sunspec"]
     for name in ("config", "balance", "shares", "p1", "modbus", "mqtt", "collect", "dashboard", "demo"):
         assert name in COMMANDS
+
+
+def test_each_device_type_is_registered_under_the_name_its_config_accepts() -> None:
+    # a mismatch would turn every device of that type into a confusing validation error
+    for name in DEVICE_TYPES.names():
+        annotation = DEVICE_TYPES.get(name).config.model_fields["type"].annotation
+        assert get_args(annotation) == (name,), name
