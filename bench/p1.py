@@ -38,11 +38,11 @@ from bench.results import write_section  # noqa: E402
 from buurtwatt.store.sqlite import SqliteStore  # noqa: E402
 from collector.health import DeviceHealth  # noqa: E402
 from collector.p1.config import P1Config  # noqa: E402
-from collector.p1.simulator import SimMeter, corrupt, truncate  # noqa: E402
 from collector.p1.source import P1Source  # noqa: E402
 from collector.p1.stream import TelegramStream  # noqa: E402
 from collector.pipeline import Pipeline  # noqa: E402
 from collector.source import SourceContext  # noqa: E402
+from sim.p1 import SimMeter, corrupt, truncate  # noqa: E402
 from tests.services import free_port, wait_for_port  # noqa: E402
 
 N = 4000
@@ -99,7 +99,7 @@ def live(folder: Path) -> tuple[float, int]:
         [
             sys.executable,
             "-m",
-            "collector.p1.simulator",
+            "sim.p1",
             "--tcp",
             str(port),
             "--realtime",

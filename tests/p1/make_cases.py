@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from collector.p1.simulator import SimMeter, corrupt, truncate
+from sim.p1 import SimMeter, corrupt, truncate
 
 CASES = Path(__file__).parent / "cases"
 

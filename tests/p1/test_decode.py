@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from buurtwatt.cli import main as buurtwatt
 from buurtwatt.vocabulary import split_series
+from buurtwatt_app import main as buurtwatt
 from collector.p1.decoder import BadTelegram, Decoder
 from collector.p1.framing import TelegramFramer, crc16
-from collector.p1.simulator import SimMeter, corrupt
 from collector.p1.stream import TelegramStream
+from sim.p1 import SimMeter, corrupt
 from tests.p1.helpers import CASES, EXAMPLE, as_rows, edit, load_expected
 
 CASE_DIRS = sorted(p for p in CASES.iterdir() if (p / "expected.jsonl").exists())
@@ -124,7 +124,7 @@ def test_a_clock_jump_ahead_does_not_block_later_telegrams() -> None:
 
 
 def meter_time_line(ts: float) -> str:
-    from collector.p1.simulator import meter_time
+    from sim.p1 import meter_time
 
     return f"0-0:1.0.0({meter_time(ts)})"
 

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from collector.p1.decoder import BadTelegram, Decoder
 from collector.p1.framing import Frame, TelegramFramer, crc16
-from collector.p1.simulator import SimMeter
 from collector.p1.stream import TelegramStream
+from sim.p1 import SimMeter
 from tests.p1.helpers import EXAMPLE, with_crc
 
 TELEGRAMS = {

@@ -15,9 +15,9 @@ from pydantic import ValidationError
 
 from collector.health import DeviceHealth, State
 from collector.p1.config import P1Config
-from collector.p1.simulator import PtySimulator, SimMeter, TcpSimulator, corrupt, write_file
 from collector.p1.source import P1Source
 from collector.source import SourceContext
+from sim.p1 import PtySimulator, SimMeter, TcpSimulator, corrupt, write_file
 from tests.certs import self_signed
 from tests.p1.helpers import CASES, Collected
 from tests.services import wait_until as wait_for
@@ -195,7 +195,7 @@ def test_config_needs_exactly_one_transport() -> None:
 
 
 def test_cli_listen_over_tcp(capsys: pytest.CaptureFixture[str]) -> None:
-    from buurtwatt.cli import main as buurtwatt
+    from buurtwatt_app import main as buurtwatt
 
     server = TcpSimulator()
     meter = SimMeter(version="5", start=time.time())

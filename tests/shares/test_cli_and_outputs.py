@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from buurtwatt.cli import main
 from buurtwatt.config import load_config
 from buurtwatt.readings import Reading
 from buurtwatt.shares.ledger import ProductionSource, open_register
@@ -20,6 +19,7 @@ from buurtwatt.shares.statement import build_statement
 from buurtwatt.shares.summary import participant_summary
 from buurtwatt.shares.tokens import TokenStore, verify_link
 from buurtwatt.store.sqlite import SqliteStore
+from buurtwatt_app import main
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "config" / "shares"
 FACTORS = Path(__file__).resolve().parents[2] / "config" / "factors" / "nl.toml"

@@ -53,7 +53,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     log = open(folder / "server.log", "wb")  # noqa: SIM115 - open for the whole module
     args = ["dashboard", "--config", str(config_path), "--port", str(port)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "buurtwatt.cli", *args],
+        [sys.executable, "-m", "buurtwatt_app", *args],
         cwd=ROOT,
         env=env,
         stdout=log,
