@@ -19,7 +19,8 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from buurtwatt.alerts.config import AlertsConfig
 from buurtwatt.balance.config import BalanceConfig
 from buurtwatt.config_base import DeviceConfig, SecretRef, StrictModel
-from buurtwatt.device_types import UnknownDeviceType, config_model
+from buurtwatt.device_types import DEVICE_TYPES
+from buurtwatt.registry import UnknownName
 from buurtwatt.shares.config import InstallationConfig, SharesConfig
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "demo.toml"
@@ -274,9 +275,9 @@ def parse_config(text: str, file: Path | str = "<config>", base: Path | None = N
             )
             continue
         try:
-            model = config_model(str(device["type"]))
+            model = DEVICE_TYPES.get(str(device["type"])).config
             parsed = model.model_validate(device)
-        except UnknownDeviceType as exc:
+        except UnknownName as exc:
             problems.append(
                 ConfigProblem(_key_path((*loc, "type")), str(exc), _find_line(text, (*loc, "type")))
             )

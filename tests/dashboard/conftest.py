@@ -78,7 +78,7 @@ def serve(config_path: Path, folder: Path) -> Iterator[str]:
     env = {**os.environ, "BW_TEST_ADMIN_HASH": generate_password_hash(PASSWORD)}
     with open(folder / "server.log", "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "buurtwatt.cli", "dashboard", "--config", str(config_path)]
+            [sys.executable, "-m", "buurtwatt_app", "dashboard", "--config", str(config_path)]
             + ["--port", str(port)],
             cwd=ROOT,
             env=env,

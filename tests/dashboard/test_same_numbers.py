@@ -69,7 +69,7 @@ def case(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
 def cli_today(config_path: Path) -> dict:
     """``buurtwatt balance`` for today, as a user would run it."""
     done = subprocess.run(
-        [sys.executable, "-m", "buurtwatt.cli", "balance", "--config", str(config_path)]
+        [sys.executable, "-m", "buurtwatt_app", "balance", "--config", str(config_path)]
         + ["--from", "today", "--to", "today", "--json"],
         cwd=ROOT,
         capture_output=True,

@@ -105,7 +105,7 @@ def test_read_only_disk_at_start_is_a_clear_error(small_disk: Path) -> None:
         f'[site]\nname = "T"\nid = "t"\n\n[store]\ntype = "sqlite"\npath = "{small_disk}/store.sqlite"\n'
     )
     done = subprocess.run(
-        [sys.executable, "-m", "buurtwatt.cli", "collect", "--config", str(config), "--seconds", "1"],
+        [sys.executable, "-m", "buurtwatt_app", "collect", "--config", str(config), "--seconds", "1"],
         cwd=ROOT,
         capture_output=True,
         text=True,

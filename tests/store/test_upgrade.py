@@ -124,7 +124,7 @@ def test_the_command_line_refuses_a_newer_store_with_exit_2(store_file: Path, tm
         encoding="utf-8",
     )
     done = subprocess.run(
-        [sys.executable, "-m", "buurtwatt.cli", "export", "--config", str(config)]
+        [sys.executable, "-m", "buurtwatt_app", "export", "--config", str(config)]
         + ["--series", "meter:import_kwh", "--from", "2026-10-24", "--to", "2026-10-26"],
         capture_output=True,
         text=True,

@@ -5,7 +5,7 @@ Belgium) or every hour (DSMR 4.2, 2.2). Telegrams can be served over TCP, over a
 pty (so the serial code path runs for real) or written to a file, and faults can
 be injected: bad CRC, truncated telegram, disconnect, meter replacement.
 
-Run ``python -m collector.p1.simulator --help`` for the stand-alone server.
+Run ``python -m sim.p1 --help`` for the stand-alone server.
 """
 
 from __future__ import annotations
@@ -406,9 +406,7 @@ class PtySimulator:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m collector.p1.simulator", description=__doc__.splitlines()[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m sim.p1", description=__doc__.splitlines()[0])
     parser.add_argument("--version", choices=VERSIONS, default="5", help="DSMR version of the telegrams")
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--tcp", type=int, metavar="PORT", help="serve on 127.0.0.1:PORT")

@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from buurtwatt.demo.model import PLUGS, SENSORS, moment, room
 from buurtwatt.readings import Reading
 from buurtwatt.store.base import Store
+from sim.demo.model import PLUGS, SENSORS, moment, room
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ START_TOTALS: dict[str, float] = {
 
 def tariff(ts: float) -> int:
     """1 = low (nights and weekends), 2 = normal, as the simulated meter does it."""
-    from collector.p1.simulator import SimMeter
+    from sim.p1 import SimMeter
 
     return SimMeter().tariff(ts)
 

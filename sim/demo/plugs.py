@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collector.mqtt.simulator import Plug, Room, Simulator
+from sim.mqtt import Plug, Room, Simulator
 
-# name -> (format, idle W, load W, share of time on); loads as in buurtwatt.demo.model.PLUGS
+# name -> (format, idle W, load W, share of time on); loads as in sim.demo.model.PLUGS
 PLUG_SETUP: dict[str, tuple[str, float, float, float]] = {
     "naaimachine1": ("tasmota", 1.5, 90, 0.35),
     "naaimachine2": ("tasmota", 1.5, 85, 0.25),

@@ -15,7 +15,7 @@ drops the previous connection when a new one arrives, as Huawei and SolarEdge do
 
 Each simulator runs its server on its own event loop thread: ``start()`` /
 ``stop()``, or use it as a context manager. Run one from a shell with
-``python -m collector.modbus.simulator --layout solaredge --port 1502``.
+``python -m sim.modbus --layout solaredge --port 1502``.
 """
 
 from __future__ import annotations
@@ -455,7 +455,9 @@ class MappedSimulator(_SimServer):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Serve a simulated Modbus inverter on TCP.")
+    parser = argparse.ArgumentParser(
+        prog="python -m sim.modbus", description="Serve a simulated Modbus inverter on TCP."
+    )
     parser.add_argument("--layout", choices=["int", "float", "der", "solaredge"], default="int")
     parser.add_argument("--map", help="serve a register map (config/registers/NAME.toml) instead")
     parser.add_argument("--host", default="127.0.0.1")

@@ -23,13 +23,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from buurtwatt.cli import this_command
 from buurtwatt.config import SiteConfig
-from buurtwatt.demo.broker import DemoBroker
-from buurtwatt.demo.history import GAS_SERIAL, METER_SERIAL, OWN_INVERTER, ROOF, Totals, write_history
-from buurtwatt.demo.model import LAT, LON, OWN_KWP, ROOF_KWP, moment
-from buurtwatt.i18n import cli_language, t
+from buurtwatt.i18n import cli_language
 from buurtwatt.store.sqlite import SqliteStore
 from buurtwatt.timeutil import parse_when
+from sim.demo.broker import DemoBroker
+from sim.demo.history import GAS_SERIAL, METER_SERIAL, OWN_INVERTER, ROOF, Totals, write_history
+from sim.demo.model import LAT, LON, OWN_KWP, ROOF_KWP, moment
+from sim.demo.texts import t
 
 log = logging.getLogger("buurtwatt.demo")
 
@@ -153,8 +155,8 @@ class Demo:
 
     # --- simulators ---------------------------------------------------------------------------
     def start_simulators(self, store: SqliteStore, ports: Ports) -> None:
-        from collector.modbus.simulator import SunSpecSimulator
-        from collector.p1.simulator import SimMeter, TcpSimulator
+        from sim.modbus import SunSpecSimulator
+        from sim.p1 import SimMeter, TcpSimulator
 
         totals, _ = Totals.from_store(store)
         v = totals.values
@@ -201,7 +203,7 @@ class Demo:
             )
         self.stoppers.append(broker.stop)
         say(t("demo.broker", self.lang, kind=broker.kind, where=f"{ports.mqtt_host}:{ports.mqtt}"))
-        from buurtwatt.demo.plugs import demo_mqtt_simulator
+        from sim.demo.plugs import demo_mqtt_simulator
 
         sim = demo_mqtt_simulator(f"mqtt://{ports.mqtt_host}:{ports.mqtt}", v, seed)
         sim.start()
@@ -222,9 +224,7 @@ class Demo:
         env = dict(os.environ)
         env.setdefault("BUURTWATT_ADMIN_HASH", generate_password_hash(DEMO_ADMIN_PASSWORD))
         cmd = [
-            sys.executable,
-            "-m",
-            "buurtwatt.cli",
+            *this_command(),  # the dashboard under the same program the demo runs in
             "dashboard",
             "--config",
             str(self.config_path),

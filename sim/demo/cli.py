@@ -11,7 +11,7 @@ from buurtwatt.logs import setup_logging
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from buurtwatt.demo.run import run_demo
+    from sim.demo.run import run_demo
 
     setup_logging("text", verbose=args.verbose)
     path = Path(args.config or DEFAULT_CONFIG)
