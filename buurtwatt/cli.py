@@ -11,10 +11,12 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
+from buurtwatt import __version__
 from buurtwatt.balance import cli as balance_cli
 from buurtwatt.commands import backup as backup_cli
 from buurtwatt.commands import config as config_cli
 from buurtwatt.commands import export as export_cli
+from buurtwatt.i18n import cli_language, t
 from buurtwatt.registry import Registry
 from buurtwatt.shares import cli as shares_cli
 from buurtwatt.store.schema_version import StoreVersionError
@@ -32,8 +34,10 @@ COMMANDS.register("shares", shares_cli.register)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="buurtwatt", description=__doc__.splitlines()[0])
+    lang = cli_language()
+    parser = argparse.ArgumentParser(prog="buurtwatt", description=t("cli.description", lang))
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    parser.add_argument("--version", action="version", version=t("cli.version", lang, version=__version__))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         COMMANDS.get(name)(sub)
@@ -66,5 +70,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except StoreVersionError as exc:  # a store file from a newer release, or one that cannot be upgraded
-        print(f"error: {exc}", file=sys.stderr)
+        print(t("cli.store_version", cli_language(), error=exc), file=sys.stderr)
         return 2

@@ -12,7 +12,7 @@ from buurtwatt.i18n import cli_language, t
 
 
 def _backup(args: argparse.Namespace) -> int:
-    config = load_or_exit(args.config)
+    config = load_or_exit(args.config, writes=True)
     lang = cli_language(config.dashboard.language)
     try:
         made = make_backup(config, Path(args.to), keep=args.keep)
@@ -24,7 +24,7 @@ def _backup(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace) -> int:
-    config = load_or_exit(args.config)
+    config = load_or_exit(args.config, writes=True)
     lang = cli_language(config.dashboard.language)
     try:
         written = restore(config, Path(args.backup), overwrite=args.overwrite)
@@ -39,12 +39,12 @@ def _restore(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("backup", help="copy the store and the share register to a folder, while collecting")
-    p.add_argument("--config", required=True, help="the site config (TOML)")
+    p.add_argument("--config", help="the site config (TOML; default ./buurtwatt.toml)")
     p.add_argument("--to", required=True, help="the folder that holds the backups")
     p.add_argument("--keep", type=int, default=None, help="keep only the newest N backups in that folder")
     p.set_defaults(func=_backup)
     p = sub.add_parser("restore", help="put a backup back, after checking it (stop the collector first)")
     p.add_argument("backup", help="one backup folder, made by 'buurtwatt backup'")
-    p.add_argument("--config", required=True, help="the site config (TOML)")
+    p.add_argument("--config", help="the site config (TOML; default ./buurtwatt.toml)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing store and register")
     p.set_defaults(func=_restore)

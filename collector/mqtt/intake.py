@@ -62,6 +62,7 @@ class Intake:
         self._children: dict[str, DeviceHealth] = {}
         self._names: dict[tuple[str, str, str], str] = {}  # (template, topic, found) -> device name
         self._lock = threading.Lock()
+        self.messages = 0  # messages on a subscribed topic; `mqtt listen` compares it with its output
 
     def filters(self) -> list[tuple[str, int]]:
         """(topic filter, qos) to subscribe to, each once."""
@@ -92,6 +93,7 @@ class Intake:
         route = self.route(topic)
         if route is None:
             return []
+        self.messages += 1
         sub = route.sub
         if len(payload) > self.max_message_bytes:
             self.drop(sub, TOO_LARGE, f"{len(payload)} bytes on {topic[:80]}")

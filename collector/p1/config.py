@@ -29,7 +29,9 @@ class P1Config(DeviceConfig):
     parity: Literal["auto", "N", "E"] = "auto"
     bytesize: Literal["auto", 7, 8] = "auto"
     host: str | None = Field(default=None, description="raw TCP stream (ser2net, Wi-Fi P1 gateway)")
-    tcp_port: int = Field(default=23, ge=1, le=65535)
+    # no default: gateways differ (ser2net often 2001 or 3333, Wi-Fi P1 dongles 23 or 8088), and
+    # a guessed port looked like a silent meter
+    tcp_port: int | None = Field(default=None, ge=1, le=65535, description="TCP port with host")
     homewizard: str | None = Field(default=None, description="host name or IP of a HomeWizard P1 meter")
     api: Literal["v1", "v2"] = "v1"
     token: SecretRef | None = Field(default=None, description="HomeWizard API v2 token")
@@ -68,6 +70,12 @@ class P1Config(DeviceConfig):
             raise ValueError(
                 'give exactly one of port = "/dev/serial/by-id/...", host = "IP" (raw TCP), '
                 f'homewizard = "IP" or replay = "file"; found {given or "none"}'
+            )
+        if self.host is not None and self.tcp_port is None:
+            raise ValueError(
+                f'host = "{self.host}" needs tcp_port = the port of the P1 gateway (see its manual or '
+                "web page; ser2net often uses 2001 or 3333, Wi-Fi P1 dongles 23 or 8088); there is no "
+                "standard port, so buurtwatt does not guess"
             )
         if self.homewizard and self.api == "v2" and self.token is None:
             raise ValueError('HomeWizard API v2 needs token = { env = "NAME" } or { file = "/path" }')

@@ -190,7 +190,9 @@ def test_config_needs_exactly_one_transport() -> None:
         _p1(port="/dev/ttyUSB0", host="10.0.0.2")
     with pytest.raises(ValidationError, match="token"):
         _p1(homewizard="10.0.0.3", api="v2")
-    config = _p1(host="10.0.0.2")
+    with pytest.raises(ValidationError, match="needs tcp_port"):
+        _p1(host="10.0.0.2")  # no standard port for P1 over TCP: never guessed
+    config = _p1(host="10.0.0.2", tcp_port=23)
     assert config.name == "meter" and config.gas_name == "gas" and config.interval_s == 0
 
 
