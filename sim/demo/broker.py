@@ -37,6 +37,7 @@ class DemoBroker:
         self._proc: subprocess.Popen | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._folder: Path | None = None  # mosquitto's config, removed again by stop()
 
     def start(self) -> bool:
         """Start a broker; False when it does not listen within 15 s."""
@@ -50,7 +51,7 @@ class DemoBroker:
         return _wait_port(self.host, self.port, 15)
 
     def _start_mosquitto(self, binary: str) -> None:
-        folder = Path(tempfile.mkdtemp(prefix="buurtwatt-demo-mqtt-"))
+        folder = self._folder = Path(tempfile.mkdtemp(prefix="buurtwatt-demo-mqtt-"))
         conf = folder / "mosquitto.conf"
         conf.write_text(
             f"listener {self.port} {self.host}\nallow_anonymous true\npersistence false\nlog_dest none\n"
@@ -93,6 +94,10 @@ class DemoBroker:
                 self._proc.wait(5)
             except subprocess.TimeoutExpired:
                 self._proc.kill()
+                self._proc.wait(5)
+        if self._folder:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
         if self._loop:
             loop = self._loop
             fut = asyncio.run_coroutine_threadsafe(self._broker.shutdown(), loop)

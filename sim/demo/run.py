@@ -9,6 +9,7 @@ real building does.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import signal
@@ -37,6 +38,11 @@ log = logging.getLogger("buurtwatt.demo")
 
 DEMO_ADMIN_PASSWORD = "demo"  # printed on screen; the demo only listens on 127.0.0.1 by default
 DEMO_PARTICIPANTS = ("P001", "P017")
+
+
+def demo_links_path(tokens_path: Path) -> Path:
+    """Where the demo keeps the plain tokens of its printed links."""
+    return tokens_path.with_name("demo-links.json")
 
 
 class DemoError(RuntimeError):
@@ -127,8 +133,9 @@ class Demo:
                     Path(f"{store_cfg.path}{suffix}").unlink()
             tokens = self.config.shares.tokens_path if self.config.shares.holdings else None
             if tokens:
-                with contextlib.suppress(FileNotFoundError):
-                    tokens.unlink()
+                for path in (tokens, demo_links_path(tokens)):
+                    with contextlib.suppress(FileNotFoundError):
+                        path.unlink()
             say(t("demo.reset", self.lang, path=store_cfg.path))
         store = SqliteStore(
             store_cfg.path,
@@ -197,11 +204,12 @@ class Demo:
             self.stoppers.append(inverter.stop)
 
         broker = DemoBroker(ports.mqtt_host, ports.mqtt)
-        if not broker.start():
+        started = broker.start()
+        self.stoppers.append(broker.stop)  # also when it did not listen: the process and folder go
+        if not started:
             raise DemoError(
                 t("demo.broker_failed", self.lang, kind=broker.kind, where=f"{ports.mqtt_host}:{ports.mqtt}")
             )
-        self.stoppers.append(broker.stop)
         say(t("demo.broker", self.lang, kind=broker.kind, where=f"{ports.mqtt_host}:{ports.mqtt}"))
         from sim.demo.plugs import demo_mqtt_simulator
 
@@ -254,11 +262,25 @@ class Demo:
 
         register = open_register(self.config)
         tokens = TokenStore(shares.tokens_path)
+        # only hashes are kept in tokens.json; the demo keeps its two links in plain text beside
+        # it, so the links it prints stay the same across restarts (a real site never does this)
+        kept_path = demo_links_path(shares.tokens_path)
+        try:
+            kept: dict[str, str] = json.loads(kept_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            kept = {}
         links = []
         for pid in DEMO_PARTICIPANTS:
-            if pid in register.participants:
-                links.append(f"{base}/mijn/{tokens.issue(pid)}  ({pid}, {register.participants[pid].name})")
+            if pid not in register.participants:
+                continue
+            token = kept.get(pid)
+            if not token or tokens.verify_token(token) != pid:
+                token = kept[pid] = tokens.issue(pid)
+            links.append(f"{base}/mijn/{token}  ({pid}, {register.participants[pid].name})")
         tokens.issue_missing(register.participants)
+        kept_path.parent.mkdir(parents=True, exist_ok=True)
+        kept_path.write_text(json.dumps(kept, indent=1), encoding="utf-8")
+        kept_path.chmod(0o600)
         return links
 
     # --- the whole ---------------------------------------------------------------------------------
