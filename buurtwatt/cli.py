@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "buurtwatt.commands.backup",
     "buurtwatt.balance.cli",
     "buurtwatt.shares.cli",
+    "buurtwatt.tariffs.cli",
     "collector.p1.cli",
     "collector.modbus.cli",
     "collector.mqtt.cli",

@@ -33,6 +33,13 @@ def summary(config: SiteConfig) -> str:
     lines.append(f"Health     http://{config.collector.health_host}:{config.collector.health_port}/health")
     if config.installations:
         lines.append(f"Installations {', '.join(i.name for i in config.installations)}")
+    if config.tariffs.periods:
+        t = config.tariffs
+        lines.append(
+            f"Tariffs    {len(t.periods)} period(s) from {t.periods[0].first}; "
+            f"net metering until {t.net_metering_until}"
+            + (f"; hourly prices from {t.prices_file}" if t.uses_hourly_prices else "")
+        )
     if config.shares.participants:
         lines.append(f"Register   {config.shares.participants}, {config.shares.holdings}")
     return "\n".join(lines)
