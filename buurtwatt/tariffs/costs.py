@@ -102,6 +102,15 @@ class CostReport:
     unverified: tuple[str, ...] = ()  # tax figures used that are not checked against the Belastingdienst
     total: Cost = field(default_factory=Cost)
 
+    def between(self, first: date, end: date) -> Cost | None:
+        """The sum of the local days [first, end); None when no day of it was computed."""
+        out, found = Cost(), False
+        for day, cost in self.days.items():
+            if first <= day < end:
+                out.add(cost)
+                found = True
+        return out if found else None
+
 
 def _value(series: Sequence[float | None] | None, i: int) -> float | None:
     return None if series is None else series[i]

@@ -206,17 +206,33 @@ def _day(day: str | None, lang: str | None):
     series = ctx.cached(
         ("day", start), 600, lambda: history(ctx.store, ctx.roles(), start, end, Resolution.MIN15)
     )
-    stamps = [start + i * 900 for i in range(int((end - start) // 900))]
+    step, bars = 900, False
+    if not _finer_than_hours(series, start):
+        # only hourly rollups are kept for this day: draw honest hourly bars, never spikes with gaps
+        series = ctx.cached(
+            ("day-h", start), 600, lambda: history(ctx.store, ctx.roles(), start, end, Resolution.HOUR)
+        )
+        step, bars = 3600, True
+    stamps = [start + i * step for i in range(int((end - start) // step))]
+    per_hour = 3600 / step  # kWh per bucket -> average kW
     sol, use = dict(series["solar_kwh"]), dict(series["use_kwh"])
     return {
         "x": [fmt.clock(ts, ctx.tz, lang) for ts in stamps],
-        "solar": [round(sol.get(ts, 0.0) * 4, 3) for ts in stamps],  # kWh per 15 min -> average kW
-        "use": [round(use.get(ts, 0.0) * 4, 3) for ts in stamps],
+        # a bucket without any meter data stays empty; a sleeping inverter in a metered bucket is 0
+        "solar": [round(sol.get(ts, 0.0) * per_hour, 3) if ts in use else None for ts in stamps],
+        "use": [round(use[ts] * per_hour, 3) if ts in use else None for ts in stamps],
         "names": [t("series.solar", lang), t("series.use", lang)],
         "unit": "kW",
         "label": t("coach.day_label", lang),
+        "note": t("coach.day_hourly", lang) if bars else t("coach.day_quarter", lang),
+        "bars": bars,
         "colors": [charts.PALETTE["solar"], charts.PALETTE["use"]],
     }
+
+
+def _finer_than_hours(series: dict[str, list[tuple[float, float]]], start: float) -> bool:
+    """True when the day has 15-minute buckets off the whole hour (made from minute data)."""
+    return any((ts - start) % 3600 for key in ("solar_kwh", "use_kwh") for ts, _ in series[key])
 
 
 # The replay runs in the browser: the day is fetched once, each frame costs no server time.
@@ -227,17 +243,21 @@ clientside_callback(
         const len = data.x.length;
         const i = Math.min(len, Math.floor((n || 0) * (speed || 4) / 2) % (len + 8));
         const upto = Math.max(1, Math.min(len, i));
-        const ymax = Math.max(0.5, ...data.solar, ...data.use) * 1.1;
+        const vals = [...data.solar, ...data.use].filter(v => v !== null);
+        const ymax = Math.max(0.5, ...vals) * 1.1;
+        const kind = data.bars ? {type: 'bar'} : {type: 'scatter'};
         const fig = {data: [
-            {x: data.x.slice(0, upto), y: data.solar.slice(0, upto), name: data.names[0], type: 'scatter',
-             fill: 'tozeroy', line: {color: data.colors[0], width: 4}},
-            {x: data.x.slice(0, upto), y: data.use.slice(0, upto), name: data.names[1], type: 'scatter',
-             line: {color: data.colors[1], width: 4, dash: 'dot'}}],
+            Object.assign({x: data.x.slice(0, upto), y: data.solar.slice(0, upto), name: data.names[0],
+             marker: {color: data.colors[0]}}, kind,
+             data.bars ? {} : {fill: 'tozeroy', line: {color: data.colors[0], width: 4}}),
+            Object.assign({x: data.x.slice(0, upto), y: data.use.slice(0, upto), name: data.names[1],
+             marker: {color: data.colors[1]}}, kind,
+             data.bars ? {} : {line: {color: data.colors[1], width: 4, dash: 'dot'}})],
             layout: {xaxis: {range: [-0.5, len - 0.5], type: 'category', nticks: 12},
-                     yaxis: {range: [0, ymax], title: {text: data.unit}}, height: 360,
+                     yaxis: {range: [0, ymax], title: {text: data.unit}}, height: 360, barmode: 'group',
                      margin: {l: 50, r: 10, t: 10, b: 40}, legend: {orientation: 'h', y: -0.2},
                      paper_bgcolor: 'rgba(0,0,0,0)', plot_bgcolor: 'rgba(0,0,0,0)', font: {size: 16}}};
-        return [fig, data.label + ' ' + data.x[upto - 1]];
+        return [fig, data.label + ' ' + data.x[upto - 1] + ' · ' + data.note];
     }
     """,
     Output("day-graph", "figure"),
