@@ -11,7 +11,8 @@ from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
 from buurtwatt.store.base import Resolution
 from buurtwatt.timeutil import local_date, local_midnight
-from dashboard import balance_adapter, charts, fmt, whatif
+from buurtwatt.whatif.simulate import Choices
+from dashboard import balance_adapter, charts, costs_adapter, fmt
 from dashboard.components import explain, frame
 from dashboard.context import current
 from dashboard.data import EnergyTotals, history, plug_power
@@ -127,6 +128,28 @@ def layout(lang: str | None = None, **_: str) -> html.Div:
                                 md=6,
                             ),
                             dbc.Col(
+                                [
+                                    html.Label(t("coach.wi_rules", lang), htmlFor="wi-rules"),
+                                    dcc.RadioItems(
+                                        id="wi-rules",
+                                        options=[
+                                            {
+                                                "label": t("coach.wi_rules_net", lang, year=2026),
+                                                "value": 2026,
+                                            },
+                                            {
+                                                "label": t("coach.wi_rules_separate", lang, year=2027),
+                                                "value": 2027,
+                                            },
+                                        ],
+                                        value=2027 if yesterday.year >= 2027 else 2026,
+                                        className="bw-check",
+                                    ),
+                                ],
+                                xs=12,
+                                md=6,
+                            ),
+                            dbc.Col(
                                 dcc.Checklist(
                                     id="wi-heatpump",
                                     options=[{"label": t("coach.wi_heatpump", lang), "value": "on"}],
@@ -140,15 +163,7 @@ def layout(lang: str | None = None, **_: str) -> html.Div:
                         className="g-3",
                     ),
                     html.Div(id="wi-result", className="mt-3"),
-                    html.P(
-                        t(
-                            "coach.wi_assumptions",
-                            lang,
-                            yield_=fmt.number(whatif.YIELD_KWH_PER_KWP, lang),
-                            cop=fmt.number(whatif.HEAT_PUMP_COP, lang, 1),
-                        ),
-                        className="small",
-                    ),
+                    html.P(id="wi-assumptions", className="small"),
                 ],
                 className="bw-section",
             ),
@@ -270,45 +285,57 @@ clientside_callback(
 
 @callback(
     Output("wi-result", "children"),
+    Output("wi-assumptions", "children"),
     Input("wi-kwp", "value"),
     Input("wi-led", "value"),
     Input("wi-battery", "value"),
     Input("wi-heatpump", "value"),
+    Input("wi-rules", "value"),
     State("page-lang", "data"),
 )
-def _whatif(kwp: float, led: float, battery: float, heatpump: list[str], lang: str | None):
+def _whatif(kwp: float, led: float, battery: float, heatpump: list[str], rules: int, lang: str | None):
     lang = pick_language(lang)
     ctx = current()
     now = time.time()
     year = local_date(now, ctx.tz).year
-    last = balance_adapter.last_12_months(ctx, now)  # the site's real last year, cached per hour
-    e = last.energy
+    choices = Choices(kwp or 0, (led or 0) / 100, bool(heatpump), battery or 0)
+    # the building's own last 12 months, hour by hour (buurtwatt/whatif), costs under the chosen rules
+    w = costs_adapter.whatif_year(ctx, choices, int(rules or year), now)
     has_gas = ctx.roles().gas is not None
-    base = EnergyTotals(e.import_kwh, e.export_kwh, e.production_kwh, e.gas_m3 if has_gas else None)
-    after = whatif.apply(
-        base,
-        whatif.Choices(kwp or 0, (led or 0) / 100, bool(heatpump), battery or 0),
-        ctx.config.balance.gas_kwh_per_m3,
-    )
-    price, gas_price = ctx.config.dashboard.price_eur_per_kwh, ctx.config.dashboard.gas_price_eur_per_m3
-
-    def cost(x: EnergyTotals) -> float:
-        return x.import_kwh * price + (x.gas_m3 or 0) * gas_price
+    base = EnergyTotals(
+        w.before.total("import_kwh"), w.before.total("export_kwh"), w.before.total("production_kwh"),
+        w.before.total("gas_m3") if has_gas else None,
+    )  # fmt: skip
+    after = EnergyTotals(
+        w.after.total("import_kwh"), w.after.total("export_kwh"), w.after.total("production_kwh"),
+        w.after.total("gas_m3") if has_gas else None,
+    )  # fmt: skip
 
     def co2(x: EnergyTotals) -> float:
         return balance_adapter.co2_of_energy(ctx, x.import_kwh, x.export_kwh, x.gas_m3 or 0.0, year).net_kg
 
-    # the real year from the balance, and the same year changed by what the choices change
+    last = balance_adapter.last_12_months(ctx, now)
     co2_before = last.co2.net_kg
     co2_after = co2_before + co2(after) - co2(base)
+    eur_before = w.cost_before.total_eur if w.cost_before else None
+    eur_after = w.cost_after.total_eur if w.cost_after else None
     rows = [
         (t("series.import", lang), fmt.energy(base.import_kwh, lang), fmt.energy(after.import_kwh, lang)),
         (t("series.export", lang), fmt.energy(base.export_kwh, lang), fmt.energy(after.export_kwh, lang)),
         (t("series.gas", lang), fmt.gas(base.gas_m3, lang), fmt.gas(after.gas_m3, lang)),
-        (t("coach.wi_cost", lang), fmt.money(cost(base), lang, 0), fmt.money(cost(after), lang, 0)),
+        (t("coach.wi_cost", lang), fmt.money(eur_before, lang, 0), fmt.money(eur_after, lang, 0)),
         (t("coach.wi_co2", lang), fmt.kg(co2_before, lang), fmt.kg(co2_after, lang)),
     ]
-    return html.Div(
+    diff = abs(eur_before - eur_after) if eur_before is not None and eur_after is not None else None
+    cfg = ctx.config.whatif
+    assumptions = t(
+        "coach.wi_assumptions",
+        lang,
+        yield_=fmt.number(w.after.kwh_per_kwp, lang) if w.after.kwh_per_kwp else "–",
+        cop=fmt.number(cfg.cop_at_7c, lang, 1),
+        loss=fmt.percent(1 - cfg.battery_efficiency, lang),
+    )
+    result = html.Div(
         [
             dbc.Table(
                 [
@@ -328,7 +355,7 @@ def _whatif(kwp: float, led: float, battery: float, heatpump: list[str], lang: s
                     "coach.wi_sentence",
                     lang,
                     kg=fmt.kg(abs(co2_before - co2_after), lang),
-                    eur=fmt.money(abs(cost(base) - cost(after)), lang, 0),
+                    eur=fmt.money(diff, lang, 0),
                 ),
                 className="plug-sentence",
             ),
@@ -341,3 +368,4 @@ def _whatif(kwp: float, led: float, battery: float, heatpump: list[str], lang: s
             else None,
         ]
     )
+    return result, assumptions
