@@ -313,3 +313,20 @@ def test_admin_refuses_wrong_password_and_hides_participants(site: dict, tabs: d
     assert "Verdeling van de opbrengst" in page.inner_text("body")
     page.screenshot(path=str(ARTIFACTS / "beheer-admin-1920x1080.png"), full_page=True)
     page.context.clear_cookies()
+
+
+def test_costs_show_on_home_history_and_coach(site: dict, tabs: dict) -> None:
+    """A cost figure per day, month and year on /, per period on /historie, in the coach's what-if."""
+    money = re.compile(r"€\s?-?\d+(\.\d{3})*,\d{2}")
+    page = tabs["wide"].visit(site["url"] + "/", re.compile(r"Kosten dit jaar"))
+    for block in ("#cost-today", "#cost-month", "#cost-year"):
+        text = page.inner_text(block)
+        assert money.search(text), text
+        assert "energiebelasting, btw, vaste kosten en heffingskorting" in text
+        assert "niet nagekeken bij de Belastingdienst" in text  # the 2026 rates are unverified
+    page = tabs["wide"].visit(site["url"] + "/historie", re.compile(r"Kosten in deze periode"))
+    assert money.search(page.inner_text("#hist-cost"))
+    page = tabs["wide"].visit(site["url"] + "/coach", re.compile(r"Kosten stroom en gas"))
+    row = page.inner_text("#wi-table")
+    assert re.search(r"Kosten stroom en gas\s+€\s?-?[\d.]+\s+€\s?-?[\d.]+", row), row
+    assert not tabs["wide"].errors, tabs["wide"].errors
