@@ -11,7 +11,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -19,7 +19,8 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from buurtwatt.alerts.config import AlertsConfig
 from buurtwatt.balance.config import BalanceConfig
 from buurtwatt.config_base import DeviceConfig, SecretRef, StrictModel
-from buurtwatt.device_types import UnknownDeviceType, config_model
+from buurtwatt.device_types import DEVICE_TYPES
+from buurtwatt.registry import UnknownName
 from buurtwatt.shares.config import InstallationConfig, SharesConfig
 from buurtwatt.tariffs.config import TariffsConfig
 from buurtwatt.whatif.config import WhatifConfig
@@ -65,6 +66,9 @@ class SqliteStoreConfig(StrictModel):
     type: Literal["sqlite"]
     path: Path = Path("buurtwatt.sqlite")
     raw_retention_days: int = Field(default=35, ge=1)
+    minute_retention_days: int = Field(
+        default=400, ge=1, description="days of one-minute rollups; 15-minute, hourly and daily ones stay"
+    )
     heartbeat_s: float = Field(default=60, gt=0)
     cadence: dict[str, float] = Field(
         default_factory=dict,
@@ -101,6 +105,10 @@ class InfluxStoreConfig(StrictModel):
 
 
 StoreConfig = Annotated[SqliteStoreConfig | InfluxStoreConfig, Field(discriminator="type")]
+# the store types, read from the models above (tests/store/test_registry.py matches them to the registry)
+STORE_TYPES: tuple[str, ...] = tuple(
+    get_args(m.model_fields["type"].annotation)[0] for m in get_args(get_args(StoreConfig)[0])
+)
 
 
 class CollectorConfig(StrictModel):
@@ -219,7 +227,7 @@ def _problems_from(exc: ValidationError, text: str, prefix: tuple[Any, ...] = ()
     for err in exc.errors():
         loc = (*prefix, *err["loc"])
         # drop the discriminator tag pydantic inserts for unions
-        loc = tuple(p for p in loc if p not in ("sqlite", "influxdb"))
+        loc = tuple(p for p in loc if p not in STORE_TYPES)
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
             msg = "unknown key (a typo?); remove it or check the spelling in config/demo.toml"
@@ -276,9 +284,9 @@ def parse_config(text: str, file: Path | str = "<config>", base: Path | None = N
             )
             continue
         try:
-            model = config_model(str(device["type"]))
+            model = DEVICE_TYPES.get(str(device["type"])).config
             parsed = model.model_validate(device)
-        except UnknownDeviceType as exc:
+        except UnknownName as exc:
             problems.append(
                 ConfigProblem(_key_path((*loc, "type")), str(exc), _find_line(text, (*loc, "type")))
             )

@@ -16,7 +16,7 @@ from buurtwatt.tariffs.prices import read_prices
 from buurtwatt.tariffs.tax import TaxTable, load_tax_table
 from buurtwatt.timeutil import local_date, local_midnight
 from buurtwatt.whatif.costs import costs_under
-from buurtwatt.whatif.simulate import Choices, Hours, Outcome, simulate
+from buurtwatt.whatif.simulate import Choices, Hours, Outcome, Year, simulate
 from dashboard import balance_adapter
 from dashboard.context import DashContext
 
@@ -41,10 +41,11 @@ def _day_ahead(ctx: DashContext) -> dict[int, float] | None:
 
 def hours(ctx: DashContext, first: date, end: date, now: float) -> Hours:
     """The measured hours of local dates [first, end), NaN where an hour has no data."""
-    tz = ctx.config.site.tz
-    cfg = balance_adapter.effective_config(ctx)
+    tz, cfg = ctx.config.site.tz, ctx.config
     t0, t1 = local_midnight(first, ctx.tz), local_midnight(end, ctx.tz)
-    data = read_hourly(ctx.store, cfg.balance, t0, t1, night=cfg.site.night, tz=tz, now=now, exact=True)
+    data = read_hourly(
+        ctx.store, ctx.roles(), cfg.balance, t0, t1, night=cfg.site.night, tz=tz, now=now, exact=True
+    )
 
     def summed(role: str, gaps: bool = True) -> np.ndarray | None:
         series = data.role(role)  # type: ignore[arg-type]
@@ -120,6 +121,14 @@ class WhatifYear:
     cost_before: Cost | None
     cost_after: Cost | None
     notes: tuple[str, ...]
+
+    @property
+    def before_year(self) -> Year:
+        return self.before.year()
+
+    @property
+    def after_year(self) -> Year:
+        return self.after.year()
 
 
 def whatif_year(ctx: DashContext, choices: Choices, rules_year: int, now: float) -> WhatifYear:

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from buurtwatt.balance.factors import FactorError
-from buurtwatt.balance.periods import BY_CHOICES, local_date
+from buurtwatt.timeutil import BY_CHOICES, local_date
 
 
 def _day(text: str, config, today: date) -> date:  # noqa: ANN001

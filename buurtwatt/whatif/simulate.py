@@ -51,6 +51,16 @@ class Choices:
 
 
 @dataclass(frozen=True)
+class Year:
+    """The totals of an outcome, as a meter would have counted them."""
+
+    import_kwh: float
+    export_kwh: float
+    production_kwh: float
+    gas_m3: float
+
+
+@dataclass(frozen=True)
 class Outcome:
     import_kwh: np.ndarray
     export_kwh: np.ndarray
@@ -63,6 +73,9 @@ class Outcome:
     def total(self, name: str) -> float:
         values = getattr(self, name)
         return 0.0 if values is None else float(np.nansum(values))
+
+    def year(self) -> Year:
+        return Year(*(self.total(n) for n in ("import_kwh", "export_kwh", "production_kwh", "gas_m3")))
 
 
 def outside_temperature(hours: Hours, tz: ZoneInfo) -> tuple[np.ndarray, str]:

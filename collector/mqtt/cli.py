@@ -9,13 +9,13 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
 
 from buurtwatt.config_base import SecretRef
 from buurtwatt.readings import Reading
+from buurtwatt.timeutil import iso_utc
 from buurtwatt.units import convert
 from buurtwatt.vocabulary import QUANTITIES
 from collector.health import DeviceHealth, State
@@ -94,7 +94,7 @@ def _config(args: argparse.Namespace) -> MqttConfig:
 def format_reading(reading: Reading, as_json: bool) -> str:
     unit = QUANTITIES[reading.quantity].unit
     value = convert(reading.value, reading.unit, unit)
-    when = datetime.fromtimestamp(reading.ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    when = iso_utc(reading.ts, "milliseconds")
     if as_json:
         return json.dumps({"time": when, "series": str(reading.series), "value": value})
     return f"{when}  {reading.series:<32} {value:g} {unit}".rstrip()

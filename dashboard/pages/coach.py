@@ -11,11 +11,10 @@ from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
 from buurtwatt.store.base import Resolution
 from buurtwatt.timeutil import local_date, local_midnight
-from buurtwatt.whatif.simulate import Choices
+from buurtwatt.whatif.simulate import Choices, Year
 from dashboard import balance_adapter, charts, costs_adapter, fmt
 from dashboard.components import explain, frame
-from dashboard.context import current
-from dashboard.data import EnergyTotals, history, plug_power
+from dashboard.context import DashContext, current
 from dashboard.i18n import pick_language, t
 from dashboard.lang import page_language, request_language
 
@@ -26,7 +25,7 @@ def title(**_: str) -> str:
     return t("title.coach", request_language())
 
 
-dash.register_page(__name__, path="/coach", title=title, order=3)
+dash.register_page(__name__, path="/coach", title=title, order=3, nav="nav.coach")
 
 
 def layout(lang: str | None = None, **_: str) -> html.Div:
@@ -182,7 +181,7 @@ def _plug(_n: int | None, plug: str | None, lang: str | None):
     if not plug:
         return html.P(t("coach.plug_none", lang))
     ctx = current()
-    watts, ts = plug_power(ctx.store, plug)
+    watts, ts = _plug_power(ctx, plug)
     if watts is None or ts is None or time.time() - ts > ctx.config.dashboard.stale_after_s:
         return html.P(t("coach.plug_quiet", lang), className="stale-note")
     kwh = watts * HOURS_PER_YEAR / 1000
@@ -212,25 +211,31 @@ def _plug(_n: int | None, plug: str | None, lang: str | None):
     )
 
 
+def _plug_power(ctx: DashContext, plug: str) -> tuple[float | None, float | None]:
+    """(watts, timestamp) of a smart plug now."""
+    series = str(ctx.roles().plug_w(plug))
+    row = ctx.store.latest([series]).get(series)
+    return (None, None) if row is None else (row.value, row.ts)
+
+
 @callback(Output("day-data", "data"), Input("day-pick", "date"), State("page-lang", "data"))
 def _day(day: str | None, lang: str | None):
     lang = pick_language(lang)
     ctx = current()
     first = date.fromisoformat((day or date.today().isoformat())[:10])
     start, end = local_midnight(first, ctx.tz), local_midnight(first + timedelta(days=1), ctx.tz)
-    series = ctx.cached(
-        ("day", start), 600, lambda: history(ctx.store, ctx.roles(), start, end, Resolution.MIN15)
-    )
+    rows = ctx.cached(("day", start), 600, lambda: balance_adapter.buckets(ctx, start, end, Resolution.MIN15))
     step, bars = 900, False
-    if not _finer_than_hours(series, start):
+    if not any((r.start - start) % 3600 for r in rows):
         # only hourly rollups are kept for this day: draw honest hourly bars, never spikes with gaps
-        series = ctx.cached(
-            ("day-h", start), 600, lambda: history(ctx.store, ctx.roles(), start, end, Resolution.HOUR)
+        rows = ctx.cached(
+            ("day-h", start), 600, lambda: balance_adapter.buckets(ctx, start, end, Resolution.HOUR)
         )
         step, bars = 3600, True
     stamps = [start + i * step for i in range(int((end - start) // step))]
     per_hour = 3600 / step  # kWh per bucket -> average kW
-    sol, use = dict(series["solar_kwh"]), dict(series["use_kwh"])
+    sol = {r.start: r.production_kwh for r in rows}
+    use = {r.start: r.consumption_kwh for r in rows}
     return {
         "x": [fmt.clock(ts, ctx.tz, lang) for ts in stamps],
         # a bucket without any meter data stays empty; a sleeping inverter in a metered bucket is 0
@@ -243,11 +248,6 @@ def _day(day: str | None, lang: str | None):
         "bars": bars,
         "colors": [charts.PALETTE["solar"], charts.PALETTE["use"]],
     }
-
-
-def _finer_than_hours(series: dict[str, list[tuple[float, float]]], start: float) -> bool:
-    """True when the day has 15-minute buckets off the whole hour (made from minute data)."""
-    return any((ts - start) % 3600 for key in ("solar_kwh", "use_kwh") for ts, _ in series[key])
 
 
 # The replay runs in the browser: the day is fetched once, each frame costs no server time.
@@ -302,17 +302,10 @@ def _whatif(kwp: float, led: float, battery: float, heatpump: list[str], rules: 
     # the building's own last 12 months, hour by hour (buurtwatt/whatif), costs under the chosen rules
     w = costs_adapter.whatif_year(ctx, choices, int(rules or year), now)
     has_gas = ctx.roles().gas is not None
-    base = EnergyTotals(
-        w.before.total("import_kwh"), w.before.total("export_kwh"), w.before.total("production_kwh"),
-        w.before.total("gas_m3") if has_gas else None,
-    )  # fmt: skip
-    after = EnergyTotals(
-        w.after.total("import_kwh"), w.after.total("export_kwh"), w.after.total("production_kwh"),
-        w.after.total("gas_m3") if has_gas else None,
-    )  # fmt: skip
+    base, after = w.before_year, w.after_year
 
-    def co2(x: EnergyTotals) -> float:
-        return balance_adapter.co2_of_energy(ctx, x.import_kwh, x.export_kwh, x.gas_m3 or 0.0, year).net_kg
+    def co2(x: Year) -> float:
+        return balance_adapter.co2_of_energy(ctx, x.import_kwh, x.export_kwh, x.gas_m3, year).net_kg
 
     last = balance_adapter.last_12_months(ctx, now)
     co2_before = last.co2.net_kg
@@ -322,7 +315,11 @@ def _whatif(kwp: float, led: float, battery: float, heatpump: list[str], rules: 
     rows = [
         (t("series.import", lang), fmt.energy(base.import_kwh, lang), fmt.energy(after.import_kwh, lang)),
         (t("series.export", lang), fmt.energy(base.export_kwh, lang), fmt.energy(after.export_kwh, lang)),
-        (t("series.gas", lang), fmt.gas(base.gas_m3, lang), fmt.gas(after.gas_m3, lang)),
+        (
+            t("series.gas", lang),
+            fmt.gas(base.gas_m3 if has_gas else None, lang),
+            fmt.gas(after.gas_m3 if has_gas else None, lang),
+        ),
         (t("coach.wi_cost", lang), fmt.money(eur_before, lang, 0), fmt.money(eur_after, lang, 0)),
         (t("coach.wi_co2", lang), fmt.kg(co2_before, lang), fmt.kg(co2_after, lang)),
     ]

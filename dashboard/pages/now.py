@@ -22,7 +22,7 @@ def title(**_: str) -> str:
     return t("title.now", request_language())
 
 
-dash.register_page(__name__, path="/", title=title, order=0)
+dash.register_page(__name__, path="/", title=title, order=0, nav="nav.now")
 
 
 def layout(lang: str | None = None, **_: str) -> html.Div:
@@ -132,7 +132,6 @@ def layout(lang: str | None = None, **_: str) -> html.Div:
             ),
         ],
         live=True,
-        show_city=bool(ctx.site_stores),
     )
 
 

@@ -20,8 +20,8 @@ import pytest
 from buurtwatt.alerts.runner import AlertRunner
 from buurtwatt.config import load_config
 from buurtwatt.store.sqlite import SqliteStore
-from collector.modbus.simulator import SunSpecSimulator
-from collector.p1.simulator import SimMeter, TcpSimulator
+from sim.modbus import SunSpecSimulator
+from sim.p1 import SimMeter, TcpSimulator
 from tests.certs import self_signed
 from tests.collector.helpers import health, start_collector, wait_health
 from tests.services import free_port, wait_until

@@ -176,7 +176,7 @@ def test_keep_prunes_old_backups_and_the_command_works(tmp_path: Path) -> None:
             [
                 sys.executable,
                 "-m",
-                "buurtwatt.cli",
+                "buurtwatt_app",
                 "backup",
                 "--config",
                 str(tmp_path / "site.toml"),

@@ -81,7 +81,7 @@ def test_secrets_are_never_inline() -> None:
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "buurtwatt.cli", *args], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "buurtwatt_app", *args], capture_output=True, text=True, timeout=60
     )
 
 

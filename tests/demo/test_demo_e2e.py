@@ -66,7 +66,7 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     config, dash_port, health_port = demo_config(tmp_path)
     started = time.monotonic()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "buurtwatt.cli", "demo", "--config", str(config)],
+        [sys.executable, "-m", "buurtwatt_app", "demo", "--config", str(config)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -23,10 +23,10 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from buurtwatt.cli import build_parser
 from buurtwatt.config import SiteConfig, load_config
 from buurtwatt.config_base import SecretRef
 from buurtwatt.vocabulary import QUANTITIES
+from buurtwatt_app import build_parser
 from tests.services import require_program
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def buurtwatt(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "buurtwatt.cli", *args], capture_output=True, text=True, cwd=ROOT, timeout=30
+        [sys.executable, "-m", "buurtwatt_app", *args], capture_output=True, text=True, cwd=ROOT, timeout=30
     )
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from buurtwatt.config import ConfigError, parse_config
 from collector.mqtt.config import MqttConfig
-from collector.mqtt.simulator import Simulator
+from sim.mqtt import Simulator
 
 SITE = """
 [site]

@@ -41,7 +41,7 @@ import_markup_eur_per_kwh = 0.02
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "buurtwatt.cli", *args], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "buurtwatt_app", *args], capture_output=True, text=True, timeout=60
     )
 
 
