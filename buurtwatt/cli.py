@@ -20,6 +20,7 @@ from buurtwatt.i18n import cli_language, t
 from buurtwatt.registry import Registry
 from buurtwatt.shares import cli as shares_cli
 from buurtwatt.store.schema_version import StoreVersionError
+from buurtwatt.tariffs import cli as tariffs_cli
 
 # ``add(subparsers)`` adds one area's subcommands, each with ``set_defaults(func=...)``
 AddCommands = Callable[[argparse._SubParsersAction], None]
@@ -31,6 +32,7 @@ COMMANDS.register("export", export_cli.register)
 COMMANDS.register("backup", backup_cli.register)
 COMMANDS.register("balance", balance_cli.register)
 COMMANDS.register("shares", shares_cli.register)
+COMMANDS.register("tariffs", tariffs_cli.register)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -22,6 +22,8 @@ from buurtwatt.config_base import DeviceConfig, SecretRef, StrictModel
 from buurtwatt.device_types import DEVICE_TYPES
 from buurtwatt.registry import UnknownName
 from buurtwatt.shares.config import InstallationConfig, SharesConfig
+from buurtwatt.tariffs.config import TariffsConfig
+from buurtwatt.whatif.config import WhatifConfig
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "demo.toml"
 
@@ -140,6 +142,8 @@ class SiteConfig(StrictModel):
     shares: SharesConfig = SharesConfig()
     installations: list[InstallationConfig] = Field(default_factory=list)
     alerts: AlertsConfig = AlertsConfig()
+    tariffs: TariffsConfig = TariffsConfig()
+    whatif: WhatifConfig = WhatifConfig()
     source_path: Path | None = None
 
     def device(self, name: str) -> DeviceConfig:
@@ -247,6 +251,11 @@ def _resolve_paths(raw: dict[str, Any], base: Path) -> None:
             for key in ("replay", "ca_file"):
                 if isinstance(device.get(key), str):
                     device[key] = str((base / device[key]).resolve())
+    tariffs = raw.get("tariffs")
+    if isinstance(tariffs, dict):
+        for key in ("prices_file", "tax_table"):
+            if isinstance(tariffs.get(key), str):
+                tariffs[key] = str((base / tariffs[key]).resolve())
     shares = raw.get("shares")
     if isinstance(shares, dict):
         for key, value in list(shares.items()):

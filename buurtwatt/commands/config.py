@@ -101,6 +101,22 @@ def summary(config: SiteConfig, lang: str) -> str:
         lines.append(
             t("cli.check.installations", lang, names=", ".join(i.name for i in config.installations))
         )
+    if config.tariffs.periods:
+        tariffs = config.tariffs
+        lines.append(
+            t(
+                "cli.check.tariffs",
+                lang,
+                n=len(tariffs.periods),
+                first=tariffs.periods[0].first,
+                until=tariffs.net_metering_until,
+            )
+            + (
+                t("cli.check.hourly_prices", lang, file=tariffs.prices_file)
+                if tariffs.uses_hourly_prices
+                else ""
+            )
+        )
     if config.shares.participants:
         lines.append(
             t(

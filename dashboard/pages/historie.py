@@ -15,9 +15,10 @@ from dash import Input, Output, State, callback, dcc, html
 from buurtwatt.balance import EnergyBucket
 from buurtwatt.store.base import Resolution
 from buurtwatt.timeutil import local_date, local_midnight, zone
-from dashboard import balance_adapter, charts, fmt
+from dashboard import balance_adapter, charts, costs_adapter, fmt
 from dashboard.components import explain, frame, stat
 from dashboard.context import current
+from dashboard.costs_view import cost_block
 from dashboard.i18n import pick_language, t
 from dashboard.lang import page_language, request_language
 
@@ -209,7 +210,12 @@ def _update(view: str, anchor: str | None, compare: list[str], lang: str | None)
         className="g-3",
         id="hist-cards",
     )
-    return energy, grid, gas, cards
+    first, end = period(view, date.fromisoformat(anchor))
+    cost = costs_adapter.period_cost(ctx, first, end, time.time())
+    costs = dbc.Row(
+        dbc.Col(cost_block(t("cost.period", lang), cost, lang, "hist-cost"), xs=12, lg=6), className="mt-3"
+    )
+    return energy, grid, gas, [cards, costs]
 
 
 @callback(

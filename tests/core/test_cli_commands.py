@@ -39,6 +39,7 @@ WRITING = [
     ["import-intensity", "intensity.csv"],
     ["backup", "--to", "backups"],
     ["restore", "backups/x"],
+    ["import-prices", "prices.csv"],
 ]
 
 

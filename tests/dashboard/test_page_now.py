@@ -37,3 +37,15 @@ def test_language_switch_is_remembered(site: Site, tabs: dict[str, Tab]) -> None
     assert not tab.errors
     page.goto(site.url + "/?lang=nl")
     page.wait_for_selector("text=Zon gemaakt")
+
+
+def test_home_shows_costs_today_this_month_and_this_year(site: Site, tabs: dict[str, Tab]) -> None:
+    """Costs from [tariffs] and the tax table (buurtwatt/tariffs), with what they contain."""
+    money = re.compile(r"€\s?-?\d+(\.\d{3})*,\d{2}")
+    page = tabs["wide"].visit(site.url + "/", re.compile(r"Kosten dit jaar"))
+    for block in ("#cost-today", "#cost-month", "#cost-year"):
+        text = page.inner_text(block)
+        assert money.search(text), text
+        assert "energiebelasting, btw, vaste kosten en heffingskorting" in text
+        assert "niet nagekeken bij de Belastingdienst" in text  # the 2026 rates are unverified
+    assert not tabs["wide"].errors, tabs["wide"].errors
