@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import UTC, date, datetime
@@ -40,8 +41,9 @@ import_markup_eur_per_kwh = 0.02
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "BUURTWATT_LANG": "en"}  # the assertions read the English messages
     return subprocess.run(
-        [sys.executable, "-m", "buurtwatt_app", *args], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "buurtwatt_app", *args], capture_output=True, text=True, timeout=60, env=env
     )
 
 
