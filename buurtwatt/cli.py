@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from buurtwatt.balance import cli as balance_cli
+from buurtwatt.coach import cli as coach_cli
 from buurtwatt.commands import backup as backup_cli
 from buurtwatt.commands import config as config_cli
 from buurtwatt.commands import export as export_cli
@@ -28,6 +29,7 @@ COMMANDS.register("export", export_cli.register)
 COMMANDS.register("backup", backup_cli.register)
 COMMANDS.register("balance", balance_cli.register)
 COMMANDS.register("shares", shares_cli.register)
+COMMANDS.register("coach", coach_cli.register)
 
 
 def build_parser() -> argparse.ArgumentParser:
