@@ -112,7 +112,9 @@ def consult(
 
 
 def sentence(against: Against, lang: str) -> str:
-    """The B1 sentence, e.g. "U gebruikt ongeveer evenveel stroom als een gemiddeld huishouden van 2 personen."""
+    """The B1 sentence, e.g. "U gebruikt ongeveer evenveel stroom als een gemiddeld huishouden
+    van 2 personen."
+    """
     if against.carrier == "electricity":
         group = t(
             "coach.group_persons_1" if against.group == "1" else "coach.group_persons", lang, n=against.group

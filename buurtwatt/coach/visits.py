@@ -170,7 +170,8 @@ class VisitBook:
         return [
             (date.fromisoformat(d), c, coach)
             for d, c, coach in self.db.execute(
-                "SELECT followup_due, code, coach FROM visits WHERE followup_due IS NOT NULL ORDER BY followup_due"
+                "SELECT followup_due, code, coach FROM visits "
+                "WHERE followup_due IS NOT NULL ORDER BY followup_due"
             )
         ]
 
