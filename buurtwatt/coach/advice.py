@@ -123,7 +123,8 @@ def sentence(against: Against, lang: str) -> str:
             group = t("coach.group_persons_5", lang)
     else:
         group = t(f"coach.dwelling_group.{against.group}", lang)
-    return t(f"coach.say.{against.carrier}.{against.verdict}", lang, group=group, percent=against.percent)
+    text = t(f"coach.say.{against.carrier}.{against.verdict}", lang, group=group, percent=against.percent)
+    return text[:1].upper() + text[1:]  # a sentence may start with the group (Turkish)
 
 
 def advance_sentence(consultation: Consultation, lang: str) -> str | None:

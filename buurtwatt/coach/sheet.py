@@ -48,12 +48,12 @@ class _Sheet(FPDF):
 
     def heading(self, text: str, size: int = HEADING) -> None:
         self.set_font("DejaVu", "B", size)
-        self.multi_cell(0, size * 0.55, text, new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, size * 0.55, text, new_x="LMARGIN", new_y="NEXT", align="L")
         self.ln(2)
 
     def line(self, text: str, bold: bool = False, size: int = BODY) -> None:
         self.set_font("DejaVu", "B" if bold else "", size)
-        self.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT", align="L")
         self.ln(1)
 
 
