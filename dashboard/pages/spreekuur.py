@@ -23,14 +23,16 @@ from buurtwatt.coach.degreedays import follow_up, load_normals
 from buurtwatt.coach.household import (
     DWELLINGS,
     HEATING,
+    PERIODS,
     Household,
     HouseholdError,
     MeterReading,
     Prices,
     from_bill,
+    from_readings,
 )
 from buurtwatt.coach.sheet import advice_sheet
-from buurtwatt.coach.visits import Visit, coach_db_path, new_code, open_book
+from buurtwatt.coach.visits import FollowUpRecord, Visit, coach_db_path, new_code, open_book
 from buurtwatt.timeutil import local_date
 from dashboard.coach_auth import HOME, coach_name
 from dashboard.components import frame
@@ -135,6 +137,13 @@ def layout(lang: str | None = None, error: str | None = None, **_: str) -> html.
                     dcc.RadioItems(
                         id="sp-heating", options=heating, value="gas_boiler", className="bw-check"
                     ),
+                    html.Label(t("sp.period", lang)),
+                    dcc.RadioItems(
+                        id="sp-period",
+                        options=[{"label": t(f"sp.period.{p}", lang), "value": p} for p in PERIODS],
+                        value="1975_1991",
+                        className="bw-check",
+                    ),
                     html.H2(t("sp.bill_heading", lang)),
                     _number("sp-kwh-normal", t("sp.kwh_normal", lang)),
                     _number("sp-kwh-low", t("sp.kwh_low", lang), 0),
@@ -149,6 +158,15 @@ def layout(lang: str | None = None, error: str | None = None, **_: str) -> html.
                         t("sp.price_gas", lang),
                         current().config.dashboard.gas_price_eur_per_m3,
                     ),
+                    html.H2(t("sp.earlier_heading", lang)),
+                    html.P(t("sp.earlier_explain", lang)),
+                    html.Label(t("sp.earlier_date", lang), htmlFor="sp-e-date"),
+                    dcc.Input(
+                        id="sp-e-date", type="text", placeholder="JJJJ-MM-DD", className="form-control"
+                    ),
+                    _number("sp-e-normal", t("sp.kwh_normal", lang)),
+                    _number("sp-e-low", t("sp.kwh_low", lang)),
+                    _number("sp-e-gas", t("sp.gas", lang)),
                     html.Button(t("sp.calculate", lang), id="sp-calc", className="btn btn-primary mt-2"),
                 ],
                 className="bw-section",
@@ -222,26 +240,49 @@ def _today() -> date:
     return local_date(time.time(), current().tz)
 
 
+FIELDS = (
+    "persons", "dwelling", "heating", "period", "kwh-normal", "kwh-low", "kwh-returned", "gas", "advance",
+    "price-kwh", "price-gas", "e-date", "e-normal", "e-low", "e-gas", "r-normal", "r-low", "r-gas",
+)  # fmt: skip
+INPUTS = [State(f"sp-{name}", "value") for name in FIELDS]
+
+
+def _fields(values: list[Any]) -> dict[str, Any]:
+    return dict(zip(FIELDS, values, strict=True))
+
+
+def _float(value: Any) -> float:
+    return float(value or 0)
+
+
+def _today_reading(f: dict[str, Any]) -> MeterReading | None:
+    """The meters on the day of the visit, when the coach filled them in."""
+    if f["r-normal"] is None:
+        return None
+    return MeterReading(_today(), _float(f["r-normal"]), _float(f["r-low"]), 0.0, 0.0, _float(f["r-gas"]))
+
+
 def _consult(values: list[Any]) -> Consultation:
-    persons, dwelling, heating, normal, low, returned, gas, advance, price_kwh, price_gas = values
-    household = Household(int(persons or 1), dwelling, heating)
-    use = from_bill(float(normal or 0), float(low or 0), float(returned or 0), float(gas or 0))
-    prices = Prices(float(price_kwh or 0), None, None, float(price_gas or 0))
-    return consult(household, prices, use, _today().year, float(advance) if advance else None)
-
-
-INPUTS = [
-    State("sp-persons", "value"),
-    State("sp-dwelling", "value"),
-    State("sp-heating", "value"),
-    State("sp-kwh-normal", "value"),
-    State("sp-kwh-low", "value"),
-    State("sp-kwh-returned", "value"),
-    State("sp-gas", "value"),
-    State("sp-advance", "value"),
-    State("sp-price-kwh", "value"),
-    State("sp-price-gas", "value"),
-]
+    """From the bill, or, when an earlier reading is given, from it and today's readings."""
+    f = _fields(values)
+    household = Household(int(f["persons"] or 1), f["dwelling"], f["heating"], f["period"])
+    today = _today_reading(f)
+    if f["e-date"] and f["e-normal"] is not None and today is not None:
+        earlier = MeterReading(
+            date.fromisoformat(f["e-date"]),
+            _float(f["e-normal"]),
+            _float(f["e-low"]),
+            0.0,
+            0.0,
+            _float(f["e-gas"]),
+        )
+        use = from_readings(earlier, today)
+    else:
+        use = from_bill(
+            _float(f["kwh-normal"]), _float(f["kwh-low"]), _float(f["kwh-returned"]), _float(f["gas"])
+        )
+    prices = Prices(_float(f["price-kwh"]), None, None, _float(f["price-gas"]))
+    return consult(household, prices, use, _today().year, float(f["advance"]) if f["advance"] else None)
 
 
 def _chosen(done: list[str] | None, planned: list[str] | None) -> dict[str, str]:
@@ -318,7 +359,10 @@ def _totals(done: list[str], planned: list[str], *values: Any):
     lang = pick_language(values[-1])
     if coach_name() is None or not (done or planned):
         return None
-    totals = _consult(list(values[:-1])).totals(_chosen(done, planned))
+    try:
+        totals = _consult(list(values[:-1])).totals(_chosen(done, planned))
+    except (HouseholdError, ValueError, TypeError):
+        return None  # the calculate button says what is wrong
     eur = totals["done_eur"] + totals["planned_eur"]
     kg = totals["done_kg_co2"] + totals["planned_kg_co2"]
     return html.P(
@@ -343,8 +387,12 @@ def _totals(done: list[str], planned: list[str], *values: Any):
 def _sheet(_n, done, planned, sheet_lang, name, address, code, *values: Any):
     if coach_name() is None:
         return dash.no_update
+    try:
+        consultation = _consult(list(values))
+    except (HouseholdError, ValueError, TypeError):
+        return dash.no_update  # the calculate button says what is wrong
     pdf = advice_sheet(
-        _consult(list(values)),
+        consultation,
         _chosen(done, planned),
         sheet_lang or "nl",
         _today(),
@@ -361,24 +409,22 @@ def _sheet(_n, done, planned, sheet_lang, name, address, code, *values: Any):
     Input("sp-save", "n_clicks"),
     State("sp-done", "value"),
     State("sp-planned", "value"),
-    State("sp-r-normal", "value"),
-    State("sp-r-low", "value"),
-    State("sp-r-gas", "value"),
     *INPUTS,
     State("page-lang", "data"),
     prevent_initial_call=True,
 )
-def _save(_n, done, planned, r_normal, r_low, r_gas, *values: Any):
+def _save(_n, done, planned, *values: Any):
     lang = pick_language(values[-1])
     name = coach_name()
     if name is None:
         return html.P(t("sp.login_needed", lang)), None
-    c = _consult(list(values[:-1]))
+    try:
+        c = _consult(list(values[:-1]))
+    except (HouseholdError, ValueError, TypeError) as exc:
+        return html.P(t("sp.bad_input", lang, problem=str(exc)), className="stale-note"), None
     chosen = _chosen(done, planned)
     today = _today()
-    reading = None
-    if r_normal is not None:
-        reading = MeterReading(today, float(r_normal), float(r_low or 0), 0.0, 0.0, float(r_gas or 0))
+    reading = _today_reading(_fields(list(values[:-1])))
     code = new_code()
     visit = Visit(
         code,
@@ -437,8 +483,6 @@ def _follow_up(_go, _delete, code, day, normal, low, gas, lang):
             )
         except HouseholdError as exc:
             return html.P(t("sp.bad_input", lang, problem=str(exc)), id="sp-fu-text")
-        from buurtwatt.coach.visits import FollowUpRecord
-
         book.add_followup(FollowUpRecord(visit.code, second.day, name, second, result.to_dict()))
     lines = [t("sp.fu_period", lang, days=result.days, dd=coach_number(result.degree_days, lang))]
     for key, change in (("coach.followup.gas", result.gas_change), ("coach.followup.kwh", result.kwh_change)):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -19,7 +20,8 @@ import pytest
 from werkzeug.security import generate_password_hash
 
 from buurtwatt.coach.visits import open_book
-from tests.dashboard.conftest import ARTIFACTS, Tab, serve
+from buurtwatt.timeutil import local_date
+from tests.dashboard.conftest import ARTIFACTS, TZ, Tab, serve
 from tests.dashboard.fill import write_config
 from tests.services import require_program
 
@@ -61,6 +63,8 @@ def test_a_coach_visit_from_bill_to_follow_up(coach_site: tuple[str, Path], brow
     page.fill("#sp-password", COACH_PASSWORD)
     page.click("#sp-login")
     page.wait_for_selector("text=Ingelogd als coach: Fatma")
+    # the coach role is not the admin role
+    assert page.request.get(url + "/beheer/download/participants.csv").status == 403
 
     # the bill: 2 persons in a corner house, 1500 + 1200 kWh, 1400 m3 gas
     page.fill("#sp-persons", "2")
@@ -91,6 +95,24 @@ def test_a_coach_visit_from_bill_to_follow_up(coach_site: tuple[str, Path], brow
     page.click("#sp-save")
     page.wait_for_selector("#sp-saved-code")
     code = re.search(r"[A-Z2-9]{4}-[A-Z2-9]{4}", page.inner_text("#sp-saved-code")).group(0)
+
+    # no bill: an old reading 2 months ago and today's readings give the year (scaled to 365 days)
+    # the server counts days in the site's time zone
+    today = local_date(time.time(), TZ)
+    page.fill("#sp-e-date", (today - timedelta(days=61)).isoformat())
+    page.fill("#sp-e-normal", "9800")
+    page.fill("#sp-e-low", "7900")
+    page.fill("#sp-e-gas", "3700")
+    page.click("#sp-calc")
+    # 300 kWh in 61 days -> 300 x 365/61 = 1795 kWh a year: 32 % less than 2630 for 2 persons
+    page.wait_for_selector(
+        "text=U gebruikt ongeveer 32% minder stroom dan een gemiddeld huishouden van 2 personen."
+    )
+    page.fill("#sp-e-date", "")
+    page.click("#sp-calc")
+    page.wait_for_selector(
+        "text=U gebruikt ongeveer evenveel stroom als een gemiddeld huishouden van 2 personen."
+    )
 
     # the sheet: a real PDF with the code on it, rendered to PNG to look at
     with page.expect_download() as download:
