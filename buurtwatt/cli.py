@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 from buurtwatt import __version__
 from buurtwatt.balance import cli as balance_cli
+from buurtwatt.coach import cli as coach_cli
 from buurtwatt.commands import backup as backup_cli
 from buurtwatt.commands import config as config_cli
 from buurtwatt.commands import export as export_cli
@@ -33,6 +34,7 @@ COMMANDS.register("backup", backup_cli.register)
 COMMANDS.register("balance", balance_cli.register)
 COMMANDS.register("shares", shares_cli.register)
 COMMANDS.register("tariffs", tariffs_cli.register)
+COMMANDS.register("coach", coach_cli.register)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -127,6 +127,7 @@ class DashboardConfig(StrictModel):
     price_eur_per_kwh: float = Field(default=0.30, ge=0)
     gas_price_eur_per_m3: float = Field(default=1.40, ge=0)
     admin_password_hash: SecretRef | None = None
+    coach_password_hash: SecretRef | None = None  # the coach role: /coach/spreekuur
     secret_key: SecretRef | None = None
     collector_health_url: str | None = None
     sites: list[str] = Field(default_factory=list, description="extra site ids for the /stad page")

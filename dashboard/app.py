@@ -17,7 +17,7 @@ from dash import Dash, html
 from buurtwatt.config import SiteConfig
 from buurtwatt.store import open_store
 from buurtwatt.store.base import Store
-from dashboard import auth, balance_adapter, compression, fmt, live, participant, shares_adapter
+from dashboard import auth, balance_adapter, coach_auth, compression, fmt, live, participant, shares_adapter
 from dashboard.context import EXTENSION, DashContext
 from dashboard.i18n import LANGUAGES
 from dashboard.lang import remember
@@ -65,6 +65,7 @@ def create_app(config: SiteConfig, store: Store | None = None, warm: bool = True
     server.after_request(remember)
     compression.enable(server)
     auth.register(server)
+    coach_auth.register(server)
     live.register(app)
     # participant links never leave through a Referer header (see also the meta tag)
     participant.register(server)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests talk to for real: a MQTT broker, an InfluxDB server,
-# Chromium with its driver, and docker-compose (only to validate docker-compose.yml).
+# Chromium with its driver, docker-compose (only to validate docker-compose.yml) and poppler-utils.
 # As root it installs what is missing; otherwise it only says what is missing, and the tests
 # that need it are skipped (or fail when CI=true).
 set -euo pipefail
@@ -10,6 +10,7 @@ command -v influxd >/dev/null 2>&1 || need+=(influxdb)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)  # renders the coach's advice sheet to PNG in tests
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing Debian packages for the tests: ${need[*]}"
