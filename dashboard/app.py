@@ -14,6 +14,7 @@ import dash
 import flask
 from dash import Dash, html
 
+from buurtwatt.alerts.runner import AlertRunner
 from buurtwatt.config import SiteConfig
 from buurtwatt.store import open_store
 from buurtwatt.store.base import Store
@@ -58,7 +59,11 @@ def create_app(config: SiteConfig, store: Store | None = None, warm: bool = True
     app.index_string = INDEX
     server: flask.Flask = app.server
     sites = {sid: site_store(config, sid) for sid in config.dashboard.sites if sid != config.site.id}
-    server.extensions[EXTENSION] = DashContext(config, store, site_stores=sites)
+    ctx = server.extensions[EXTENSION] = DashContext(config, store, site_stores=sites)
+    if config.alerts.enabled:
+        # here, not in the collector: a collector that died must still be noticed
+        ctx.alerts = AlertRunner(config, store)
+        ctx.alerts.start()
     secret = config.dashboard.secret_key.get() if config.dashboard.secret_key else None
     server.secret_key = auth.secret_key(secret)
     server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")

@@ -28,6 +28,7 @@ class DashContext:
     store: Store
     started: float = field(default_factory=time.time)
     site_stores: dict[str, Store] = field(default_factory=dict)  # other sites for /stad
+    alerts: Any = None  # the AlertRunner when [alerts] is on (its active() and recent() feed /beheer)
     _cache: dict[Any, tuple[float, Any]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -16,7 +16,7 @@ from dash import html
 from buurtwatt.shares.register import RegisterProblem
 from buurtwatt.shares.register.problems import WARNING
 from buurtwatt.timeutil import local_date
-from dashboard import fmt, shares_adapter
+from dashboard import alerts_view, fmt, shares_adapter
 from dashboard.auth import is_admin
 from dashboard.components import frame
 from dashboard.context import DashContext, current
@@ -255,6 +255,8 @@ def _admin(lang: str) -> list:
         ),
         html.H2(t("admin.devices", lang)),
         _health(ctx.config.dashboard.collector_health_url, lang),
+        html.H2(t("admin.alerts", lang)),
+        *_part(lambda: alerts_view.section(ctx, lang), lang),
         html.H2(t("admin.store", lang)),
         html.Ul(
             [html.Li(f"{k}: {v}") for k, v in status.items() if k != "newest"]

@@ -43,6 +43,15 @@ standing = [{{ name = "vastrecht", eur = 6.0, per = "month" }}]
 [whatif]
 own_kwp = 6.0
 
+# no collector runs beside the test dashboard: the "collector down" alert opens at once (no channels)
+[alerts]
+enabled = true
+check_every_s = 0.5
+collector_down_minutes = 0.01
+collector_health_url = "http://127.0.0.1:9/health"
+disk_free_below_pct = 0
+stale_minutes = 100000
+
 [balance.collective]
 installation = "moerwijk-dak"
 production = ["dak:energy_kwh"]

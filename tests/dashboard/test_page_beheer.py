@@ -40,5 +40,8 @@ def test_admin_refuses_wrong_password_and_hides_participants(site: Site, tabs: d
     page.wait_for_selector("#register-table")
     assert OTHER_NAME in page.inner_text("#register-table")
     assert "Verdeling van de opbrengst" in page.inner_text("body")
+    # the dashboard's own alert check noticed that no collector answers
+    assert "de collector draait niet" in page.inner_text("#alerts-table")
+    assert "nog niet opgelost" in page.inner_text("#alerts-table")
     page.screenshot(path=str(ARTIFACTS / "beheer-admin-1920x1080.png"), full_page=True)
     page.context.clear_cookies()
