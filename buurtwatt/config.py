@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from buurtwatt.alerts.config import AlertsConfig
+from buurtwatt.backup_config import BackupConfig
 from buurtwatt.balance.config import BalanceConfig
 from buurtwatt.config_base import DeviceConfig, SecretRef, StrictModel
 from buurtwatt.device_types import DEVICE_TYPES
@@ -143,6 +144,7 @@ class SiteConfig(StrictModel):
     shares: SharesConfig = SharesConfig()
     installations: list[InstallationConfig] = Field(default_factory=list)
     alerts: AlertsConfig = AlertsConfig()
+    backup: BackupConfig = BackupConfig()
     tariffs: TariffsConfig = TariffsConfig()
     whatif: WhatifConfig = WhatifConfig()
     source_path: Path | None = None
@@ -252,6 +254,9 @@ def _resolve_paths(raw: dict[str, Any], base: Path) -> None:
             for key in ("replay", "ca_file"):
                 if isinstance(device.get(key), str):
                     device[key] = str((base / device[key]).resolve())
+    backup = raw.get("backup")
+    if isinstance(backup, dict) and isinstance(backup.get("folder"), str):
+        backup["folder"] = str((base / backup["folder"]).resolve())
     tariffs = raw.get("tariffs")
     if isinstance(tariffs, dict):
         for key in ("prices_file", "tax_table"):

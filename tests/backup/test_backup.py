@@ -195,3 +195,31 @@ def test_keep_prunes_old_backups_and_the_command_works(tmp_path: Path) -> None:
     assert len(backups(tmp_path / "backups", "backup-test")) == 2
     folder = backups(tmp_path / "backups", "backup-test")[-1]
     assert json.loads((folder / "manifest.json").read_text())["site"] == "backup-test"
+
+
+def test_daily_backup_runs_at_its_local_time_and_keeps_n(tmp_path: Path) -> None:
+    import threading
+    from datetime import datetime
+    from datetime import time as clock_time
+    from zoneinfo import ZoneInfo
+
+    from buurtwatt.backup_schedule import DailyBackup, next_run
+
+    ams = ZoneInfo("Europe/Amsterdam")
+    # before 03:30 the same day; after it the next day, also across the switch to summer time
+    assert next_run(datetime(2026, 3, 29, 1, 0, tzinfo=ams), clock_time(3, 30)) == datetime(
+        2026, 3, 29, 3, 30, tzinfo=ams
+    )
+    assert next_run(datetime(2026, 3, 28, 4, 0, tzinfo=ams), clock_time(3, 30)) == datetime(
+        2026, 3, 29, 3, 30, tzinfo=ams
+    )
+    text = site_config(tmp_path) + '\n[backup]\nfolder = "backups"\nkeep = 2\n'
+    (tmp_path / "site.toml").write_text(text, encoding="utf-8")
+    config = load(tmp_path)
+    assert config.backup.folder == tmp_path / "backups"
+    SqliteStore(config.store.path, site=config.site.id).close()
+    daily = DailyBackup(config, threading.Event())
+    for _ in range(3):
+        daily.run_once()
+    assert daily.made == 3 and daily.failed == 0
+    assert len(backups(tmp_path / "backups", "backup-test")) == 2
