@@ -20,10 +20,9 @@ from buurtwatt.units import convert
 from buurtwatt.vocabulary import QUANTITIES
 from collector.health import DeviceHealth, State
 from collector.mqtt.config import MqttConfig
+from collector.mqtt.formats import FORMATS, format_names
 from collector.mqtt.source import MqttSource
 from collector.source import SourceContext
-
-FORMATS = ("tasmota", "shelly-gen2", "zigbee2mqtt", "esphome", "json", "value")
 
 
 class PrintingHealth(DeviceHealth):
@@ -41,7 +40,12 @@ def register(sub: Any) -> None:
     listen = actions.add_parser("listen", help="print the readings each message on a topic gives")
     listen.add_argument("--broker", required=True, help="mqtt://HOST:PORT or mqtts://HOST:PORT")
     listen.add_argument("--topic", required=True, help="topic filter, e.g. tele/+/SENSOR or zigbee2mqtt/#")
-    listen.add_argument("--format", required=True, choices=FORMATS)
+    listen.add_argument(
+        "--format",
+        required=True,
+        choices=format_names(),
+        help="; ".join(f"{name}: {FORMATS[name].summary}" for name in format_names()),
+    )
     listen.add_argument(
         "--device", help="device name: literal or a topic level like {1} (default: the name the format finds)"
     )
@@ -87,6 +91,7 @@ def _config(args: argparse.Namespace) -> MqttConfig:
             "ca_file": args.ca_file,
             "password": SecretRef(env=args.password_env) if args.password_env else None,
             "client_id": f"buurtwatt-listen-{int(time.time())}",
+            "session_expiry": 0,  # a look at live traffic: nothing for the broker to keep afterwards
         }
     )
 

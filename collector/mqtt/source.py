@@ -4,7 +4,13 @@ paho's network thread receives messages and turns them into readings (see
 :mod:`collector.mqtt.intake`); this source's own thread hands them to the core in
 batches, checks for silent devices and watches the connection. paho reconnects by
 itself with a backoff from 1 to 60 s; subscriptions are renewed in ``on_connect``
-because a broker restart forgets them.
+because a broker restart without persistence forgets them.
+
+The session is persistent (same client id, clean start off, a session expiry, QoS 1
+subscriptions): while this source is stopped the broker queues what arrives, and
+hands it over on the next connect, before the CONNACK callback even runs. On stop,
+messages already acknowledged are handed to the core before the thread ends; the
+rest stay with the broker.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from buurtwatt.backoff import Backoff
 from buurtwatt.config import SiteConfig
 from buurtwatt.readings import Reading
 from collector.health import State
-from collector.mqtt.client import REFUSED_CREDENTIALS, Broker, make_client
+from collector.mqtt.client import REFUSED_CREDENTIALS, Broker, Session, make_client
 from collector.mqtt.config import MqttConfig
 from collector.mqtt.intake import Intake
 from collector.mqtt.publish import ReadingPublisher
@@ -34,7 +40,9 @@ class MqttSource:
         self.config = config
         self.site_id = site.site.id if site else "site"
         self.broker = Broker.parse(config.broker)
+        # stable from run to run: the broker finds our session (and queued messages) by it
         self.client_id = config.client_id or f"buurtwatt-{self.site_id}-{config.name}"
+        self.session = Session(config.protocol, config.session_expiry)
         self._pending: list[Reading] = []
         self._pending_lock = threading.Lock()
         self._connected_once = False
@@ -74,6 +82,7 @@ class MqttSource:
             self.config.username,
             password if isinstance(password, str) else None,
             self.config.ca_file,
+            self.session,
         )
         if publish.enabled:
             self.publisher = ReadingPublisher(client, self.site_id, publish)
@@ -83,7 +92,9 @@ class MqttSource:
                 self._publish_own = False
         self._wire(client, ctx, intake)
         ctx.health.set_state(State.STARTING, f"connecting to {self.broker}")
-        client.connect_async(self.broker.host, self.broker.port, keepalive=self.config.keepalive)
+        client.connect_async(
+            self.broker.host, self.broker.port, keepalive=self.config.keepalive, **self.session.connect_args()
+        )
         client.loop_start()
         try:
             while ctx.sleep(FLUSH_INTERVAL_S):
@@ -132,8 +143,8 @@ class MqttSource:
             if self._connected_once:
                 health.count_reconnect()
             self._connected_once = True
-            # a clean session forgets subscriptions, so they are made again on every connect
-            client.subscribe(intake.filters())
+            # made again on every connect: a broker without persistence forgets them on restart
+            client.subscribe(self.session.subscriptions(intake.filters()))
             if self.publisher:
                 self.publisher.connected()
             health.set_state(State.OK, f"connected to {self.broker}")

@@ -1,17 +1,34 @@
-"""The payload formats: a table of small mappers, one module each.
+"""The payload formats: small mappers that register themselves here.
 
-Adding a format is one module with a ``FORMAT`` and one line in ``FORMATS``.
+Every module in this package defines one or more :class:`PayloadFormat` and passes
+each to :func:`register`. The package imports all its modules on first use, so the
+config's format choices, the CLI's ``--format`` choices and the fuzz test all come
+from :data:`FORMATS`. Adding a format is one module here plus a sample folder under
+``tests/mqtt/data/<format>/<model>/``.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from collector.mqtt.config import Subscription
 from collector.mqtt.mapped import Mapped
 
-Mapper = Callable[[str, bytes, Subscription], Mapped]
+if TYPE_CHECKING:  # config.py imports this package to check format names
+    from collector.mqtt.config import Subscription
+
+Mapper = Callable[[str, bytes, "Subscription"], Mapped]
+
+
+def no_extra_topics(topic_filter: str) -> list[str]:
+    return []
+
+
+def no_check(sub: Subscription) -> None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -19,19 +36,42 @@ class PayloadFormat:
     name: str
     parse: Mapper
     # extra topic filters to follow for a subscription (LWT next to SENSOR, and so on)
-    availability_topics: Callable[[str], list[str]]
+    availability_topics: Callable[[str], list[str]] = no_extra_topics
     merges_partials: bool = False
+    # what this format needs in a subscription; raises ValueError with a message for the config
+    check: Callable[[Subscription], None] = no_check
+    summary: str = ""  # one line for the docs and the CLI help
 
 
-def no_extra_topics(topic_filter: str) -> list[str]:
-    return []
+class UnknownFormat(ValueError):
+    pass
 
 
-def _table() -> dict[str, PayloadFormat]:
-    from collector.mqtt.formats import esphome, plain, shelly, tasmota, zigbee2mqtt
-
-    formats = (tasmota.FORMAT, shelly.FORMAT, zigbee2mqtt.FORMAT, esphome.FORMAT, plain.JSON, plain.VALUE)
-    return {f.name: f for f in formats}
+FORMATS: dict[str, PayloadFormat] = {}
 
 
-FORMATS: dict[str, PayloadFormat] = _table()
+def register(fmt: PayloadFormat) -> PayloadFormat:
+    """Add a format; a second format with the same name is a programming error."""
+    if fmt.name in FORMATS and FORMATS[fmt.name] is not fmt:
+        raise ValueError(f"MQTT format {fmt.name!r} is registered twice")
+    FORMATS[fmt.name] = fmt
+    return fmt
+
+
+def _load_all() -> None:
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+
+
+def format_names() -> list[str]:
+    return sorted(FORMATS)
+
+
+def get_format(name: str) -> PayloadFormat:
+    try:
+        return FORMATS[name]
+    except KeyError:
+        raise UnknownFormat(f"unknown format {name!r}; choose one of: {', '.join(format_names())}") from None
+
+
+_load_all()
