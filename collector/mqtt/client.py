@@ -79,17 +79,27 @@ def make_client(
     password: str | None = None,
     ca_file: Path | None = None,
     session: Session | None = None,
+    manual_ack: bool = False,
 ) -> Client:
-    """A client with VERSION2 callbacks, TLS when asked and reconnect backoff up to 60 s."""
+    """A client with VERSION2 callbacks, TLS when asked and reconnect backoff up to 60 s.
+
+    With ``manual_ack`` the caller acknowledges each QoS 1 message itself (``client.ack``).
+    """
     session = session or Session()
     if session.protocol == "5":
-        client = Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=MQTTProtocolVersion.MQTTv5)
+        client = Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=MQTTProtocolVersion.MQTTv5,
+            manual_ack=manual_ack,
+        )
     else:
         client = Client(
             CallbackAPIVersion.VERSION2,
             client_id=client_id,
             clean_session=not session.persistent,
             protocol=MQTTProtocolVersion.MQTTv311,
+            manual_ack=manual_ack,
         )
     if broker.tls:
         client.tls_set(ca_certs=str(ca_file) if ca_file else None, cert_reqs=ssl.CERT_REQUIRED)

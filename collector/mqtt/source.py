@@ -8,9 +8,14 @@ because a broker restart without persistence forgets them.
 
 The session is persistent (same client id, clean start off, a session expiry, QoS 1
 subscriptions): while this source is stopped the broker queues what arrives, and
-hands it over on the next connect, before the CONNACK callback even runs. On stop,
-messages already acknowledged are handed to the core before the thread ends; the
-rest stay with the broker.
+hands it over on the next connect, before the CONNACK callback even runs.
+
+A message is acknowledged (PUBACK) only once it is in the pending batch, and the
+batch always reaches the core, also on stop. On stop, a message that arrives after
+the DISCONNECT is queued is neither kept nor acknowledged: its PUBACK could only go
+out after the DISCONNECT, so the broker would send it again next run. The broker
+keeps it instead, and a graceful restart stores every message exactly once. (After
+a dropped connection a message whose PUBACK was lost comes again: at least once.)
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from collector.mqtt.publish import ReadingPublisher
 from collector.source import SourceContext
 
 FLUSH_INTERVAL_S = 0.1  # readings wait at most this long before the core gets them
+DISCONNECT_TIMEOUT_S = 5.0  # on stop, for paho to send what it queued (PUBACKs, DISCONNECT)
 
 
 class MqttSource:
@@ -45,6 +51,8 @@ class MqttSource:
         self.session = Session(config.protocol, config.session_expiry)
         self._pending: list[Reading] = []
         self._pending_lock = threading.Lock()
+        self._closing = False  # set under _pending_lock just before DISCONNECT is queued
+        self._disconnected = threading.Event()
         self._connected_once = False
         self._refused = False
         self.intake: Intake | None = None
@@ -83,6 +91,7 @@ class MqttSource:
             password if isinstance(password, str) else None,
             self.config.ca_file,
             self.session,
+            manual_ack=True,
         )
         if publish.enabled:
             self.publisher = ReadingPublisher(client, self.site_id, publish)
@@ -101,15 +110,20 @@ class MqttSource:
                 self._flush(ctx)
                 intake.check_stale(time.time())
         finally:
-            self._flush(ctx)
             if self.publisher:
                 self.publisher.stopping()
-            client.disconnect()
+            with self._pending_lock:  # from here on messages stay with the broker (see above)
+                self._closing = True
+            if client.is_connected():
+                self._disconnected.clear()
+                client.disconnect()
+                # paho writes queued packets (our PUBACKs, then DISCONNECT) in its loop thread;
+                # stopping that thread first would leave acknowledged messages unacknowledged
+                self._disconnected.wait(DISCONNECT_TIMEOUT_S)
+            else:
+                client.disconnect()
             client.loop_stop()
-            with self._pending_lock:  # arrived during the disconnect: still stored
-                late, self._pending = self._pending, []
-            if late:
-                ctx.emit(late)
+            self._flush(ctx)
 
     def _flush(self, ctx: SourceContext) -> None:
         with self._pending_lock:
@@ -152,6 +166,7 @@ class MqttSource:
         def on_disconnect(
             client: Client, userdata: Any, flags: DisconnectFlags, reason: ReasonCode, properties: Any
         ) -> None:
+            self._disconnected.set()
             if not ctx.stopping.is_set() and not self._refused:
                 health.set_state(State.OFFLINE, f"lost the connection to {self.broker} ({reason}); retrying")
 
@@ -168,11 +183,15 @@ class MqttSource:
             try:
                 topic = message.topic
             except UnicodeDecodeError:  # paho would let this end its network thread
+                health.drop("topic not UTF-8")
+                client.ack(message.mid, message.qos)  # unreadable for good: the broker need not resend it
                 return
-            readings = intake.receive(topic, message.payload, bool(message.retain), time.time())
-            if readings:
-                with self._pending_lock:
-                    self._pending.extend(readings)
+            with self._pending_lock:  # held through the ack: no PUBACK after our DISCONNECT
+                if self._closing:
+                    return
+                readings = intake.receive(topic, message.payload, bool(message.retain), time.time())
+                self._pending.extend(readings)
+                client.ack(message.mid, message.qos)
 
         client.on_connect = on_connect
         client.on_disconnect = on_disconnect
