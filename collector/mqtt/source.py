@@ -11,11 +11,12 @@ subscriptions): while this source is stopped the broker queues what arrives, and
 hands it over on the next connect, before the CONNACK callback even runs.
 
 A message is acknowledged (PUBACK) only once it is in the pending batch, and the
-batch always reaches the core, also on stop. On stop, a message that arrives after
-the DISCONNECT is queued is neither kept nor acknowledged: its PUBACK could only go
-out after the DISCONNECT, so the broker would send it again next run. The broker
-keeps it instead, and a graceful restart stores every message exactly once. (After
-a dropped connection a message whose PUBACK was lost comes again: at least once.)
+batch always reaches the core, also on stop. On stop, messages that arrive once
+closing has begun are neither kept nor acknowledged: the broker keeps them for the
+next run. Closing waits until the broker has handled our last PUBACK (see
+:meth:`MqttSource._close`), so a graceful restart stores every message exactly once.
+After a dropped connection a message whose PUBACK was lost comes again: at least
+once, as MQTT QoS 1 promises.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ from collector.mqtt.publish import ReadingPublisher
 from collector.source import SourceContext
 
 FLUSH_INTERVAL_S = 0.1  # readings wait at most this long before the core gets them
-DISCONNECT_TIMEOUT_S = 5.0  # on stop, for paho to send what it queued (PUBACKs, DISCONNECT)
+CLOSE_TIMEOUT_S = 5.0  # on stop, for each broker round trip (see MqttSource._close)
+ACK_BARRIER_TOPIC = "buurtwatt-ack-barrier"  # never published to: only unsubscribed from
 
 
 class MqttSource:
@@ -53,6 +55,7 @@ class MqttSource:
         self._pending_lock = threading.Lock()
         self._closing = False  # set under _pending_lock just before DISCONNECT is queued
         self._disconnected = threading.Event()
+        self._acks_done = threading.Event()
         self._connected_once = False
         self._refused = False
         self.intake: Intake | None = None
@@ -112,18 +115,30 @@ class MqttSource:
         finally:
             if self.publisher:
                 self.publisher.stopping()
-            with self._pending_lock:  # from here on messages stay with the broker (see above)
-                self._closing = True
-            if client.is_connected():
-                self._disconnected.clear()
-                client.disconnect()
-                # paho writes queued packets (our PUBACKs, then DISCONNECT) in its loop thread;
-                # stopping that thread first would leave acknowledged messages unacknowledged
-                self._disconnected.wait(DISCONNECT_TIMEOUT_S)
-            else:
-                client.disconnect()
-            client.loop_stop()
+            self._close(client)
             self._flush(ctx)
+
+    def _close(self, client: Client) -> None:
+        """Disconnect so that every message we kept is acknowledged at the broker, and no other.
+
+        paho closes its socket right after writing DISCONNECT. With messages still arriving
+        (unread data), that close resets the connection, and the broker may throw away our
+        last PUBACKs with it: those messages would come again next run. So first a round
+        trip: the broker handles a client's packets in order, so once it answers an
+        UNSUBSCRIBE (of a filter we never use) it has handled every PUBACK sent before.
+        """
+        with self._pending_lock:  # from here on messages stay with the broker (see above)
+            self._closing = True
+        if client.is_connected():
+            self._acks_done.clear()
+            client.unsubscribe(f"{ACK_BARRIER_TOPIC}/{self.client_id}")
+            self._acks_done.wait(CLOSE_TIMEOUT_S)
+            self._disconnected.clear()
+            client.disconnect()
+            self._disconnected.wait(CLOSE_TIMEOUT_S)  # paho writes DISCONNECT in its own thread
+        else:
+            client.disconnect()
+        client.loop_stop()
 
     def _flush(self, ctx: SourceContext) -> None:
         with self._pending_lock:
@@ -193,7 +208,11 @@ class MqttSource:
                 self._pending.extend(readings)
                 client.ack(message.mid, message.qos)
 
+        def on_unsubscribe(client: Client, userdata: Any, mid: int, reasons: Any, properties: Any) -> None:
+            self._acks_done.set()  # the only UNSUBSCRIBE we send is the one in _close
+
         client.on_connect = on_connect
+        client.on_unsubscribe = on_unsubscribe
         client.on_disconnect = on_disconnect
         client.on_connect_fail = on_connect_fail
         client.on_message = on_message
