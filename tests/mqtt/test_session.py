@@ -10,38 +10,23 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
-from paho.mqtt.client import Client
-from paho.mqtt.enums import CallbackAPIVersion
 
 from buurtwatt.readings import Reading
 from collector.health import DeviceHealth
 from collector.mqtt.config import MqttConfig
 from collector.mqtt.source import MqttSource
 from collector.source import SourceContext
-from tests.mqtt.helpers import publisher
+from tests.mqtt.helpers import LoadPublisher, publisher, shipped_queue_settings
 from tests.services import ServiceProcess, free_port, start_mosquitto, wait_until
 
 pytestmark = pytest.mark.mqtt
-SHIPPED_CONF = Path(__file__).resolve().parents[2] / "deploy" / "mosquitto" / "mosquitto.conf"
-QUEUE_KEYS = ("max_queued_messages", "max_queued_bytes", "max_inflight_messages", "queue_qos0_messages")
-RATE = 500  # messages/s
-PLUGS = 10
-
-
-def shipped_queue_settings() -> str:
-    """The queue lines of deploy/mosquitto/mosquitto.conf: the test runs what we ship."""
-    lines = [line for line in SHIPPED_CONF.read_text().splitlines() if line.split(" ")[0] in QUEUE_KEYS]
-    assert len(lines) == len(QUEUE_KEYS), lines
-    return "\n".join(lines) + "\n"
 
 
 @pytest.fixture(scope="module")
@@ -98,53 +83,6 @@ def subscribe_once(config: MqttConfig, port: int, topic: str, collected: Collect
             return len(collected) > 0
 
         wait_until(marker_arrived, 20, "the subscription")
-
-
-class LoadPublisher:
-    """Publishes numbered QoS 1 messages at about RATE per second until stopped."""
-
-    def __init__(self, port: int, topic: str) -> None:
-        self.topic = topic
-        self.sent = 0
-        self.acked = 0
-        self._stop = threading.Event()
-        self.client = Client(CallbackAPIVersion.VERSION2, client_id=f"load-{time.monotonic_ns()}")
-        self.client.max_inflight_messages_set(1000)
-        self.client.max_queued_messages_set(0)
-        self.client.on_publish = self._on_publish
-        self.client.connect("127.0.0.1", port)
-        self.client.loop_start()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _on_publish(self, client: Client, userdata: Any, mid: int, reason: Any, properties: Any) -> None:
-        self.acked += 1  # paho's network thread only
-
-    def _run(self) -> None:
-        start = time.monotonic()
-        while not self._stop.is_set():
-            due = int((time.monotonic() - start) * RATE)
-            while self.sent < due and not self._stop.is_set():
-                n = self.sent
-                payload = json.dumps({"ENERGY": {"Power": n}})
-                info = self.client.publish(self.topic.format(n % PLUGS), payload, qos=1)
-                assert info.rc == 0, info.rc
-                self.sent += 1
-            time.sleep(0.005)
-
-    def __enter__(self) -> LoadPublisher:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(10)
-        wait_until(lambda: self.acked == self.sent, 30, "the broker to acknowledge every message")
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(10)
-        self.client.disconnect()
-        self.client.loop_stop()
 
 
 def _config(port: int, topic: str, **extra: Any) -> MqttConfig:
