@@ -214,8 +214,8 @@ class Intake:
     def _collision(self, sub: Subscription, name: str, owner: str, identity: str) -> None:
         first, second = owner.partition(_CHANNEL)[0], identity.partition(_CHANNEL)[0]
         self.drop(sub, NAME_COLLISION, f"{second!r} and {first!r} both give {name!r}")
-        if (name, identity) in self._collisions_logged:
-            return
+        if (name, identity) in self._collisions_logged or len(self._collisions_logged) >= _TOPIC_CACHE_MAX:
+            return  # logged once per pair; a flood of spellings is still counted, not logged
         self._collisions_logged.add((name, identity))
         self.health.log.warning(
             "%s: devices %r and %r both become %r after cleaning; %r keeps it and %r is refused. "
@@ -288,15 +288,15 @@ class Intake:
             return tuple(v for state in touched.values() for v in state.values())
 
     def _seen(self, base: str, sub: Subscription, readings: list[Reading], now: float) -> None:
-        counts = {reading.device: True for reading in readings}  # the core counts readings
+        names = dict.fromkeys(reading.device for reading in readings)  # the core counts the readings
         with self._lock:
             device = self._devices.get(base)
             if device is None:
                 device = self._devices[base] = _Device(sub.stale_after, now)
             device.last_seen, device.silent = now, False
-            if not device.names.issuperset(counts):
-                device.names.update(counts)
-        for name in counts:
+            if not device.names.issuperset(names):
+                device.names.update(names)
+        for name in names:
             child = self._children.get(name)
             if child is None:
                 child = self._children[name] = self.health.child(name, "mqtt")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from buurtwatt.config import ConfigError, parse_config
-from collector.mqtt.config import MqttConfig
+from collector.mqtt.config import MqttConfig, Subscription
+from collector.mqtt.formats import FORMATS, PayloadFormat, format_names, register
+from collector.mqtt.mapped import Mapped
 from collector.mqtt.simulator import Simulator
 
 SITE = """
@@ -108,3 +110,45 @@ def test_subscription_errors(subscription: str, says: str) -> None:
         f"[[devices.subscriptions]]\n{subscription}"
     )
     assert says in text and "devices[0].subscriptions[0]" in text
+
+
+def test_unknown_format_names_the_registered_ones() -> None:
+    text = _problems(
+        '[[devices]]\ntype = "mqtt"\nname = "m"\nbroker = "mqtt://x"\n'
+        '[[devices.subscriptions]]\ntopic = "a/#"\nformat = "mqtt-magic"\n'
+    )
+    assert "unknown format 'mqtt-magic'" in text
+    assert all(name in text for name in format_names())
+
+
+def test_a_registered_format_is_a_config_and_cli_choice() -> None:
+    """Config and CLI read the registry: registering is all a new format needs."""
+    import argparse
+
+    from collector.mqtt.cli import register as register_cli
+
+    fmt = register(PayloadFormat("test-only", lambda topic, payload, sub: Mapped(), summary="for this test"))
+    try:
+        Subscription(topic="t/#", format="test-only")
+        parser = argparse.ArgumentParser()
+        register_cli(parser.add_subparsers())
+        args = parser.parse_args(
+            ["mqtt", "listen", "--broker", "mqtt://x", "--topic", "t/#", "--format", "test-only"]
+        )
+        assert args.format == "test-only"
+    finally:
+        del FORMATS[fmt.name]
+
+
+def test_session_and_limit_defaults() -> None:
+    config = MqttConfig.model_validate(
+        {
+            "type": "mqtt",
+            "name": "mqtt",
+            "broker": "mqtt://localhost",
+            "subscriptions": [{"topic": "a/#", "format": "zigbee2mqtt"}],
+        }
+    )
+    assert (config.protocol, config.session_expiry) == ("5", 86400)
+    assert config.subscriptions[0].qos == 1
+    assert (config.subscriptions[0].max_devices, config.subscriptions[0].max_series) == (200, 2000)
