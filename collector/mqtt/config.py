@@ -129,12 +129,15 @@ class MqttConfig(DeviceConfig):
         default="",
         description="default buurtwatt-<site>-<name>; keep it stable, the broker's session hangs on it",
     )
-    protocol: Literal["5", "3.1.1"] = Field(default="5", description="MQTT version spoken to the broker")
+    # 3.1.1 by default: every broker speaks it, also the demo's embedded amqtt (no MQTT 5)
+    protocol: Literal["3.1.1", "5"] = Field(default="3.1.1", description="MQTT version spoken to the broker")
     session_expiry: int = Field(
         default=86400,
         ge=0,
-        description="seconds the broker keeps our session and QoS 1 messages while we are away; "
-        "0 = a clean session every connect (messages sent meanwhile are lost)",
+        description="seconds the broker keeps our session and QoS 1 messages while we are away "
+        "(MQTT 5; with 3.1.1 any value > 0 keeps the session and the broker's "
+        "persistent_client_expiration decides); 0 = a clean session every connect, "
+        "messages sent meanwhile are lost",
     )
     keepalive: int = Field(default=60, ge=5, le=3600)
     max_message_bytes: int = Field(default=65536, ge=64, description="larger messages are dropped")

@@ -149,6 +149,6 @@ def test_session_and_limit_defaults() -> None:
             "subscriptions": [{"topic": "a/#", "format": "zigbee2mqtt"}],
         }
     )
-    assert (config.protocol, config.session_expiry) == ("5", 86400)
+    assert (config.protocol, config.session_expiry) == ("3.1.1", 86400)
     assert config.subscriptions[0].qos == 1
     assert (config.subscriptions[0].max_devices, config.subscriptions[0].max_series) == (200, 2000)
