@@ -16,6 +16,8 @@ COPY pyproject.toml README.md ./
 COPY buurtwatt ./buurtwatt
 COPY collector ./collector
 COPY dashboard ./dashboard
+COPY sim ./sim
+COPY buurtwatt_app ./buurtwatt_app
 COPY config ./config
 # Editable, so the code stays at /app: it finds config/factors and config/registers next to
 # itself (paths are relative to the source tree), exactly as in a git checkout.

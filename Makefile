@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-reset test lint bench screenshots clean
+.PHONY: demo demo-reset test test-stress lint bench screenshots clean
 
 $(BIN)/python:
 	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
@@ -29,6 +29,11 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# the whole suite three times while busy loops load every core (writes bench/RESULTS.md)
+test-stress: $(STAMP)
+	scripts/install-test-deps.sh
+	$(BIN)/python scripts/test_stress.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.results import write_section  # noqa: E402
 from buurtwatt.store.sqlite import SqliteStore  # noqa: E402
-from collector.modbus.simulator import SunSpecSimulator  # noqa: E402
-from collector.p1.simulator import SimMeter, TcpSimulator  # noqa: E402
+from sim.modbus import SunSpecSimulator  # noqa: E402
+from sim.p1 import SimMeter, TcpSimulator  # noqa: E402
 from tests.services import free_port, start_mosquitto  # noqa: E402
 
 
@@ -115,7 +115,7 @@ def main() -> None:
             [
                 sys.executable,
                 "-m",
-                "buurtwatt.cli",
+                "buurtwatt_app",
                 "collect",
                 "--config",
                 str(folder / "site.toml"),

@@ -151,7 +151,7 @@ def main() -> int:
             [
                 sys.executable,
                 "-m",
-                "buurtwatt.cli",
+                "buurtwatt_app",
                 "dashboard",
                 "--config",
                 str(config),

@@ -22,9 +22,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench.results import write_section  # noqa: E402
 from collector.modbus.config import SunSpecConfig  # noqa: E402
-from collector.modbus.simulator import SunSpecSimulator  # noqa: E402
 from collector.modbus.sunspec import SunSpecSource  # noqa: E402
 from collector.source import collect_into  # noqa: E402
+from sim.modbus import SunSpecSimulator  # noqa: E402
 from tests.services import free_port, wait_for_port  # noqa: E402
 
 POLL_SECONDS = 5.0
@@ -49,7 +49,7 @@ def cpu_share_three_inverters() -> tuple[float, int]:
     ports = [free_port() for _ in range(3)]
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "collector.modbus.simulator", "--layout", layout, "--port", str(port)],
+            [sys.executable, "-m", "sim.modbus", "--layout", layout, "--port", str(port)],
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -33,10 +33,10 @@ from bench.results import write_section  # noqa: E402
 from buurtwatt.store.sqlite import SqliteStore  # noqa: E402
 from collector.health import DeviceHealth  # noqa: E402
 from collector.mqtt.config import MqttConfig  # noqa: E402
-from collector.mqtt.simulator import tasmota_energy  # noqa: E402
 from collector.mqtt.source import MqttSource  # noqa: E402
 from collector.pipeline import Pipeline  # noqa: E402
 from collector.source import SourceContext  # noqa: E402
+from sim.mqtt import tasmota_energy  # noqa: E402
 from tests.mqtt.helpers import LoadPublisher, shipped_queue_settings  # noqa: E402
 from tests.services import free_port, start_mosquitto, wait_until  # noqa: E402
 

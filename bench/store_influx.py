@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.results import timed, write_section  # noqa: E402
 from buurtwatt.config import InfluxStoreConfig  # noqa: E402
 from buurtwatt.readings import Reading  # noqa: E402
-from buurtwatt.store import outbox  # noqa: E402
+from buurtwatt.store import influx_http, outbox  # noqa: E402
 from buurtwatt.store.base import Resolution  # noqa: E402
 from buurtwatt.store.influx import InfluxStore  # noqa: E402
 from buurtwatt.timeutil import local_midnight  # noqa: E402
@@ -59,7 +59,7 @@ P1 = [
     "export_l2_w",
     "export_l3_w",
 ]
-RAW = outbox.RAW_MEASUREMENT
+RAW = influx_http.RAW_MEASUREMENT
 LIVE_NAMES = {"p1": "one P1 meter (20 series)", "building": "the building of docs/scaling.md (32 readings/s)"}
 # measured with this script on commit cf5c22d, when every commit resent every touched bucket
 LIVE_BEFORE = {
@@ -323,7 +323,7 @@ def drain(server, folder: Path, hours: float) -> dict[str, float]:  # noqa: ANN0
         if hasattr(store.outbox, "materialise"):  # count the open rollup buckets' lines too
             store.outbox.materialise(everything=True)
         with sqlite3.connect(folder / "drain.sqlite") as con:
-            lines, values = con.execute("SELECT count(*), sum(points) FROM outbox").fetchone()
+            lines, values = con.execute("SELECT count(*), sum(points) FROM outbox_records").fetchone()
         size = store.status()["outbox"]["used_bytes"]
         server.start()
         started = time.perf_counter()

@@ -11,15 +11,19 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from buurtwatt.alerts.config import AlertsConfig
 from buurtwatt.balance.config import BalanceConfig
 from buurtwatt.config_base import DeviceConfig, SecretRef, StrictModel
-from buurtwatt.device_types import UnknownDeviceType, config_model
+from buurtwatt.device_types import DEVICE_TYPES
+from buurtwatt.registry import UnknownName
 from buurtwatt.shares.config import InstallationConfig, SharesConfig
+from buurtwatt.tariffs.config import TariffsConfig
+from buurtwatt.whatif.config import WhatifConfig
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "demo.toml"
 
@@ -62,6 +66,9 @@ class SqliteStoreConfig(StrictModel):
     type: Literal["sqlite"]
     path: Path = Path("buurtwatt.sqlite")
     raw_retention_days: int = Field(default=35, ge=1)
+    minute_retention_days: int = Field(
+        default=400, ge=1, description="days of one-minute rollups; 15-minute, hourly and daily ones stay"
+    )
     heartbeat_s: float = Field(default=60, gt=0)
     cadence: dict[str, float] = Field(
         default_factory=dict,
@@ -98,6 +105,10 @@ class InfluxStoreConfig(StrictModel):
 
 
 StoreConfig = Annotated[SqliteStoreConfig | InfluxStoreConfig, Field(discriminator="type")]
+# the store types, read from the models above (tests/store/test_registry.py matches them to the registry)
+STORE_TYPES: tuple[str, ...] = tuple(
+    get_args(m.model_fields["type"].annotation)[0] for m in get_args(get_args(StoreConfig)[0])
+)
 
 
 class CollectorConfig(StrictModel):
@@ -130,6 +141,9 @@ class SiteConfig(StrictModel):
     balance: BalanceConfig = BalanceConfig()
     shares: SharesConfig = SharesConfig()
     installations: list[InstallationConfig] = Field(default_factory=list)
+    alerts: AlertsConfig = AlertsConfig()
+    tariffs: TariffsConfig = TariffsConfig()
+    whatif: WhatifConfig = WhatifConfig()
     source_path: Path | None = None
 
     def device(self, name: str) -> DeviceConfig:
@@ -213,7 +227,7 @@ def _problems_from(exc: ValidationError, text: str, prefix: tuple[Any, ...] = ()
     for err in exc.errors():
         loc = (*prefix, *err["loc"])
         # drop the discriminator tag pydantic inserts for unions
-        loc = tuple(p for p in loc if p not in ("sqlite", "influxdb"))
+        loc = tuple(p for p in loc if p not in STORE_TYPES)
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
             msg = "unknown key (a typo?); remove it or check the spelling in config/demo.toml"
@@ -237,6 +251,11 @@ def _resolve_paths(raw: dict[str, Any], base: Path) -> None:
             for key in ("replay", "ca_file"):
                 if isinstance(device.get(key), str):
                     device[key] = str((base / device[key]).resolve())
+    tariffs = raw.get("tariffs")
+    if isinstance(tariffs, dict):
+        for key in ("prices_file", "tax_table"):
+            if isinstance(tariffs.get(key), str):
+                tariffs[key] = str((base / tariffs[key]).resolve())
     shares = raw.get("shares")
     if isinstance(shares, dict):
         for key, value in list(shares.items()):
@@ -265,9 +284,9 @@ def parse_config(text: str, file: Path | str = "<config>", base: Path | None = N
             )
             continue
         try:
-            model = config_model(str(device["type"]))
+            model = DEVICE_TYPES.get(str(device["type"])).config
             parsed = model.model_validate(device)
-        except UnknownDeviceType as exc:
+        except UnknownName as exc:
             problems.append(
                 ConfigProblem(_key_path((*loc, "type")), str(exc), _find_line(text, (*loc, "type")))
             )
@@ -310,4 +329,20 @@ def load_config(path: Path | str | None = None) -> SiteConfig:
                 )
             ],
         ) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(file, [_not_utf8(file, exc)]) from None
     return parse_config(text, file, file.resolve().parent)
+
+
+def _not_utf8(file: Path, exc: UnicodeDecodeError) -> ConfigProblem:
+    """Where the first byte that is not UTF-8 sits, so a volunteer can find it in an editor."""
+    data = exc.object if isinstance(exc.object, bytes) else file.read_bytes()
+    before = data[: exc.start]
+    line = before.count(b"\n") + 1
+    column = exc.start - (before.rfind(b"\n") + 1) + 1
+    return ConfigProblem(
+        "(file)",
+        f"byte {exc.start} (line {line}, column {column}) is 0x{data[exc.start]:02x}, which is not UTF-8; "
+        "save the file as UTF-8 (most editors: 'Save with encoding' > UTF-8)",
+        line,
+    )

@@ -1,40 +1,22 @@
 """Which device types exist: type name -> config model and source class.
 
-Kept as import paths so the core can validate a config without importing
-every protocol library, and so adding a device type is one line here.
+The core validates ``[[devices]]`` against these config models; the sources that read the
+devices live in an outer layer, which registers each type here when it is imported.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from dataclasses import dataclass
 
-DEVICE_TYPES: dict[str, tuple[str, str]] = {
-    # type: (config model, source class)
-    "p1": ("collector.p1.config:P1Config", "collector.p1.source:P1Source"),
-    "sunspec": ("collector.modbus.config:SunSpecConfig", "collector.modbus.sunspec:SunSpecSource"),
-    "modbus": ("collector.modbus.config:ModbusMapConfig", "collector.modbus.mapped:MappedSource"),
-    "mqtt": ("collector.mqtt.config:MqttConfig", "collector.mqtt.source:MqttSource"),
-}
+from buurtwatt.config_base import DeviceConfig
+from buurtwatt.registry import Registry
 
 
-class UnknownDeviceType(ValueError):
-    pass
+@dataclass(frozen=True)
+class DeviceType:
+    config: type[DeviceConfig]
+    # built as ``source(device_config, site_config)``; its ``run(ctx)`` reads the device
+    source: type
 
 
-def _load(path: str) -> Any:
-    module, _, attr = path.partition(":")
-    return getattr(importlib.import_module(module), attr)
-
-
-def config_model(type_name: str) -> Any:
-    try:
-        return _load(DEVICE_TYPES[type_name][0])
-    except KeyError:
-        raise UnknownDeviceType(
-            f"unknown device type {type_name!r}; known types: {', '.join(sorted(DEVICE_TYPES))}"
-        ) from None
-
-
-def source_class(type_name: str) -> Any:
-    return _load(DEVICE_TYPES[type_name][1])
+DEVICE_TYPES: Registry[DeviceType] = Registry("device type")

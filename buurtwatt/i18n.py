@@ -2,7 +2,7 @@
 
 Catalogues are flat JSON files (``buurtwatt/locales/<lang>.json``) with dotted keys. They hold
 the labels of the series vocabulary (``q.<quantity>``) and what the commands say to people.
-The dashboard has its own catalogue for its pages and falls back to this one.
+Outer layers keep their own catalogues (the pages fall back to this one; the demo has its own).
 Dutch is written at level B1: short sentences, common words.
 """
 

@@ -9,7 +9,7 @@ from buurtwatt.series import Series
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """One value as the device said it. The collector's gate (``collector/pipeline.py``) alone
+    """One value as the device said it. The gate (the pipeline every reading passes) alone
     converts units, checks plausibility and counts; sources only read.
 
     - ``ts`` is Unix time in seconds (UTC): the device's own clock when it has one.

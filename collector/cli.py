@@ -16,7 +16,7 @@ from collector.runtime import Collector
 
 
 def _collect(args: argparse.Namespace) -> int:
-    config = load_or_exit(args.config)
+    config = load_or_exit(args.config, writes=True)
     setup_logging(args.log_format or config.collector.log_format, verbose=args.verbose)
     try:
         collector = Collector(config)
@@ -82,11 +82,13 @@ def _status(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("collect", help="read every configured device into the store")
-    p.add_argument("--config", help="site config (default config/demo.toml)")
+    p.add_argument(
+        "--config", help="site config (needed: this command writes; or run it where buurtwatt.toml is)"
+    )
     p.add_argument("--seconds", type=float, help="stop after N seconds (for tests)")
     p.add_argument("--log-format", choices=("text", "json"), help="default: the config's")
     p.set_defaults(func=_collect)
     s = sub.add_parser("status", help="show the running collector's health")
-    s.add_argument("--config", help="site config (default config/demo.toml)")
+    s.add_argument("--config", help="site config (default ./buurtwatt.toml, else the demo config)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=_status)

@@ -12,8 +12,9 @@ from typing import Any
 from buurtwatt.backoff import Backoff
 from buurtwatt.config import SiteConfig
 from buurtwatt.config_base import DeviceConfig
-from buurtwatt.device_types import source_class
+from buurtwatt.device_types import DEVICE_TYPES
 from buurtwatt.store import Store, open_store
+from collector import device_types  # noqa: F401  (registers p1, sunspec, modbus, mqtt)
 from collector.health import DeviceHealth, State
 from collector.health_http import HealthServer
 from collector.pipeline import Pipeline
@@ -45,7 +46,7 @@ class Collector:
         )
         while not self.stopping.is_set():
             try:
-                source = source_class(device.type)(device, self.config)
+                source = DEVICE_TYPES.get(device.type).source(device, self.config)
                 source.run(ctx)
                 return
             except Exception as exc:  # a bug in a source must never stop the other devices

@@ -17,12 +17,12 @@ from typing import Any
 import flask
 from werkzeug.security import check_password_hash
 
+from buurtwatt.ratelimit import FailureLimiter
 from dashboard import shares_adapter
 from dashboard.context import current
-from dashboard.ratelimit import FailureLimit
 
 log = logging.getLogger(__name__)
-LOGIN_LIMIT = FailureLimit(limit=5, window=300)
+LOGIN_LIMIT = FailureLimiter(limit=5, window_s=300)
 
 
 def is_admin() -> bool:
@@ -62,7 +62,7 @@ def _login() -> flask.Response:
     key = _client()
     lang = flask.request.form.get("lang", "")
     back = "/beheer" + (f"?lang={lang}&" if lang else "?")
-    if LOGIN_LIMIT.blocked(key):
+    if not LOGIN_LIMIT.allowed(key):
         log.warning("admin login refused for %s: too many failed attempts", key)
         return flask.redirect(back + "error=blocked", code=303)
     ref = current().config.dashboard.admin_password_hash
@@ -74,7 +74,7 @@ def _login() -> flask.Response:
         flask.session["csrf"] = secrets.token_hex(16)
         log.info("admin logged in from %s", key)
         return flask.redirect(back.rstrip("?&"), code=303)
-    LOGIN_LIMIT.fail(key)
+    LOGIN_LIMIT.failed(key)
     log.warning("admin login failed from %s", key)
     return flask.redirect(back + ("error=noadmin" if not stored else "error=wrong"), code=303)
 

@@ -1,8 +1,9 @@
 """The one place the dashboard asks for energy and CO2 balances (buurtwatt.balance, issue 7).
 
-The balance owns the maths; this module picks the periods, fills in the device roles
-when the [balance] section names none, and caches: a closed month never changes, and the
-overview since the start only needs to be fresh to the hour, so callbacks stay fast.
+The balance owns the maths and the definitions (live power too); this module picks the
+periods, passes the site's roles (resolved once, ``DashContext.roles``) and caches: a
+closed month never changes, and the overview since the start only needs to be fresh to
+the hour, so callbacks stay fast.
 
 Sign: ``net_kg`` is avoided minus emitted, as in the balance. Above zero is good.
 """
@@ -10,22 +11,30 @@ Sign: ``net_kg`` is avoided minus emitted, as in the balance. Above zero is good
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import date, timedelta
 
 from buurtwatt.balance import (
     BalanceReport,
     Co2Balance,
+    EnergyBalance,
+    EnergyBucket,
     Factors,
+    LivePower,
     PeriodBalance,
     Projection,
     balance_for,
+    energy_buckets,
+    energy_of,
     equivalents,
     factors_for,
+    live_now,
     projection,
+    today_so_far,
 )
 from buurtwatt.balance.compute import co2_from_sums
 from buurtwatt.config import SiteConfig
+from buurtwatt.roles import Roles
 from buurtwatt.store.base import Resolution, Store
 from buurtwatt.timeutil import local_date, local_midnight
 from dashboard.context import DashContext
@@ -82,21 +91,23 @@ class Co2Overview:
         return [m for m in self.months if m.partial]
 
 
-def effective_config(ctx: DashContext, store: Store | None = None) -> SiteConfig:
-    """The site config with balance roles filled in from the stored series when [balance] names none."""
-    store = store or ctx.store
+@dataclass(frozen=True)
+class SiteDay:
+    """One building's day, from its balance; the city total adds them up."""
 
-    def build() -> SiteConfig:
-        cfg = ctx.config
-        if cfg.balance.grid_meter:
-            return cfg
-        roles = ctx.roles(store)
-        update = {"grid_meter": roles.grid, "solar": list(cfg.balance.solar or roles.solar)}
-        if roles.gas and not cfg.balance.gas_meter:
-            update["gas_meter"] = roles.gas.partition(":")[0]
-        return cfg.model_copy(update={"balance": cfg.balance.model_copy(update=update)})
+    solar_kwh: float
+    use_kwh: float
+    import_kwh: float
+    export_kwh: float
+    net_kg: float  # avoided - emitted; above zero is good
 
-    return ctx.cached(("balance-config", store.site), 60, build)
+    @classmethod
+    def of(cls, today: PeriodBalance) -> SiteDay:
+        e = today.energy
+        return cls(e.production_kwh, e.consumption_kwh, e.import_kwh, e.export_kwh, today.co2.net_kg)
+
+    def __add__(self, other: SiteDay) -> SiteDay:
+        return SiteDay(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
 
 
 def factors(ctx: DashContext) -> Factors:
@@ -112,16 +123,35 @@ def report(ctx: DashContext, store: Store, first: date, end: date, by: str, now:
         key,
         ttl,
         lambda: balance_for(
-            store, effective_config(ctx, store), first, end, by, now=now, factors=factors(ctx)
+            store, ctx.config, first, end, by, now=now, factors=factors(ctx), roles=ctx.roles(store)
         ),
     )
 
 
 def today(ctx: DashContext, now: float, store: Store | None = None) -> PeriodBalance:
-    """Today so far (local day)."""
+    """Today so far (local day), as ``buurtwatt balance`` computes it; cached a few seconds."""
     store = store or ctx.store
-    day = local_date(now, ctx.tz)
-    return report(ctx, store, day, day + timedelta(days=1), "total", now).total
+    key = ("today", store.site, int(now // TODAY_TTL))
+    return ctx.cached(
+        key,
+        TODAY_TTL,
+        lambda: today_so_far(store, ctx.config, now=now, factors=factors(ctx), roles=ctx.roles(store)),
+    )
+
+
+def live(ctx: DashContext) -> LivePower:
+    """Power now, with the balance's definitions."""
+    return live_now(ctx.store, ctx.roles())
+
+
+def buckets(ctx: DashContext, start: float, end: float, resolution: Resolution) -> list[EnergyBucket]:
+    """Energy per chart bucket (the balance's definitions per bucket)."""
+    return energy_buckets(ctx.store, ctx.roles(), start, end, resolution)
+
+
+def energy_over(ctx: DashContext, rows: list[EnergyBucket]) -> EnergyBalance:
+    """The energy balance over the sum of some buckets."""
+    return energy_of(rows, ctx.config.balance)
 
 
 def last_12_months(ctx: DashContext, now: float) -> PeriodBalance:
@@ -135,7 +165,7 @@ def co2_of_energy(
     ctx: DashContext, import_kwh: float, export_kwh: float, gas_m3: float, year: int
 ) -> Co2Balance:
     """CO2 of imagined energy (the coach's "what if", a plug's year) with the year's factors."""
-    cfg = effective_config(ctx).balance
+    cfg = ctx.config.balance
     f = factors(ctx)
     grid = f.electricity(cfg.electricity_category, year).value
     avoided = f.electricity(cfg.avoided_category or cfg.electricity_category, year).value
@@ -159,12 +189,14 @@ def start_date(ctx: DashContext, now: float) -> date:
 
     def find() -> date:
         tz, store = ctx.tz, ctx.store
-        series = f"{effective_config(ctx).balance.grid_meter}:import_kwh"
+        series = ctx.roles().import_kwh
+        if series is None:
+            return local_date(now, tz)
         ten_years = local_midnight(date(local_date(now, tz).year - 10, 1, 1), tz)
-        months = [r for r in store.read(series, ten_years, now + 1, Resolution.MONTH) if r.count]
+        months = [r for r in store.read(str(series), ten_years, now + 1, Resolution.MONTH) if r.count]
         if not months:
             return local_date(now, tz)
-        days = [r for r in store.read(series, months[0].ts, now + 1, Resolution.DAY) if r.count]
+        days = [r for r in store.read(str(series), months[0].ts, now + 1, Resolution.DAY) if r.count]
         return local_date(days[0].ts if days else months[0].ts, tz)
 
     return ctx.cached(("started", ctx.store.site), 6 * HOUR, find)
@@ -192,9 +224,9 @@ def _factor_lines(total: PeriodBalance) -> list[FactorLine]:
     return sorted(seen.values(), key=lambda x: (x.role, x.list_year))
 
 
-def _boundary_details(cfg: SiteConfig) -> dict[str, str]:
+def _boundary_details(cfg: SiteConfig, roles: Roles) -> dict[str, str]:
     b = cfg.balance
-    out = {"electricity": b.grid_meter or "", "gas": b.gas_meter or "", "own_solar": ", ".join(b.solar)}
+    out = {"electricity": roles.grid or "", "gas": roles.gas or "", "own_solar": ", ".join(roles.solar)}
     coll = b.collective
     out["collective_share"] = (
         f"{coll.installation}: {coll.shares_held:g}/{coll.shares_total:g}"
@@ -225,11 +257,11 @@ def co2_overview(ctx: DashContext, now: float) -> Co2Overview:
 
 
 def _overview(ctx: DashContext, now: float) -> Co2Overview:
-    cfg = effective_config(ctx)
+    cfg, roles = ctx.config, ctx.roles()
     day = local_date(now, ctx.tz)
     started = min(start_date(ctx, now), day)
     end = day + timedelta(days=1)
-    rep = balance_for(ctx.store, cfg, started, end, "month", now=now, factors=factors(ctx))
+    rep = balance_for(ctx.store, cfg, started, end, "month", now=now, factors=factors(ctx), roles=roles)
     months = [_month(p) for p in rep.periods]
     cumulative: list[tuple[float, float]] = []
     running = 0.0
@@ -243,7 +275,9 @@ def _overview(ctx: DashContext, now: float) -> Co2Overview:
             positive_since = m.start
     proj = None
     try:
-        proj = projection(ctx.store, cfg, today=day, now=now, started=started, factors=factors(ctx))
+        proj = projection(
+            ctx.store, cfg, today=day, now=now, started=started, factors=factors(ctx), roles=roles
+        )
     except ValueError as exc:
         log.warning("no CO2 projection: %s", exc)
     rolling = last_12_months(ctx, now)
@@ -258,7 +292,7 @@ def _overview(ctx: DashContext, now: float) -> Co2Overview:
         positive_since,
         _factor_lines(rep.total),
         b.boundary.model_dump(),
-        _boundary_details(cfg),
+        _boundary_details(cfg, roles),
         b.gas_kwh_per_m3,
         b.gas_kwh_per_m3_source,
         list(rep.warnings),

@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashboard.context import current
 from dashboard.i18n import LANGUAGES, t
-
-NAV = (
-    ("/", "nav.now"),
-    ("/historie", "nav.history"),
-    ("/co2", "nav.co2"),
-    ("/coach", "nav.coach"),
-    ("/stad", "nav.city"),
-    ("/scherm", "nav.screen"),
-    ("/beheer", "nav.admin"),
-)
 
 LIVE_MS = 2000  # live values refresh every 2 s
 
@@ -50,11 +42,25 @@ def language_switch(lang: str, path: str) -> html.Div:
     return html.Div(links, className="lang-switch", **{"aria-label": t("lang.choose", lang)})
 
 
-def navbar(lang: str, path: str, show_city: bool) -> dbc.Navbar:
+def nav_pages(other_sites: bool) -> list[tuple[str, str]]:
+    """(path, label key) of the pages in the nav, from Dash's page registry in their ``order``.
+
+    A page is in the nav when it registers ``nav="<label key>"``; pages without it (a
+    participant's own page, the 404) are reachable but not listed. ``nav_needs_sites=True``
+    lists a page only when the dashboard shows other sites too.
+    """
+    pages = [
+        p
+        for p in dash.page_registry.values()
+        if p.get("nav") and (other_sites or not p.get("nav_needs_sites"))
+    ]
+    pages.sort(key=lambda p: (p.get("order") is None, p.get("order") or 0, p["path"]))
+    return [(p["path"], p["nav"]) for p in pages]
+
+
+def navbar(lang: str, path: str) -> dbc.Navbar:
     items = []
-    for href, key in NAV:
-        if href == "/stad" and not show_city:
-            continue
+    for href, key in nav_pages(bool(current().site_stores)):
         active = href == path or (href != "/" and path.startswith(href))
         items.append(dbc.NavItem(dbc.NavLink(t(key, lang), href=href, active=active)))
     return dbc.Navbar(
@@ -87,10 +93,8 @@ def live_machinery(lang: str) -> list[Any]:
     ]
 
 
-def frame(
-    lang: str, path: str, children: list[Any], live: bool = False, show_city: bool = False, wide: bool = False
-) -> html.Div:
-    body: list[Any] = [dcc.Store(id="page-lang", data=lang), navbar(lang, path, show_city)]
+def frame(lang: str, path: str, children: list[Any], live: bool = False, wide: bool = False) -> html.Div:
+    body: list[Any] = [dcc.Store(id="page-lang", data=lang), navbar(lang, path)]
     if live:
         body += [*live_machinery(lang), stale_banner()]
     body.append(dbc.Container(children, fluid=wide, className="bw-main", id="page-main"))

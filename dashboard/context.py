@@ -13,9 +13,10 @@ from typing import Any, TypeVar
 
 import flask
 
+from buurtwatt.balance import site_roles
 from buurtwatt.config import SiteConfig
+from buurtwatt.roles import Roles
 from buurtwatt.store.base import Store
-from dashboard.roles import Roles, roles_for
 
 T = TypeVar("T")
 EXTENSION = "buurtwatt"
@@ -49,8 +50,9 @@ class DashContext:
         return value
 
     def roles(self, store: Store | None = None) -> Roles:
+        """The site's roles (buurtwatt.roles), resolved once a minute: new devices show up."""
         store = store or self.store
-        return self.cached(("roles", store.site), 60, lambda: roles_for(self.config, store.series_names()))
+        return self.cached(("roles", store.site), 60, lambda: site_roles(self.config, store))
 
 
 def current() -> DashContext:

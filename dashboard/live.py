@@ -16,7 +16,6 @@ from dash import ALL, Dash, Input, Output, State
 
 from dashboard import balance_adapter, fmt, shares_adapter
 from dashboard.context import DashContext, current
-from dashboard.data import live_now
 from dashboard.i18n import pick_language, t
 
 log = logging.getLogger(__name__)
@@ -35,7 +34,7 @@ def _today(ctx: DashContext, lang: str, now: float) -> dict[str, str]:
     today = balance_adapter.today(ctx, now)
     e, co2 = today.energy, today.co2
     price = ctx.config.dashboard.price_eur_per_kwh
-    net_kwh = e.import_kwh - e.export_kwh
+    net_kwh = e.grid_net_kwh
     out = {
         "today_import": fmt.energy(e.import_kwh, lang),
         "today_export": fmt.energy(e.export_kwh, lang),
@@ -44,6 +43,7 @@ def _today(ctx: DashContext, lang: str, now: float) -> dict[str, str]:
         "today_selfused": fmt.energy(e.self_consumed_kwh, lang),
         "today_selfused_eur": t("now.saved_eur", lang, eur=fmt.money(e.self_consumed_kwh * price, lang)),
         "today_selfsuff": fmt.percent(e.self_sufficiency, lang),
+        "today_selfsuff_sentence": t("k.today_selfsuff", lang, percent=fmt.percent(e.self_sufficiency, lang)),
         "today_co2": fmt.kg(co2.net_kg, lang),
         "today_co2_sentence": t(
             "co2.today_saved" if co2.net_kg >= 0 else "co2.today_caused",
@@ -76,7 +76,7 @@ def _roof(ctx: DashContext, lang: str, now: float) -> dict[str, str]:
 
 def snapshot(ctx: DashContext, lang: str, now: float | None = None) -> dict[str, Any]:
     now = now or time.time()
-    live = live_now(ctx.store, ctx.roles())
+    live = balance_adapter.live(ctx)
     stale_after = ctx.config.dashboard.stale_after_s
     age = live.age(now)
     stale = age is None or age > stale_after
@@ -91,10 +91,12 @@ def snapshot(ctx: DashContext, lang: str, now: float | None = None) -> dict[str,
     else:
         direction = "none" if not net or abs(net) < 5 else ("in" if net > 0 else "out")
         text.update(
-            solar_w=fmt.power(live.solar_w or 0, lang),
-            use_w=fmt.power(live.use_w, lang),
+            solar_w=fmt.power(live.production_w or 0, lang),
+            use_w=fmt.power(live.consumption_w, lang),
             grid_w=fmt.power(abs(net or 0), lang),
-            solar_verb=t("flow.sun_verb", lang) if (live.solar_w or 0) >= 5 else t("flow.sun_idle", lang),
+            solar_verb=t("flow.sun_verb", lang)
+            if (live.production_w or 0) >= 5
+            else t("flow.sun_idle", lang),
             use_verb=t("flow.use_verb", lang),
             grid_verb=t(f"flow.grid_{direction}", lang),
         )
@@ -114,7 +116,7 @@ def snapshot(ctx: DashContext, lang: str, now: float | None = None) -> dict[str,
         "stale_text": stale_text,
         "text": text,
         "arrows": {
-            "solar": {"px": 0 if stale else arrow_px(live.solar_w), "dir": "right"},
+            "solar": {"px": 0 if stale else arrow_px(live.production_w), "dir": "right"},
             "grid": {
                 "px": 0 if stale else arrow_px(abs(net or 0)),
                 "dir": "left" if direction == "in" else "right",

@@ -3,9 +3,10 @@
 Public pages only ever get totals for the whole roof. Participant data goes out only
 for a verified token (/mijn) or to a logged-in admin (/beheer).
 
-A participant summary is worked out again from the first holding on every call
-(about 0.1-0.2 s), so it is kept per participant per day; the roof's own figures
-are read separately and stay fresh to the half minute.
+The register is read once per change of its files; a refused register is kept with its
+problems, so /beheer can show them and no page fails. A participant summary is worked out
+again from the first holding on every call (about 0.1-0.2 s), so it is kept per participant
+per day; the roof's own figures stay fresh to the half minute.
 """
 
 from __future__ import annotations
@@ -15,28 +16,33 @@ import os
 import time
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
+import flask
+
+from buurtwatt.ratelimit import FailureLimiter
+from buurtwatt.shares import roof
 from buurtwatt.shares.ledger import ProductionSource, open_register, settle_period
-from buurtwatt.shares.register import Register, RegisterError
+from buurtwatt.shares.register import Register, RegisterError, RegisterProblem
 from buurtwatt.shares.settle import RoundedSettlement, SettlementError
 from buurtwatt.shares.statement import build_statement
-from buurtwatt.shares.summary import ParticipantSummary, participant_summary, verify_token
-from buurtwatt.shares.tokens import AttemptLimiter
-from buurtwatt.store.base import Resolution
-from buurtwatt.timeutil import local_date, local_midnight
+from buurtwatt.shares.summary import ParticipantSummary, participant_summary
+from buurtwatt.shares.tokens import TokenStore
+from buurtwatt.timeutil import local_date
 from dashboard.context import DashContext
 
 log = logging.getLogger(__name__)
 
 # failed participant links per client address: enough for typos, too few to guess 256-bit tokens
-TOKEN_ATTEMPTS = AttemptLimiter(limit=20, window_s=600)
+TOKEN_ATTEMPTS = FailureLimiter(limit=20, window_s=600)
 ROOF_TTL = 30
+_RESOLVED = "bw_participants"  # flask.g: token -> participant id, for this request only
 
 
 @dataclass(frozen=True)
 class RoofTotals:
+    """:class:`buurtwatt.shares.roof.RoofTotals` in the floats the formatters take."""
+
     today_kwh: float | None  # None: no reading today yet (never shown as 0)
     year_kwh: float | None
     shares_issued: int
@@ -51,6 +57,14 @@ class Allocation:
     installation: str
     title: str
     settled: RoundedSettlement
+
+
+@dataclass(frozen=True)
+class RegisterState:
+    """The register as last read: loaded (with any warnings) or refused (with its errors)."""
+
+    register: Register | None
+    problems: tuple[RegisterProblem, ...]
 
 
 def roof_series(ctx: DashContext) -> tuple[str, ...]:
@@ -69,36 +83,27 @@ def _stamp(path: Path | None) -> int:
         return 0
 
 
-def register(ctx: DashContext) -> Register | None:
-    """The validated register, read again when a file changes; None when absent or refused."""
+def register_state(ctx: DashContext) -> RegisterState:
+    """The register files, read and checked again only when one of them changes."""
     shares = ctx.config.shares
     if not shares.participants or not shares.holdings:
-        return None
+        return RegisterState(None, ())
     key = ("register", _stamp(shares.participants), _stamp(shares.holdings))
 
-    def load() -> Register | None:
+    def load() -> RegisterState:
         try:
-            return open_register(ctx.config)
+            reg = open_register(ctx.config)
         except RegisterError as exc:
             log.error("%s", exc.render())
-        except OSError as exc:
-            log.error("cannot read the share register: %s", exc)
-        return None
+            return RegisterState(None, tuple(exc.problems))
+        return RegisterState(reg, reg.warnings)
 
     return ctx.cached(key, 600, load)
 
 
-def register_problem(ctx: DashContext) -> str | None:
-    """Why the register was refused (for the admin page), or None."""
-    if register(ctx) is not None or not ctx.config.shares.participants:
-        return None
-    try:
-        open_register(ctx.config)
-    except RegisterError as exc:
-        return exc.render()
-    except OSError as exc:
-        return str(exc)
-    return None
+def register(ctx: DashContext) -> Register | None:
+    """The validated register; None when absent or refused."""
+    return register_state(ctx).register
 
 
 def roof_totals(ctx: DashContext, now: float) -> RoofTotals | None:
@@ -106,42 +111,51 @@ def roof_totals(ctx: DashContext, now: float) -> RoofTotals | None:
     series = roof_series(ctx)
     if not series:
         return None
-    return ctx.cached(("roof", int(now // ROOF_TTL)), ROOF_TTL, lambda: _roof(ctx, series, now))
+
+    def compute() -> RoofTotals:
+        today = local_date(now, ctx.tz)
+        found = roof.roof_totals(ctx.store, series, ctx.config.installations, register(ctx), today, ctx.tz)
+        return RoofTotals(
+            None if found.today_kwh is None else float(found.today_kwh),
+            None if found.year_kwh is None else float(found.year_kwh),
+            found.shares_issued,
+            found.shares_held,
+            found.participants,
+        )
+
+    return ctx.cached(("roof", int(now // ROOF_TTL)), ROOF_TTL, compute)
 
 
-def _roof(ctx: DashContext, series: tuple[str, ...], now: float) -> RoofTotals:
-    tz = ctx.tz
-    today = local_date(now, tz)
-    day_start = local_midnight(today, tz)
-    year_start = local_midnight(today.replace(month=1, day=1), tz)
-    today_kwh = year_kwh = None
-    for s in series:
-        # months up to this one, then today's day bucket: the coarsest rollups that answer
-        for row in ctx.store.read(s, year_start, now + 1, Resolution.MONTH):
-            if row.count and row.value is not None:
-                year_kwh = (year_kwh or 0.0) + row.value
-        for row in ctx.store.read(s, day_start, now + 1, Resolution.DAY):
-            if row.count and row.value is not None:
-                today_kwh = (today_kwh or 0.0) + row.value
-    reg = register(ctx)
-    held = participants = issued = 0
-    for inst in ctx.config.installations:
-        issued += inst.shares_issued
-        if reg is not None:
-            on = reg.shares_on(inst.name, today)
-            held += sum(on.values())
-            participants += len(on)
-    return RoofTotals(today_kwh, year_kwh, issued, held, participants)
+def _tokens(ctx: DashContext) -> TokenStore | None:
+    path = ctx.config.shares.tokens_path
+    # one store for the process: it reads the file again only when it changes
+    return ctx.cached(("tokens", path), 86400, lambda: TokenStore(path)) if path else None
 
 
-def participant_id(ctx: DashContext, token: str, client: str) -> str | None:
-    """The participant behind a link, or None. Failed attempts count per client address."""
+def _verify(ctx: DashContext, token: str) -> str | None:
+    client = (flask.request.remote_addr if flask.has_request_context() else None) or "?"
     if not TOKEN_ATTEMPTS.allowed(client):
         return None
-    pid = verify_token(ctx.config, token)
+    tokens = _tokens(ctx)
+    try:
+        pid = tokens.verify_token(token) if tokens else None
+    except (OSError, ValueError):  # an unreadable tokens file: no link works, none fails with a 500
+        log.exception("cannot read the participant tokens")
+        pid = None
     if pid is None:
         TOKEN_ATTEMPTS.failed(client)
     return pid
+
+
+def participant_id(ctx: DashContext, token: str) -> str | None:
+    """The participant behind a link, or None. Verified once per request (the page title and the
+    page itself ask in the same request); failed attempts count per client address."""
+    if not flask.has_request_context():
+        return _verify(ctx, token)
+    resolved: dict[str, str | None] = flask.g.setdefault(_RESOLVED, {})
+    if token not in resolved:
+        resolved[token] = _verify(ctx, token)
+    return resolved[token]
 
 
 def settle_today(ctx: DashContext, now: float) -> None:
@@ -250,7 +264,3 @@ def holdings_rows(ctx: DashContext) -> list[dict[str, str]]:
         }
         for h in reg.holdings
     ]
-
-
-def as_float(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)

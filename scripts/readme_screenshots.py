@@ -27,7 +27,7 @@ def main() -> int:
     out = ROOT / "docs" / "img"
     out.mkdir(parents=True, exist_ok=True)
     demo = subprocess.Popen(
-        [sys.executable, "-m", "buurtwatt.cli", "demo", "--config", str(ROOT / "config" / "demo.toml")],
+        [sys.executable, "-m", "buurtwatt_app", "demo", "--config", str(ROOT / "config" / "demo.toml")],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+# as the `buurtwatt` command does: every device type and command registered with the core
+import buurtwatt_app  # noqa: F401
 from tests.services import ServiceProcess, start_influxdb, start_mosquitto
 
 

@@ -4,7 +4,8 @@ The method is written down in docs/co2-method.md. Layout, one job per module:
 
 - ``config``: the [balance] section (device roles, system boundary, factor choices).
 - ``factors``: reads config/factors/nl.toml (every value with its source) and comparisons.
-- ``periods``: hours, days, months, years in local time (23- and 25-hour days).
+- periods (hours, days, months, years in local time, 23- and 25-hour days) come from
+  ``buurtwatt.timeutil``, the one calendar; device roles from ``buurtwatt.roles``.
 - ``hourly``: hourly increases as plain arrays; a missing hour is a gap, never a zero.
 - ``compute``: the pure maths (``energy_from_sums``, ``co2_from_sums``, ``compute_balance``).
 - ``projection``: when the building becomes CO2-positive since the start at the current rate.
@@ -30,6 +31,12 @@ Public API for the dashboard::
     report.boundary_lines()           # the system boundary in words; report.balance.boundary as flags
     report.to_dict()                  # JSON-ready
 
+    today = today_so_far(store, site_config)      # PeriodBalance of today up to now
+    live = live_now(store, roles)                 # LivePower: import_w, export_w, production_w,
+                                                  #   consumption_w (same definitions as the kWh)
+    energy_buckets(store, roles, start, end, Resolution.HOUR)  # [EnergyBucket] for charts
+    roles = site_roles(site_config, store)        # buurtwatt.roles.Roles; pass roles= to reuse
+
     proj = projection(store, site_config)   # Projection: status, cumulative_net_kg,
                                             #   rate_kg_per_year, date, days, full_year
     equivalents(kg, factors_for(site_config))  # [Equivalent(comparison, amount)], e.g. km by car
@@ -37,9 +44,27 @@ Public API for the dashboard::
 Dates are local dates; ``end`` is exclusive. ``by`` is "hour", "day", "month", "year" or "total".
 """
 
-from buurtwatt.balance.api import BalanceReport, balance_for, factors_for, projection
+from buurtwatt.balance.api import (
+    BalanceReport,
+    balance_for,
+    energy_buckets,
+    energy_of,
+    factors_for,
+    live_now,
+    projection,
+    site_roles,
+    today_so_far,
+)
 from buurtwatt.balance.factors import Equivalent, Factor, Factors, equivalents, load_factors
-from buurtwatt.balance.model import Co2Balance, Coverage, EnergyBalance, FactorUse, PeriodBalance
+from buurtwatt.balance.model import (
+    Co2Balance,
+    Coverage,
+    EnergyBalance,
+    EnergyBucket,
+    FactorUse,
+    LivePower,
+    PeriodBalance,
+)
 from buurtwatt.balance.projection import Projection
 
 __all__ = [
@@ -47,15 +72,22 @@ __all__ = [
     "Co2Balance",
     "Coverage",
     "EnergyBalance",
+    "EnergyBucket",
     "Equivalent",
     "Factor",
     "FactorUse",
+    "LivePower",
     "Factors",
     "PeriodBalance",
     "Projection",
     "balance_for",
+    "energy_buckets",
+    "energy_of",
     "equivalents",
     "factors_for",
+    "live_now",
     "load_factors",
     "projection",
+    "site_roles",
+    "today_so_far",
 ]

@@ -9,14 +9,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from buurtwatt.balance.compute import compute_balance
+from buurtwatt.balance.compute import compute_balance, consumption, energy_from_sums
 from buurtwatt.balance.config import BalanceConfig
 from buurtwatt.balance.factors import DEFAULT_FACTORS_FILE, FactorError, Factors, load_factors
-from buurtwatt.balance.model import PeriodBalance
-from buurtwatt.balance.periods import local_date, local_midnight, split_periods
+from buurtwatt.balance.model import EnergyBalance, EnergyBucket, LivePower, PeriodBalance
 from buurtwatt.balance.projection import Projection, project
 from buurtwatt.balance.reader import read_hourly, series_roles
-from buurtwatt.store.base import Store
+from buurtwatt.roles import Roles, resolve_roles
+from buurtwatt.series import Series
+from buurtwatt.store.base import Resolution, Store
+from buurtwatt.timeutil import local_date, local_midnight, split_periods, today_range
 
 if TYPE_CHECKING:
     from buurtwatt.config import SiteConfig
@@ -32,24 +34,23 @@ class BalanceReport:
     periods: list[PeriodBalance]
     total: PeriodBalance
     balance: BalanceConfig
+    roles: Roles
     factors_file: str
     warnings: list[str] = field(default_factory=list)
 
     def boundary_lines(self) -> list[str]:
         """The system boundary in plain words (English; the dashboard translates its own)."""
-        b, cfg = self.balance.boundary, self.balance
+        b, cfg, roles = self.balance.boundary, self.balance, self.roles
         coll = cfg.collective
         lines = [
             f"building electricity: {'counted' if b.electricity else 'not counted'}"
-            + (f" (grid meter {cfg.grid_meter})" if cfg.grid_meter else ""),
+            + (f" (grid meter {roles.grid})" if roles.grid else ""),
             f"gas: {'counted' if b.gas else 'not counted'}"
             + (
-                f" (gas meter {cfg.gas_meter}, {cfg.gas_kwh_per_m3:g} kWh/m3)"
-                if cfg.gas_meter
-                else " (no gas meter)"
+                f" (gas meter {roles.gas}, {cfg.gas_kwh_per_m3:g} kWh/m3)" if roles.gas else " (no gas meter)"
             ),
             f"own solar: {'counted' if b.own_solar else 'not counted'}"
-            + (f" ({', '.join(cfg.solar)})" if cfg.solar else " (no inverters)"),
+            + (f" ({', '.join(roles.solar)})" if roles.solar else " (no inverters)"),
         ]
         if coll is None:
             lines.append("collective roof: none configured")
@@ -73,6 +74,7 @@ class BalanceReport:
             "by": self.by,
             "boundary": self.balance.boundary.model_dump(),
             "boundary_text": self.boundary_lines(),
+            "roles": self.roles.to_dict(),
             "gas_kwh_per_m3": self.balance.gas_kwh_per_m3,
             "gas_kwh_per_m3_source": self.balance.gas_kwh_per_m3_source,
             "electricity_category": self.balance.electricity_category,
@@ -106,11 +108,16 @@ def resolve_path(config: SiteConfig, path: Path | None) -> Path | None:
     return Path(config.source_path).resolve().parent / path
 
 
-def check_roles(config: SiteConfig, factors: Factors) -> list[str]:
-    """Problems with the [balance] section that the config model alone cannot see."""
+def site_roles(config: SiteConfig, store: Store) -> Roles:
+    """The roles of the site, from its config and what the store holds (see ``buurtwatt.roles``)."""
+    return resolve_roles(config, store.series_names())
+
+
+def check_roles(config: SiteConfig, roles: Roles, factors: Factors) -> list[str]:
+    """Problems with the roles and the [balance] section that the config model alone cannot see."""
     cfg = config.balance
     names = {d.name for d in config.devices}
-    problems = []
+    problems = list(roles.notes)
     for label, device in [
         ("grid_meter", cfg.grid_meter),
         ("gas_meter", cfg.gas_meter),
@@ -118,13 +125,13 @@ def check_roles(config: SiteConfig, factors: Factors) -> list[str]:
     ]:
         if device and names and device not in names:
             problems.append(f"balance.{label}: no device named {device!r} in [[devices]]")
-    if not cfg.grid_meter:
-        problems.append("balance.grid_meter is not set: grid import and export are not counted")
+    if not roles.grid:
+        problems.append("no grid meter (set balance.grid_meter): grid import and export are not counted")
     try:
         factors.electricity(cfg.electricity_category, 2000)
         if cfg.avoided_category:
             factors.electricity(cfg.avoided_category, 2000)
-        if cfg.gas_meter:
+        if roles.gas:
             factors.gas(cfg.gas_category, 2000)
     except FactorError as exc:
         problems.append(str(exc))
@@ -141,17 +148,24 @@ def balance_for(
     now: float | None = None,
     factors: Factors | None = None,
     exact: bool = False,
+    roles: Roles | None = None,
 ) -> BalanceReport:
-    """The balance of local dates [start, end) split by hour, day, month, year or total."""
+    """The balance of local dates [start, end) split by hour, day, month, year or total.
+
+    ``roles`` defaults to :func:`site_roles`; callers that ask often resolve them once.
+    """
     tz = config.site.tz
     now = time.time() if now is None else now
     factors = factors or factors_for(config)
-    warnings = check_roles(config, factors)
+    roles = roles or site_roles(config, store)
+    warnings = check_roles(config, roles, factors)
     periods = split_periods(start, end, by, tz)
     total = split_periods(start, end, "total", tz)
     t0, t1 = local_midnight(start, tz), local_midnight(end, tz)
     fast = not exact and by != "hour" and config.balance.grid_intensity == "yearly"
-    data = read_hourly(store, config.balance, t0, t1, night=config.site.night, tz=tz, now=now, exact=not fast)
+    data = read_hourly(
+        store, roles, config.balance, t0, t1, night=config.site.night, tz=tz, now=now, exact=not fast
+    )
     if by == "total":
         results = compute_balance(data, periods, config.balance, factors, tz, now)
         total_result = results[0]
@@ -166,8 +180,85 @@ def balance_for(
         results,
         total_result,
         config.balance,
+        roles,
         factors.origin,
         warnings,
+    )
+
+
+def today_so_far(
+    store: Store,
+    config: SiteConfig,
+    *,
+    now: float | None = None,
+    factors: Factors | None = None,
+    roles: Roles | None = None,
+) -> PeriodBalance:
+    """The balance of today, local day, up to ``now``: what `buurtwatt balance` says for today."""
+    now = time.time() if now is None else now
+    first, end = today_range(now, config.site.tz)
+    return balance_for(store, config, first, end, "total", now=now, factors=factors, roles=roles).total
+
+
+def live_now(store: Store, roles: Roles) -> LivePower:
+    """Power now from the newest raw values, with the balance's definition of consumption."""
+    rows = store.latest(str(s) for s in roles.live_series())
+    newest = max((r.ts for r in rows.values()), default=None)
+
+    def value(series: Series | None) -> float | None:
+        row = rows.get(str(series)) if series is not None else None
+        return None if row is None or row.value is None else row.value
+
+    solar = [v for v in (value(s) for s in roles.solar_w) if v is not None]
+    production = sum(solar) if solar else None
+    imp, exp = value(roles.import_w), value(roles.export_w)
+    used = None
+    if imp is not None or production is not None:
+        used = consumption(imp or 0.0, exp or 0.0, production or 0.0)
+    return LivePower(newest, imp, exp, production, used)
+
+
+def energy_buckets(
+    store: Store, roles: Roles, start: float, end: float, resolution: Resolution
+) -> list[EnergyBucket]:
+    """Energy per bucket for charts, each bucket with the balance's definition of consumption."""
+
+    def increases(series: tuple[Series | None, ...]) -> dict[float, float]:
+        out: dict[float, float] = {}
+        for s in series:
+            if s is None:
+                continue
+            for row in store.read(str(s), start, end, resolution):
+                if row.value is not None:
+                    out[row.ts] = out.get(row.ts, 0.0) + row.value
+        return out
+
+    imp, exp = increases((roles.import_kwh,)), increases((roles.export_kwh,))
+    prod, gas = increases(roles.solar_kwh), increases((roles.gas_m3,))
+    return [
+        EnergyBucket(
+            ts,
+            imp.get(ts, 0.0),
+            exp.get(ts, 0.0),
+            prod.get(ts, 0.0),
+            consumption(imp.get(ts, 0.0), exp.get(ts, 0.0), prod.get(ts, 0.0)),
+            gas.get(ts, 0.0),
+        )
+        for ts in sorted(set(imp) | set(exp) | set(prod) | set(gas))
+    ]
+
+
+def energy_of(buckets: list[EnergyBucket], config: BalanceConfig) -> EnergyBalance:
+    """The energy balance over the sum of some buckets (the definitions apply to the sums)."""
+    return energy_from_sums(
+        sum(b.import_kwh for b in buckets),
+        sum(b.export_kwh for b in buckets),
+        sum(b.production_kwh for b in buckets),
+        sum(b.gas_m3 for b in buckets),
+        0.0,
+        boundary=config.boundary,
+        gas_kwh_per_m3=config.gas_kwh_per_m3,
+        collective_fraction=0.0,
     )
 
 
@@ -184,6 +275,7 @@ def projection(
     now: float | None = None,
     started: date | None = None,
     factors: Factors | None = None,
+    roles: Roles | None = None,
 ) -> Projection:
     """Cumulative net CO2 since the start and the rolling-12-month rate, extrapolated from today.
 
@@ -197,11 +289,24 @@ def projection(
         raise ValueError("site.started is not set: the projection needs the date counting started")
     end = today + timedelta(days=1)
     factors = factors or factors_for(config)
-    since = balance_for(store, config, started, end, "total", now=now, factors=factors)
+    roles = roles or site_roles(config, store)
+    since = balance_for(store, config, started, end, "total", now=now, factors=factors, roles=roles)
     window_start = max(started, date(today.year - 1, today.month, min(today.day, 28)) + timedelta(days=1))
-    window = balance_for(store, config, window_start, end, "total", now=now, factors=factors)
+    window = balance_for(store, config, window_start, end, "total", now=now, factors=factors, roles=roles)
     window_days = min((now - local_midnight(window_start, tz)) / 86400, (end - window_start).days)
     return project(since.total.co2.net_kg, window.total.co2.net_kg, max(window_days, 1 / 24), today)
 
 
-__all__ = ["BalanceReport", "balance_for", "check_roles", "factors_for", "projection", "series_roles"]
+__all__ = [
+    "BalanceReport",
+    "balance_for",
+    "check_roles",
+    "energy_buckets",
+    "energy_of",
+    "factors_for",
+    "live_now",
+    "projection",
+    "series_roles",
+    "site_roles",
+    "today_so_far",
+]

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from buurtwatt.balance.factors import FactorError
-from buurtwatt.balance.periods import BY_CHOICES, local_date
+from buurtwatt.timeutil import BY_CHOICES, local_date
 
 
 def _day(text: str, config, today: date) -> date:  # noqa: ANN001
@@ -63,7 +63,7 @@ def _import_intensity(args: argparse.Namespace) -> int:
     from buurtwatt.commands.config import load_or_exit
     from buurtwatt.store import open_store
 
-    config = load_or_exit(args.config)
+    config = load_or_exit(args.config, writes=True)
     path = Path(args.csv) if args.csv else resolve_path(config, config.balance.grid_intensity_csv)
     if path is None:
         print("give a CSV file, or set balance.grid_intensity_csv in the config", file=sys.stderr)
@@ -104,7 +104,7 @@ def _import_intensity(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("balance", help="energy and CO2 balance: energy-positive and CO2-positive per period")
-    p.add_argument("--config", help="site config (default config/demo.toml)")
+    p.add_argument("--config", help="site config (default ./buurtwatt.toml, else the demo config)")
     p.add_argument("--from", dest="date_from", required=True, help="first local date, YYYY-MM-DD or 'start'")
     p.add_argument("--to", dest="date_to", required=True, help="last local date (included) or 'today'")
     p.add_argument(
@@ -116,7 +116,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     q = sub.add_parser("import-intensity", help="load an hourly grid CO2 intensity CSV as grid:co2_g_per_kwh")
     q.add_argument("csv", nargs="?", help="the CSV (default balance.grid_intensity_csv)")
-    q.add_argument("--config", help="site config (default config/demo.toml)")
+    q.add_argument(
+        "--config", help="site config (needed: this command writes; or run it where buurtwatt.toml is)"
+    )
     q.add_argument("--time-column", help="name of the time column (found automatically otherwise)")
     q.add_argument("--value-column", help="name of the intensity column (found automatically otherwise)")
     q.add_argument(

@@ -23,7 +23,24 @@ from buurtwatt.balance.model import (
     PeriodBalance,
     SeriesCoverage,
 )
-from buurtwatt.balance.periods import HOUR, Period, day_ranges, year_starts
+from buurtwatt.timeutil import HOUR, Period, day_ranges, year_starts
+
+
+def self_consumed(production: float, export: float) -> float:
+    """Own production used in the building: what was made and not given to the grid.
+
+    Never below zero: when the export counter also counts something else (a battery, a
+    roof behind the same meter), export can exceed production.
+    """
+    return max(production - export, 0.0)
+
+
+def consumption(import_: float, export: float, production: float) -> float:
+    """What the building used: taken from the grid plus own production used on site.
+
+    The one definition, for kWh over a period and for watts now alike.
+    """
+    return import_ + self_consumed(production, export)
 
 
 def energy_from_sums(
@@ -38,20 +55,20 @@ def energy_from_sums(
     collective_fraction: float,
 ) -> EnergyBalance:
     """The energy definitions over one period's totals."""
-    self_consumed = max(production_kwh - export_kwh, 0.0)
-    consumption = import_kwh + self_consumed
+    own = self_consumed(production_kwh, export_kwh)
+    used = consumption(import_kwh, export_kwh, production_kwh)
     gas_kwh = gas_m3 * gas_kwh_per_m3
     share = collective_kwh * collective_fraction if boundary.collective_share else 0.0
     generation = (production_kwh if boundary.own_solar else 0.0) + share
-    demand = (consumption if boundary.electricity else 0.0) + (gas_kwh if boundary.gas else 0.0)
+    demand = (used if boundary.electricity else 0.0) + (gas_kwh if boundary.gas else 0.0)
     return EnergyBalance(
         import_kwh=import_kwh,
         export_kwh=export_kwh,
         production_kwh=production_kwh,
-        consumption_kwh=consumption,
-        self_consumed_kwh=self_consumed,
-        self_sufficiency=self_consumed / consumption if consumption > 0 else None,
-        self_consumption_ratio=self_consumed / production_kwh if production_kwh > 0 else None,
+        consumption_kwh=used,
+        self_consumed_kwh=own,
+        self_sufficiency=own / used if used > 0 else None,
+        self_consumption_ratio=own / production_kwh if production_kwh > 0 else None,
         gas_m3=gas_m3,
         gas_kwh=gas_kwh,
         collective_production_kwh=collective_kwh,

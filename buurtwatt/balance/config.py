@@ -1,5 +1,11 @@
 """The [balance] section: which devices play which role, and the system boundary.
 
+The roles are resolved once per site by ``buurtwatt.roles.resolve_roles`` and shared by the
+balance, the dashboard and the shares. With ``grid_meter`` set, ``grid_meter``, ``solar`` and
+``gas_meter`` are taken as they are. Without it, they follow from the stored quantities: the
+device with ``import_kwh`` is the grid meter, the one with ``gas_m3`` the gas meter, and
+devices with ``dc_power_w`` are the own inverters (`buurtwatt balance` warns what it guessed).
+
 Example::
 
     [balance]

@@ -14,7 +14,8 @@ from typing import Literal
 
 import numpy as np
 
-from buurtwatt.balance.periods import HOUR
+from buurtwatt.series import SEPARATOR, Series
+from buurtwatt.timeutil import HOUR
 
 Role = Literal["import", "export", "production", "gas", "collective", "intensity"]
 ROLES: tuple[Role, ...] = ("import", "export", "production", "gas", "collective", "intensity")
@@ -105,22 +106,25 @@ class HourlyData:
     ) -> HourlyData:
         """Build hourly data from plain lists (tests, demos). All lists have the same length."""
         items: list[SeriesHours] = []
+
+        def counter(name: str) -> str:
+            """A device name means its energy counter; a full series name is kept."""
+            return str(Series.parse(name) if SEPARATOR in name else Series(name, "energy_kwh"))
+
         if import_kwh is not None:
-            items.append(SeriesHours.from_values(f"{grid_meter}:import_kwh", "import", import_kwh))
+            items.append(SeriesHours.from_values(str(Series(grid_meter, "import_kwh")), "import", import_kwh))
         if export_kwh is not None:
-            items.append(SeriesHours.from_values(f"{grid_meter}:export_kwh", "export", export_kwh))
+            items.append(SeriesHours.from_values(str(Series(grid_meter, "export_kwh")), "export", export_kwh))
         for name, values in (production_kwh or {}).items():
-            series = name if ":" in name else f"{name}:energy_kwh"
-            items.append(SeriesHours.from_values(series, "production", values, production_check))
+            items.append(SeriesHours.from_values(counter(name), "production", values, production_check))
         if gas_m3 is not None:
-            items.append(SeriesHours.from_values(f"{gas_meter or grid_meter}:gas_m3", "gas", gas_m3))
+            gas = Series(gas_meter or grid_meter, "gas_m3")
+            items.append(SeriesHours.from_values(str(gas), "gas", gas_m3))
         for name, values in (collective_kwh or {}).items():
-            series = name if ":" in name else f"{name}:energy_kwh"
-            items.append(SeriesHours.from_values(series, "collective", values, production_check))
+            items.append(SeriesHours.from_values(counter(name), "collective", values, production_check))
         if intensity_g_per_kwh is not None:
-            items.append(
-                SeriesHours.from_values("grid:co2_g_per_kwh", "intensity", intensity_g_per_kwh, "none")
-            )
+            intensity = str(Series("grid", "co2_g_per_kwh"))
+            items.append(SeriesHours.from_values(intensity, "intensity", intensity_g_per_kwh, "none"))
         lengths = {len(s.values) for s in items}
         if len(lengths) > 1:
             raise ValueError(f"all lists must have the same length, got {sorted(lengths)}")

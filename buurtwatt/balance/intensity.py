@@ -15,9 +15,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from buurtwatt.readings import Reading
+from buurtwatt.series import Series
 from buurtwatt.units import convert
 
-SERIES_DEVICE, SERIES_QUANTITY = "grid", "co2_g_per_kwh"
+INTENSITY_SERIES = Series("grid", "co2_g_per_kwh")
 TIME_HINTS = ("datetime", "validfrom", "timestamp", "time", "date", "tijd", "datum")
 VALUE_HINTS = ("carbon intensity", "emissionfactor", "emission factor", "co2", "intensity")
 
@@ -101,6 +102,6 @@ def parse_intensity_csv(
             if len(result.skipped) < 5:
                 result.skipped.append(f"line {line}: {exc}")
             continue
-        result.readings.append(Reading(SERIES_DEVICE, SERIES_QUANTITY, ts, value))
+        result.readings.append(Reading(INTENSITY_SERIES.device, INTENSITY_SERIES.quantity, ts, value))
     result.readings.sort(key=lambda r: r.ts)
     return result

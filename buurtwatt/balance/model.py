@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from buurtwatt.balance.factors import Factor
-from buurtwatt.balance.periods import Period
+from buurtwatt.timeutil import Period
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,11 @@ class EnergyBalance:
     demand_kwh: float
     surplus_kwh: float  # generation - demand
     energy_positive: bool
+
+    @property
+    def grid_net_kwh(self) -> float:
+        """Positive: the building took more from the grid than it gave."""
+        return self.import_kwh - self.export_kwh
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,3 +143,36 @@ class PeriodBalance:
 
 def _factor_dict(use: FactorUse) -> dict[str, Any]:
     return {"role": use.role, "hours": use.hours, **asdict(use.factor)}
+
+
+@dataclass(frozen=True, slots=True)
+class LivePower:
+    """Power now, W, with the same definitions as the energy balance (see ``compute``)."""
+
+    ts: float | None  # newest reading of any live series
+    import_w: float | None
+    export_w: float | None
+    production_w: float | None  # own solar
+    consumption_w: float | None  # import + max(production - export, 0)
+
+    @property
+    def net_grid_w(self) -> float | None:
+        """Positive: the building takes from the grid; negative: it gives to the grid."""
+        if self.import_w is None and self.export_w is None:
+            return None
+        return (self.import_w or 0.0) - (self.export_w or 0.0)
+
+    def age(self, now: float) -> float | None:
+        return None if self.ts is None else now - self.ts
+
+
+@dataclass(frozen=True, slots=True)
+class EnergyBucket:
+    """Energy of one bucket of a chart (15 minutes, an hour, a day, a month), kWh and m3."""
+
+    start: float
+    import_kwh: float
+    export_kwh: float
+    production_kwh: float
+    consumption_kwh: float  # import + max(production - export, 0) within the bucket
+    gas_m3: float

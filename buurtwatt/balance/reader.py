@@ -23,33 +23,38 @@ import numpy as np
 
 from buurtwatt.balance.config import BalanceConfig
 from buurtwatt.balance.hourly import Check, HourlyData, Role, SeriesHours
-from buurtwatt.balance.periods import HOUR, day_ranges
+from buurtwatt.balance.intensity import INTENSITY_SERIES
+from buurtwatt.roles import Roles
+from buurtwatt.series import Series
 from buurtwatt.store.base import Resolution, Row, Store
+from buurtwatt.timeutil import HOUR, day_ranges
 
-INTENSITY_SERIES = "grid:co2_g_per_kwh"
 RATE_TOLERANCE = 0.98  # a day below 98 % of the usual sample rate is read hour by hour
 
 
 @dataclass(frozen=True, slots=True)
 class SeriesRole:
-    series: str
+    series: Series
     role: Role
     check: Check
 
 
-def series_roles(config: BalanceConfig, night: str = "gap") -> list[SeriesRole]:
+def series_roles(roles: Roles, config: BalanceConfig, night: str = "gap") -> list[SeriesRole]:
     """The series the balance reads, with their role and how their completeness is judged."""
     # inverters that sleep at night leave no samples then: judge them per day
     solar_check: Check = "hour" if night == "zero" else "day"
     out: list[SeriesRole] = []
-    if config.grid_meter:
-        out.append(SeriesRole(f"{config.grid_meter}:import_kwh", "import", "hour"))
-        out.append(SeriesRole(f"{config.grid_meter}:export_kwh", "export", "hour"))
-    out += [SeriesRole(f"{device}:energy_kwh", "production", solar_check) for device in config.solar]
-    if config.gas_meter:
-        out.append(SeriesRole(f"{config.gas_meter}:gas_m3", "gas", "hour"))
+    if roles.import_kwh and roles.export_kwh:
+        out.append(SeriesRole(roles.import_kwh, "import", "hour"))
+        out.append(SeriesRole(roles.export_kwh, "export", "hour"))
+    out += [SeriesRole(series, "production", solar_check) for series in roles.solar_kwh]
+    if roles.gas_m3:
+        out.append(SeriesRole(roles.gas_m3, "gas", "hour"))
     if config.collective:
-        out += [SeriesRole(series, "collective", solar_check) for series in config.collective.production]
+        # only the roof of [balance.collective] has a share in this building's balance
+        out += [
+            SeriesRole(Series.parse(name), "collective", solar_check) for name in config.collective.production
+        ]
     if config.grid_intensity == "hourly":
         out.append(SeriesRole(INTENSITY_SERIES, "intensity", "none"))
     return out
@@ -66,11 +71,12 @@ def _fill_hours(values: np.ndarray, present: np.ndarray, rows: list[Row], start:
 
 def _series_hours(role: SeriesRole, values: np.ndarray, present: np.ndarray) -> SeriesHours:
     raw = np.where(present, values, np.nan)
-    return SeriesHours.from_values(role.series, role.role, raw, role.check)
+    return SeriesHours.from_values(str(role.series), role.role, raw, role.check)
 
 
 def read_hourly(
     store: Store,
+    roles: Roles,
     config: BalanceConfig,
     start: float,
     end: float,
@@ -84,10 +90,10 @@ def read_hourly(
     hours = round((end - start) / HOUR)
     days = None if exact else day_ranges(start, hours, tz)[0]
     items = []
-    for role in series_roles(config, night):
+    for role in series_roles(roles, config, night):
         values, present = np.zeros(hours), np.zeros(hours, dtype=bool)
         if days is None or role.role == "intensity":
-            _fill_hours(values, present, store.read(role.series, start, end, Resolution.HOUR), start)
+            _fill_hours(values, present, store.read(str(role.series), start, end, Resolution.HOUR), start)
         else:
             _fill_from_days(store, role, values, present, start, end, days, now)
         items.append(_series_hours(role, values, present))
@@ -108,7 +114,9 @@ def _fill_from_days(
     now: float,
 ) -> None:
     rows = [
-        r for r in store.read(role.series, start, end, Resolution.DAY) if r.count > 0 and r.value is not None
+        r
+        for r in store.read(str(role.series), start, end, Resolution.DAY)
+        if r.count > 0 and r.value is not None
     ]
     if not rows:
         _fill_recent_hours(store, role, values, present, start, days, now, set())
@@ -141,7 +149,7 @@ def _fill_from_days(
         _fill_hours(
             values,
             present,
-            store.read(role.series, start + HOUR * x, start + HOUR * y, Resolution.HOUR),
+            store.read(str(role.series), start + HOUR * x, start + HOUR * y, Resolution.HOUR),
             start,
         )
     _fill_recent_hours(store, role, values, present, start, days, now, {int(x) for x in k})
@@ -168,7 +176,7 @@ def _fill_recent_hours(
         _fill_hours(
             values,
             present,
-            store.read(role.series, start + HOUR * x, start + HOUR * y, Resolution.HOUR),
+            store.read(str(role.series), start + HOUR * x, start + HOUR * y, Resolution.HOUR),
             start,
         )
 

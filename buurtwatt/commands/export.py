@@ -65,7 +65,7 @@ def _export(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="export series as CSV or JSON")
-    p.add_argument("--config", help="site config (default config/demo.toml)")
+    p.add_argument("--config", help="site config (default ./buurtwatt.toml, else the demo config)")
     p.add_argument("--series", action="append", required=True, help="DEVICE:QUANTITY, repeatable")
     p.add_argument("--from", dest="from_", required=True, help="local date or ISO time")
     p.add_argument("--to", required=True, help="local date or ISO time (exclusive)")

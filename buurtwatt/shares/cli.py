@@ -34,10 +34,10 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from None
 
 
-def _config(args: argparse.Namespace) -> SiteConfig:
+def _config(args: argparse.Namespace, writes: bool = False) -> SiteConfig:
     from buurtwatt.commands.config import load_or_exit
 
-    return load_or_exit(args.config)
+    return load_or_exit(args.config, writes=writes)
 
 
 def _register(config: SiteConfig, args: argparse.Namespace) -> Register:
@@ -137,7 +137,7 @@ def _allocate(args: argparse.Namespace) -> int:
 
 
 def _confirm(args: argparse.Namespace) -> int:
-    config = _config(args)
+    config = _config(args, writes=True)  # freezes a year: never on the demo config by accident
     try:
         register = _register(config, args)
         names = [args.installation] if args.installation else [i.name for i in config.installations]
@@ -154,7 +154,7 @@ def _confirm(args: argparse.Namespace) -> int:
 def _links(args: argparse.Namespace) -> int:
     from buurtwatt.shares.tokens import TokenStore
 
-    config = _config(args)
+    config = _config(args, writes=True)  # writes tokens.json
     try:
         register = _register(config, args)
     except RegisterError as exc:
@@ -239,7 +239,7 @@ def _statement(args: argparse.Namespace) -> int:
 
 
 def _common(p: argparse.ArgumentParser, production: bool = True) -> None:
-    p.add_argument("--config", help="site config (default config/demo.toml)")
+    p.add_argument("--config", help="site config (default ./buurtwatt.toml; confirm and links need one)")
     p.add_argument("--participants", type=Path, help="participants.csv instead of the one in [shares]")
     p.add_argument("--holdings", type=Path, help="holdings.csv instead of the one in [shares]")
     p.add_argument("--today", type=_date, help=argparse.SUPPRESS)  # for tests and replays

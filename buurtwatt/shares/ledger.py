@@ -26,17 +26,7 @@ def open_register(
     participants = participants or config.shares.participants
     holdings = holdings or config.shares.holdings
     if participants is None or holdings is None:
-        raise RegisterError(
-            [
-                RegisterProblem(
-                    str(config.source_path or "config"),
-                    0,
-                    None,
-                    None,
-                    '[shares] needs participants = "...csv" and holdings = "...csv"',
-                )
-            ]
-        )
+        raise RegisterError([RegisterProblem.of(str(config.source_path or "config"), 0, "not_configured")])
     return load_register(participants, holdings, config.installations)
 
 

@@ -12,7 +12,6 @@ import json
 import os
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -138,7 +137,3 @@ def write_locked(folder: Path, locked: LockedYear) -> Path:
         os.fsync(handle.fileno())
     os.replace(tmp, path)
     return path
-
-
-def decimal_text(value: Decimal) -> str:
-    return f"{value:f}"

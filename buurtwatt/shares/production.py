@@ -157,9 +157,7 @@ def read_production_csv(path: Path | str) -> dict[date, Decimal]:
     try:
         text = Path(path).read_text(encoding="utf-8").lstrip("\ufeff")
     except OSError as exc:
-        raise RegisterError(
-            [RegisterProblem(file, 0, None, None, f"cannot read the file: {exc.strerror}")]
-        ) from None
+        raise RegisterError([RegisterProblem.of(file, 0, "cannot_read", reason=exc.strerror)]) from None
     problems: list[RegisterProblem] = []
     out: dict[date, Decimal] = {}
     reader = csv.reader(io.StringIO(text))
@@ -170,7 +168,7 @@ def read_production_csv(path: Path | str) -> dict[date, Decimal]:
         if line == 1 and values[0].strip().lower() == "date":
             continue
         if len(values) != 2:
-            problems.append(RegisterProblem(file, line, None, None, "expected two values: date,kwh"))
+            problems.append(RegisterProblem.of(file, line, "production_values"))
             continue
         day_text, kwh_text = values[0].strip(), values[1].strip()
         try:
@@ -178,19 +176,17 @@ def read_production_csv(path: Path | str) -> dict[date, Decimal]:
                 raise ValueError
             day = date.fromisoformat(day_text)
         except ValueError:
-            problems.append(
-                RegisterProblem(file, line, 1, "date", f"{day_text!r} is not a date (YYYY-MM-DD)")
-            )
+            problems.append(RegisterProblem.of(file, line, "production_date", 1, "date", text=day_text))
             continue
         try:
             kwh = Decimal(kwh_text)
             if not kwh.is_finite() or kwh < 0:
                 raise InvalidOperation
         except InvalidOperation:
-            problems.append(RegisterProblem(file, line, 2, "kwh", f"{kwh_text!r} is not a kWh amount >= 0"))
+            problems.append(RegisterProblem.of(file, line, "production_kwh", 2, "kwh", text=kwh_text))
             continue
         if day in out:
-            problems.append(RegisterProblem(file, line, 1, "date", f"{day} appears twice"))
+            problems.append(RegisterProblem.of(file, line, "production_day_twice", 1, "date", day=day))
             continue
         out[day] = kwh
     if problems:

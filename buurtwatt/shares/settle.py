@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from buurtwatt.shares.allocate import allocate_shares, month_starts
+from buurtwatt.shares.allocate import Allocation, allocate_shares, month_starts
 from buurtwatt.shares.config import InstallationConfig
 from buurtwatt.shares.locked import LockedYear, Pair
 from buurtwatt.shares.production import DailyProduction
@@ -152,6 +152,63 @@ def _rate_at(periods: list[RatePeriod], day: date) -> RatePeriod:
     raise SettlementError(f"no price for {day}")
 
 
+def _sce_scale(installation: InstallationConfig, tariffs: Tariffs, produced: Fraction) -> Fraction | None:
+    """The factor that brings an SCE subsidy down to the cap (kWp x full-load hours); None: under it."""
+    sce = installation.sce
+    if sce is None or sce.payout != "per_kwh" or sce.kwp is None:
+        return None
+    cap = Fraction(sce.kwp) * (sce.full_load_hours or tariffs.full_load_hours)
+    return cap / produced if produced > cap else None
+
+
+@dataclass(frozen=True)
+class _Pricing:
+    """How one open year turns a participant's kWh of one bucket into euros."""
+
+    installation: InstallationConfig
+    periods: list[RatePeriod]
+    cap_kwh: Fraction
+    scale: Fraction
+    days_in_year: int
+
+    def euros(self, begin: date, value: Fraction, running: Fraction, share_days: int) -> Fraction:
+        """``value`` kWh from ``begin``, after ``running`` kWh since 1 January (for the cap)."""
+        period = _rate_at(self.periods, begin)
+        sce = self.installation.sce
+        if self.installation.scheme == "postcoderoos":
+            eligible = min(self.cap_kwh, running + value) - min(self.cap_kwh, running)
+            return eligible * period.eur_per_kwh
+        if sce is not None and sce.payout == "per_share":
+            assert sce.eur_per_share_year is not None
+            in_window = period.note == ""
+            return (
+                Fraction(sce.eur_per_share_year) * share_days / self.days_in_year
+                if in_window
+                else Fraction(0)
+            )
+        return value * period.eur_per_kwh * self.scale
+
+
+def _add_year(alloc: Allocation, pricing: _Pricing, first: date, out: _Figures) -> None:
+    """Add the buckets of ``alloc`` from ``first`` on to ``out``, per month."""
+    for pid, values in alloc.kwh.items():
+        running = Fraction(0)
+        for index, value in enumerate(values):
+            begin = alloc.buckets[index]
+            days = alloc.bucket_share_days[pid][index]
+            euros = pricing.euros(begin, value, running, days)
+            running += value
+            if begin < first:
+                continue
+            month = begin.replace(day=1)
+            out.kwh[pid][month] += value
+            out.eur[pid][month] += euros
+            out.share_days[pid] += days
+    for index, begin in enumerate(alloc.buckets):
+        if begin >= first:
+            out.total[begin.replace(day=1)] += alloc.total[index]
+
+
 def _open_year(
     installation: InstallationConfig,
     holdings: list[Holding],
@@ -178,44 +235,15 @@ def _open_year(
     alloc = allocate_shares(
         production, holdings, installation.shares_issued, a, z, installation.count_unsold, buckets
     )
-    scale = Fraction(1)
-    sce = installation.sce
-    if sce is not None and sce.payout == "per_kwh" and sce.kwp is not None:
-        cap = Fraction(sce.kwp) * (sce.full_load_hours or tariffs.full_load_hours)
-        produced = alloc.total_kwh
-        if produced > cap:
-            scale = cap / produced
-            out.notes.add(f"{year}: production above the SCE cap of {cap} kWh; subsidy scaled down")
+    scale = _sce_scale(installation, tariffs, alloc.total_kwh)
+    if scale is not None:
+        cap = scale * alloc.total_kwh
+        out.notes.add(f"{year}: production above the SCE cap of {cap} kWh; subsidy scaled down")
     days_in_year = (date(year + 1, 1, 1) - date(year, 1, 1)).days
-    cap_kwh = Fraction(tariffs.cap_kwh_per_year)
-    for pid, values in alloc.kwh.items():
-        running = Fraction(0)
-        for index, value in enumerate(values):
-            begin = alloc.buckets[index]
-            rate = _rate_at(periods, begin).eur_per_kwh
-            if installation.scheme == "postcoderoos":
-                eligible = min(cap_kwh, running + value) - min(cap_kwh, running)
-                euros = eligible * rate
-            elif sce is not None and sce.payout == "per_share":
-                assert sce.eur_per_share_year is not None
-                in_window = _rate_at(periods, begin).note == ""
-                euros = (
-                    Fraction(sce.eur_per_share_year) * alloc.bucket_share_days[pid][index] / days_in_year
-                    if in_window
-                    else Fraction(0)
-                )
-            else:
-                euros = value * rate * scale
-            running += value
-            if begin < first:
-                continue
-            month = begin.replace(day=1)
-            out.kwh[pid][month] += value
-            out.eur[pid][month] += euros
-            out.share_days[pid] += alloc.bucket_share_days[pid][index]
-    for index, begin in enumerate(alloc.buckets):
-        if begin >= first:
-            out.total[begin.replace(day=1)] += alloc.total[index]
+    pricing = _Pricing(
+        installation, periods, Fraction(tariffs.cap_kwh_per_year), scale or Fraction(1), days_in_year
+    )
+    _add_year(alloc, pricing, first, out)
     out.estimated_days += sum(1 for d in production.estimated if first <= d <= z)
 
 

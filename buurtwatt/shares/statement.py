@@ -94,13 +94,105 @@ def part_from(
 
 
 class _Pdf(FPDF):
-    def setup_font(self) -> str:
+    """An A4 page with DejaVu when the system has it (for the euro sign), else Helvetica."""
+
+    def __init__(self) -> None:
+        super().__init__(format="A4")
+        self.set_auto_page_break(True, margin=15)
+        self.body_font = self._setup_font()
+        self.euro_sign = "€" if self.body_font == "DejaVu" else "EUR"
+        self.add_page()
+
+    def _setup_font(self) -> str:
         regular, bold = FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
         if regular.exists() and bold.exists():
             self.add_font("DejaVu", "", str(regular))
             self.add_font("DejaVu", "B", str(bold))
             return "DejaVu"
         return "Helvetica"
+
+    def use_font(self, size: int, bold: bool = False) -> None:
+        self.set_font(self.body_font, "B" if bold else "", size)
+
+    def text_line(self, height: float, text: str, **cell: object) -> None:
+        """One full-width line of text."""
+        self.cell(0, height, text, new_x="LMARGIN", new_y="NEXT", **cell)
+
+    def paragraph(self, height: float, text: str) -> None:
+        self.multi_cell(0, height, text, new_x="LMARGIN", new_y="NEXT")
+
+
+def _header(pdf: _Pdf, cooperative: str, participant: Participant, year: int) -> None:
+    pdf.use_font(16, bold=True)
+    pdf.text_line(10, f"Jaaroverzicht {year}")
+    pdf.use_font(11)
+    pdf.text_line(6, cooperative)
+    pdf.ln(4)
+    for text in (participant.name, participant.address, f"Deelnemer {participant.participant_id}"):
+        if text:
+            pdf.text_line(6, text)
+
+
+def _month_table(pdf: _Pdf, part: StatementPart, year: int) -> None:
+    months = {m: v for m, v in part.months.items() if m.year == year}
+    rounded = largest_remainder(months, 1, part.kwh) if months else {}
+    pdf.use_font(10, bold=True)
+    pdf.cell(60, 6, "Maand", border="B")
+    pdf.cell(40, 6, "kWh", border="B", align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.use_font(10)
+    for month in sorted(rounded):
+        pdf.cell(60, 6, MONTHS_NL[month.month - 1])
+        pdf.cell(40, 6, nl_number(rounded[month], 1), align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.use_font(10, bold=True)
+    pdf.cell(60, 6, "Totaal", border="T")
+    pdf.cell(40, 6, nl_number(part.kwh, 3), border="T", align="R", new_x="LMARGIN", new_y="NEXT")
+
+
+def _part(pdf: _Pdf, part: StatementPart, year: int) -> None:
+    pdf.ln(5)
+    pdf.use_font(12, bold=True)
+    pdf.text_line(8, f"{part.title} ({'postcoderoos' if part.scheme == 'postcoderoos' else 'SCE'})")
+    pdf.use_font(10)
+    pdf.text_line(6, f"Delen op 31 december: {part.shares_at_year_end}")
+    _month_table(pdf, part, year)
+    pdf.use_font(10)
+    label = (
+        "Korting op de energiebelasting (incl. btw, via uw energieleverancier)"
+        if part.scheme == "postcoderoos"
+        else "Uw deel van de SCE-subsidie"
+    )
+    pdf.text_line(7, f"{label}: {pdf.euro_sign} {nl_number(part.eur, 2)}")
+    if part.estimated_days:
+        pdf.paragraph(
+            5,
+            f"Van {part.estimated_days} dag(en) ontbrak de meting; die dagen zijn "
+            "geschat uit de dagen ervoor en erna.",
+        )
+    pdf.ln(2)
+    pdf.use_font(9)
+    pdf.paragraph(5, "Zo verdelen we: " + HOW_IT_WORKS[part.count_unsold])
+
+
+def _repayment(pdf: _Pdf, repayment: Repayment) -> None:
+    pdf.ln(4)
+    pdf.use_font(12, bold=True)
+    pdf.text_line(8, "Terugbetalen uit de opbrengst")
+    pdf.use_font(10)
+    euro = pdf.euro_sign
+    lines = [
+        f"Inleg: {euro} {nl_number(repayment.stake_eur, 2)}",
+        f"Terugbetaald uit de opbrengst: {euro} {nl_number(repayment.repaid_eur, 2)}",
+        f"Nog te gaan: {euro} {nl_number(repayment.left_eur, 2)}",
+    ]
+    if repayment.done:
+        lines.append("Uw inleg is helemaal terugbetaald.")
+    elif repayment.payoff_date:
+        lines.append(
+            f"Verwacht afgelost rond {MONTHS_NL[repayment.payoff_date.month - 1]} "
+            f"{repayment.payoff_date.year} (in het tempo van de laatste 12 maanden)."
+        )
+    for text in lines:
+        pdf.text_line(6, text)
 
 
 def statement_pdf(
@@ -111,81 +203,16 @@ def statement_pdf(
     repayment: Repayment | None,
     made_on: date,
 ) -> bytes:
-    pdf = _Pdf(format="A4")
-    pdf.set_auto_page_break(True, margin=15)
-    font = pdf.setup_font()
-    euro = "€" if font == "DejaVu" else "EUR"
-    pdf.add_page()
-    pdf.set_font(font, "B", 16)
-    pdf.cell(0, 10, f"Jaaroverzicht {year}", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(font, "", 11)
-    pdf.cell(0, 6, cooperative, new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(4)
-    for line in (participant.name, participant.address, f"Deelnemer {participant.participant_id}"):
-        if line:
-            pdf.cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+    """The one-page statement of ``year``."""
+    pdf = _Pdf()
+    _header(pdf, cooperative, participant, year)
     for part in parts:
-        pdf.ln(5)
-        pdf.set_font(font, "B", 12)
-        scheme = "postcoderoos" if part.scheme == "postcoderoos" else "SCE"
-        pdf.cell(0, 8, f"{part.title} ({scheme})", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(font, "", 10)
-        pdf.cell(0, 6, f"Delen op 31 december: {part.shares_at_year_end}", new_x="LMARGIN", new_y="NEXT")
-        months = {m: v for m, v in part.months.items() if m.year == year}
-        rounded = largest_remainder(months, 1, part.kwh) if months else {}
-        pdf.set_font(font, "B", 10)
-        pdf.cell(60, 6, "Maand", border="B")
-        pdf.cell(40, 6, "kWh", border="B", align="R", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(font, "", 10)
-        for month in sorted(rounded):
-            pdf.cell(60, 6, MONTHS_NL[month.month - 1])
-            pdf.cell(40, 6, nl_number(rounded[month], 1), align="R", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(font, "B", 10)
-        pdf.cell(60, 6, "Totaal", border="T")
-        pdf.cell(40, 6, nl_number(part.kwh, 3), border="T", align="R", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(font, "", 10)
-        label = (
-            "Korting op de energiebelasting (incl. btw, via uw energieleverancier)"
-            if part.scheme == "postcoderoos"
-            else "Uw deel van de SCE-subsidie"
-        )
-        pdf.cell(0, 7, f"{label}: {euro} {nl_number(part.eur, 2)}", new_x="LMARGIN", new_y="NEXT")
-        if part.estimated_days:
-            pdf.multi_cell(
-                0,
-                5,
-                f"Van {part.estimated_days} dag(en) ontbrak de meting; die dagen zijn "
-                "geschat uit de dagen ervoor en erna.",
-                new_x="LMARGIN",
-                new_y="NEXT",
-            )
-        pdf.ln(2)
-        pdf.set_font(font, "", 9)
-        pdf.multi_cell(
-            0, 5, "Zo verdelen we: " + HOW_IT_WORKS[part.count_unsold], new_x="LMARGIN", new_y="NEXT"
-        )
+        _part(pdf, part, year)
     if repayment is not None:
-        pdf.ln(4)
-        pdf.set_font(font, "B", 12)
-        pdf.cell(0, 8, "Terugbetalen uit de opbrengst", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(font, "", 10)
-        lines = [
-            f"Inleg: {euro} {nl_number(repayment.stake_eur, 2)}",
-            f"Terugbetaald uit de opbrengst: {euro} {nl_number(repayment.repaid_eur, 2)}",
-            f"Nog te gaan: {euro} {nl_number(repayment.left_eur, 2)}",
-        ]
-        if repayment.done:
-            lines.append("Uw inleg is helemaal terugbetaald.")
-        elif repayment.payoff_date:
-            lines.append(
-                f"Verwacht afgelost rond {MONTHS_NL[repayment.payoff_date.month - 1]} "
-                f"{repayment.payoff_date.year} (in het tempo van de laatste 12 maanden)."
-            )
-        for line in lines:
-            pdf.cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+        _repayment(pdf, repayment)
     pdf.ln(6)
-    pdf.set_font(font, "", 8)
-    pdf.cell(0, 5, f"Gemaakt op {nl_date(made_on)} met buurtwatt.", new_x="LMARGIN", new_y="NEXT")
+    pdf.use_font(8)
+    pdf.text_line(5, f"Gemaakt op {nl_date(made_on)} met buurtwatt.")
     return bytes(pdf.output())
 
 
@@ -212,7 +239,7 @@ def build_statement(
     parts: list[StatementPart] = []
     history: list[Settlement] = []
     for inst in config.installations:
-        holdings = [h for h in register.holdings_of(inst.name) if h.participant_id == participant_id]
+        holdings = register.holdings_of(inst.name, participant_id)
         if not holdings or last < inst.delivery_start:
             continue
         first = max(date(year, 1, 1), inst.delivery_start)

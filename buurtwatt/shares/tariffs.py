@@ -14,6 +14,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from buurtwatt.shares.config import InstallationConfig
+from buurtwatt.tariffs.tax import load_tax_table
 
 DEFAULT_FACTORS = Path(__file__).resolve().parent.parent.parent / "config" / "factors" / "nl.toml"
 
@@ -55,18 +56,8 @@ def load_tariffs(path: Path | str | None = None) -> Tariffs:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise TariffError(f"{file}: cannot read the energy-tax tables: {exc}") from None
     tax = raw.get("energy_tax", {})
-    years: dict[int, TaxYear] = {}
-    for key, entry in tax.items():
-        if not (isinstance(entry, dict) and key.isdigit()):
-            continue
-        btw = tuple(sorted((date.fromisoformat(b["from"]), Decimal(str(b["pct"]))) for b in entry["btw"]))
-        years[int(key)] = TaxYear(
-            int(key),
-            Decimal(str(entry["reduction"])),
-            btw,
-            entry.get("source", ""),
-            bool(entry.get("verified", True)),
-        )
+    # the per-year rates have one owner: the tax table of buurtwatt/tariffs
+    years = {year: TaxYear(year, *fields) for year, fields in load_tax_table().pcr_years().items()}
     sce = raw.get("sce", {})
     corrections = {
         int(k): (Decimal(str(v["netlevering"])), bool(v.get("final", False)))

@@ -14,17 +14,18 @@ import json
 import os
 import secrets
 import threading
-import time
-from collections import deque
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
+
+from buurtwatt.config import SiteConfig
 
 TOKEN_BYTES = 32
 _EMPTY = hashlib.sha256(b"").hexdigest()
 
 
 def hash_token(token: str) -> str:
+    """What is stored for a token: its SHA-256 in hex."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
@@ -59,10 +60,6 @@ class TokenStore:
         os.replace(tmp, self.path)
         self._mtime = None
 
-    def has_token(self, participant_id: str) -> bool:
-        with self._lock:
-            return participant_id in self._load()
-
     def issue(self, participant_id: str, today: date | None = None) -> str:
         """A new token for the participant; the old one stops working at once."""
         token = secrets.token_urlsafe(TOKEN_BYTES)
@@ -92,14 +89,6 @@ class TokenStore:
                 self._save(entries)
         return issued
 
-    def revoke(self, participant_id: str) -> bool:
-        with self._lock:
-            entries = dict(self._load())
-            if entries.pop(participant_id, None) is None:
-                return False
-            self._save(entries)
-            return True
-
     def verify_token(self, token: str) -> str | None:
         """The participant id of a valid token, else None. Time does not depend on which
         entry matches, or how much of a hash matches."""
@@ -114,29 +103,15 @@ class TokenStore:
         return found
 
 
-class AttemptLimiter:
-    """At most ``limit`` failed token attempts per client in ``window_s`` seconds."""
+def verify_link(config: SiteConfig, token: str) -> str | None:
+    """The participant id behind a personal link, or None (the same answer for every failure).
 
-    def __init__(self, limit: int = 10, window_s: float = 600.0) -> None:
-        self.limit, self.window_s = limit, window_s
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, client: str, now: float) -> deque[float]:
-        q = self._failures.setdefault(client, deque())
-        while q and q[0] <= now - self.window_s:
-            q.popleft()
-        return q
-
-    def allowed(self, client: str, now: float | None = None) -> bool:
-        with self._lock:
-            return len(self._recent(client, now if now is not None else time.monotonic())) < self.limit
-
-    def failed(self, client: str, now: float | None = None) -> None:
-        with self._lock:
-            self._recent(client, now if now is not None else time.monotonic()).append(
-                now if now is not None else time.monotonic()
-            )
-            if len(self._failures) > 10_000:  # forget the quietest clients rather than grow without end
-                for key in [k for k, q in self._failures.items() if not q][:5_000]:
-                    del self._failures[key]
+    For one-off callers (the CLI, tests); the dashboard keeps one :class:`TokenStore`.
+    """
+    path = config.shares.tokens_path
+    if path is None:
+        return None
+    try:
+        return TokenStore(path).verify_token(token)
+    except (OSError, ValueError):
+        return None

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Protocol
 
 from buurtwatt.readings import Reading
@@ -75,6 +76,24 @@ class Store(Protocol):
         """Facts for health pages: kind, size, newest point, problems."""
 
     def close(self) -> None: ...
+
+
+class StoreNotWritable(PermissionError):
+    """The store's file or folder cannot be written (read-only file, folder or disk).
+
+    A ``PermissionError`` (an ``OSError``), so ``buurtwatt collect`` reports it and exits 2.
+    """
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        super().__init__(
+            f"cannot write the store {path} ({reason}). The collector needs to write this file "
+            f"and create {path.name}-wal and {path.name}-shm next to it: make the file and its "
+            f"folder {path.parent} writable for this user, or set another store path in the config"
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 def to_ts(value: TimeLike) -> float:

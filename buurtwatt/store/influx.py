@@ -1,11 +1,12 @@
 """The InfluxDB store (1.x, 2.x, 3.x): a durable local outbox in front, InfluxQL reads behind.
 
-Writing: readings go into a local working SqliteStore at ``config.outbox`` (series state and
-the recent rollup buckets). In the same transaction the outbox queues the raw points as
-line protocol and marks the touched rollup buckets; a sender thread turns due buckets into
-lines (a bucket goes out when it closes or after its level's hold time, see outbox.py) and
-delivers everything (see influx_sender.py). The collector therefore computes the rollups
-itself: no Flux task is needed, and the same code serves every InfluxDB version.
+Writing: readings go through the shared rollup code (rollup.py) into a local working file at
+``config.outbox`` (series state and the recent rollup buckets, sqlite_db.py). In the same
+transaction the outbox queues the raw points as records and marks the touched rollup buckets;
+a sender thread turns due buckets into records (a bucket goes out when it closes or after its
+level's hold time, see outbox.py) and delivers everything as line protocol (influx_sender.py).
+The collector therefore computes the rollups itself: no Flux task is needed, and the same code
+serves every InfluxDB version.
 
 Reading: InfluxQL on ``/query``, shaped into the same rows as the SQLite store (shape.py).
 
@@ -33,18 +34,25 @@ from typing import Any
 
 from buurtwatt.config import InfluxStoreConfig
 from buurtwatt.readings import Reading
+from buurtwatt.series import Series
 from buurtwatt.store.base import Resolution, Row, TimeLike, to_ts
-from buurtwatt.store.influx_http import InfluxHttp, ql_ident, ql_string
+from buurtwatt.store.influx_http import (
+    LAST_TS_SUFFIX,
+    MEASUREMENTS,
+    RAW_MEASUREMENT,
+    InfluxHttp,
+    ql_ident,
+    ql_string,
+)
 from buurtwatt.store.influx_sender import Sender
-from buurtwatt.store.outbox import LAST_TS_SUFFIX, MEASUREMENTS, RAW_MEASUREMENT, Outbox
+from buurtwatt.store.outbox import Outbox
+from buurtwatt.store.registry import register_backend
+from buurtwatt.store.rollup import Batch
 from buurtwatt.store.shape import Bucket, bucket_row, mark_gaps, months_from_days
-from buurtwatt.store.sqlite import DEFAULT_CADENCE, TABLE, SqliteStore, WriteResult
+from buurtwatt.store.sqlite import DEFAULT_CADENCE
+from buurtwatt.store.sqlite_db import RollupDb
 from buurtwatt.timeutil import AMSTERDAM
-from buurtwatt.vocabulary import QUANTITIES, Quantity, split_series
-
-# The working store's raw table is only a by-product (the outbox holds the raw lines); the
-# sender empties it every second so the outbox cap measures the outbox.
-LOCAL_RAW_RETENTION_DAYS = 1 / 24
+from buurtwatt.vocabulary import QUANTITIES, Quantity, UnknownSeries, split_series
 
 
 class InfluxStore:
@@ -72,7 +80,7 @@ class InfluxStore:
         self.http = InfluxHttp(config)
         self._site_q = ql_string(site)
         self._write_lock = threading.Lock()
-        self.local: SqliteStore | None = None
+        self.local: RollupDb | None = None
         self.outbox: Outbox | None = None
         self.sender: Sender | None = None
         if readonly:
@@ -80,14 +88,8 @@ class InfluxStore:
         self.outbox = Outbox(
             config.outbox, site, int(config.outbox_max_mb * 1024 * 1024), hold_s=rollup_hold_s
         )
-        self.local = SqliteStore(
-            config.outbox,
-            site=site,
-            tz=tz,
-            heartbeat_s=config.heartbeat_s,
-            cadence=config.cadence,
-            raw_retention_days=LOCAL_RAW_RETENTION_DAYS,
-            after_write=self.outbox.after_write,
+        self.local = RollupDb(
+            config.outbox, site=site, tz=tz, heartbeat_s=config.heartbeat_s, cadence=self.cadence
         )
         self.outbox.open()
         self.sender = Sender(
@@ -96,13 +98,13 @@ class InfluxStore:
         self.sender.start()
 
     # --- writing -----------------------------------------------------------------------
-    def write(self, readings: Sequence[Reading]) -> WriteResult:
+    def write(self, readings: Sequence[Reading]) -> Batch:
         """Commit to the local outbox (durable on return); the sender delivers it soon after."""
         if self.local is None or self.outbox is None or self.sender is None:
             raise PermissionError("this store was opened read-only")
         with self._write_lock:
             try:
-                result = self.local.write(readings)
+                result = self.local.write(readings, self.outbox.after_write)
             except BaseException:
                 self.outbox.rolled_back()
                 raise
@@ -144,10 +146,7 @@ class InfluxStore:
         wanted = [s for s in suffixes if s != ("_sum" if q.is_counter else "_inc")]
         fields = ",".join(ql_ident(q.name + s) for s in wanted)
         span = f"time >= {math.ceil(t0 * 1000)}ms AND time < {math.ceil(t1 * 1000)}ms"
-        query = (
-            f"SELECT {fields} FROM {ql_ident(MEASUREMENTS[TABLE[level]])} "
-            f"WHERE {self._where(device)} AND {span}"
-        )
+        query = f"SELECT {fields} FROM {ql_ident(MEASUREMENTS[level])} WHERE {self._where(device)} AND {span}"
         out: list[Bucket] = []
         for ts, *values in self._values(query):
             got = dict(zip(wanted, values, strict=True))
@@ -173,9 +172,7 @@ class InfluxStore:
         return series[0].get("values", []) if series else []
 
     def latest(self, series: Iterable[str]) -> dict[str, Row]:
-        names = [
-            n for n in dict.fromkeys(series) if n.partition(":")[0] and n.partition(":")[2] in QUANTITIES
-        ]
+        names = [n for n in dict.fromkeys(series) if _known(n)]
         # live series answer from the last two days cheaply; only the silent ones search all time
         out = self._latest(names, "AND time > now() - 2d ")
         missing = [n for n in names if n not in out]
@@ -188,10 +185,10 @@ class InfluxStore:
             return {}
         statements = []
         for name in names:
-            device, _, qname = name.partition(":")
+            device, qname = Series.parse(name)
             statements.append(
                 f"SELECT {ql_ident(qname + '_last')},{ql_ident(qname + LAST_TS_SUFFIX)} "
-                f"FROM {ql_ident(MEASUREMENTS[TABLE['1m']])} WHERE {self._where(device)} {span}"
+                f"FROM {ql_ident(MEASUREMENTS['1m'])} WHERE {self._where(device)} {span}"
                 "ORDER BY time DESC LIMIT 1"
             )
         out: dict[str, Row] = {}
@@ -212,7 +209,7 @@ class InfluxStore:
         names: set[str] = set()
         for table, since in (("1d", ""), ("1m", " AND time > now() - 2d")):
             query = (
-                f"SELECT count(*) FROM {ql_ident(MEASUREMENTS[TABLE[table]])} "
+                f"SELECT count(*) FROM {ql_ident(MEASUREMENTS[table])} "
                 f"WHERE {ql_ident('site')}={self._site_q}{since} GROUP BY {ql_ident('device')}"
             )
             for s in self.http.query(query)[0]:
@@ -221,12 +218,12 @@ class InfluxStore:
                     if device and column.startswith("count_") and column.endswith("_n") and count:
                         qname = column[len("count_") : -len("_n")]
                         if qname in QUANTITIES:
-                            names.add(f"{device}:{qname}")
+                            names.add(str(Series(device, qname)))
         return sorted(names)
 
     def sites(self) -> list[str]:
         # tag values are index metadata: cheap on any measurement; minutes arrive first
-        query = f"SHOW TAG VALUES FROM {ql_ident(MEASUREMENTS[TABLE['1m']])} WITH KEY = {ql_ident('site')}"
+        query = f"SHOW TAG VALUES FROM {ql_ident(MEASUREMENTS['1m'])} WITH KEY = {ql_ident('site')}"
         return sorted({v[1] for s in self.http.query(query)[0] for v in s.get("values", [])})
 
     # --- health ------------------------------------------------------------------------
@@ -247,8 +244,12 @@ class InfluxStore:
             return out
         out.update(self.sender.status())
         out["outbox"] = self.outbox.status()
-        newest = self.local.status().get("newest")
-        out["newest"] = newest
+        out["working_file"] = self.local.status()
+        out["newest"] = (
+            self.local.con()
+            .execute("SELECT max(last_ts) FROM series WHERE site=?", (self.site,))
+            .fetchone()[0]
+        )
         out["ok"] = self.sender.state in ("ok", "starting")
         return out
 
@@ -265,5 +266,20 @@ class InfluxStore:
         self.http.close()
 
 
+def _known(name: str) -> bool:
+    try:
+        return Series.parse(name).known
+    except UnknownSeries:
+        return False
+
+
 def _f(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def open_influx(config: InfluxStoreConfig, site: str, tz: str, readonly: bool) -> InfluxStore:
+    """The opener the registry calls with the store section of the config."""
+    return InfluxStore(config, site=site, tz=tz, readonly=readonly)
+
+
+register_backend("influxdb", open_influx, "InfluxDB 1.x, 2.x or 3.x, with a durable local outbox")

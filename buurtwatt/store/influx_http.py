@@ -72,6 +72,29 @@ def lp_int(value: int) -> str:
     return f"{int(value)}i"
 
 
+# --- outbox records as lines ----------------------------------------------------------
+RAW_MEASUREMENT = "buurtwatt"
+MEASUREMENTS: dict[str, str] = {level: f"buurtwatt_{level}" for level in ("1m", "15m", "1h", "1d")}
+LAST_TS_SUFFIX = "_last_ts"  # on 1-minute points: time (ms) of the series' newest sample, for latest()
+_INT_FIELDS = ("n", "last_ts")
+
+
+def record_line(record: Any, site_tag: str) -> str:
+    """One outbox record (see outbox.py) as one line; ``site_tag`` is ``lp_key(site)``."""
+    if record.kind == "raw":
+        fields = ",".join(f"{lp_key(q)}={lp_float(v)}" for q, v in record.values.items())
+        measurement = RAW_MEASUREMENT
+    else:
+        fields = ",".join(
+            f"{lp_key(q)}_{name}={lp_int(v) if name in _INT_FIELDS else lp_float(v)}"
+            for q, aggregate in record.values.items()
+            for name, v in aggregate.items()
+        )
+        measurement = MEASUREMENTS[record.level]
+    tags = f"site={site_tag},device={lp_key(record.device)}"
+    return f"{lp_measurement(measurement)},{tags} {fields} {record.ts_ms}"
+
+
 # --- InfluxQL --------------------------------------------------------------------------
 def ql_ident(name: str) -> str:
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -1,4 +1,6 @@
-"""The sender: one background thread that moves outbox lines to InfluxDB, oldest first.
+"""The sender: one background thread that moves outbox records to InfluxDB, oldest first.
+
+It alone turns the outbox's backend-neutral records into line protocol (``lines``).
 
 - A batch is deleted from the outbox only after the server answered 2xx.
 - Server down, overloaded or slow (connection errors, 408, 429, 5xx): back off and send the
@@ -20,8 +22,17 @@ import time
 from typing import Any
 
 from buurtwatt.backoff import Backoff
-from buurtwatt.store.influx_http import CONFIG, REJECTED, TOO_LARGE, TRANSIENT, InfluxError, InfluxHttp
-from buurtwatt.store.outbox import Outbox
+from buurtwatt.store.influx_http import (
+    CONFIG,
+    REJECTED,
+    TOO_LARGE,
+    TRANSIENT,
+    InfluxError,
+    InfluxHttp,
+    lp_key,
+    record_line,
+)
+from buurtwatt.store.outbox import Batch, Outbox
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +119,7 @@ class Sender:
         now = time.monotonic()
         if now - self._last_cap_check >= CAP_CHECK_S:
             self._last_cap_check = now
-            self.outbox.materialise()  # first, so the cap sees the lines it adds
-            self.outbox.drop_local_raw()
+            self.outbox.materialise()  # first, so the cap sees the records it adds
             self.outbox.enforce_cap()
         if now < self._next_attempt:
             self._wait(min(self._next_attempt - now, CAP_CHECK_S))
@@ -126,7 +136,7 @@ class Sender:
             return
         if not self._target_ready:
             self._ensure_target()
-        body = "\n".join(batch.lines).encode()
+        body = "\n".join(self.lines(batch)).encode()
         self.attempts += 1
         try:
             self.http.write(body)
@@ -138,6 +148,11 @@ class Sender:
         self.last_sent_at = time.time()
         self.backoff.reset()
         self._limit = self.batch_size
+
+    def lines(self, batch: Batch) -> list[str]:
+        """The batch in line protocol."""
+        site = lp_key(self.outbox.site)
+        return [*batch.legacy_lines, *(record_line(r, site) for r in batch.records)]
 
     def _wait(self, seconds: float) -> None:
         self._wake.wait(seconds)
@@ -178,7 +193,7 @@ class Sender:
             log.error(
                 "InfluxDB at %s refused %d lines as invalid (%s); they were dropped",
                 url,
-                len(batch.lines),
+                len(batch.legacy_lines) + len(batch.records),
                 exc,
             )
         else:

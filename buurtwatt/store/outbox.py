@@ -1,31 +1,40 @@
-"""The durable outbox: line-protocol lines waiting in the local SQLite file until InfluxDB has them.
+"""The durable outbox: records waiting in the local SQLite file until the remote store has them.
 
-The outbox lives in the same file as the local working store (a SqliteStore that keeps
-series state and open rollup buckets), and :meth:`Outbox.after_write` runs inside that
-store's write transaction. So a reading is either in the rollups *and* the outbox, or in
-neither: nothing is lost between the two.
+The outbox lives in the same file as the working copy of the rollup buckets
+(:class:`~buurtwatt.store.sqlite_db.RollupDb`), and :meth:`Outbox.after_write` runs inside its
+write transaction. So a reading is either in the rollups *and* the outbox, or in neither:
+nothing is lost between the two.
 
-Per write it queues one ``raw`` line per device and timestamp, holding every raw point the
-store kept, and marks every touched rollup bucket (table, series, bucket) as dirty in
-``outbox_dirty``. A mark keeps the time it was first made.
+Records are backend-neutral: one record is one device at one time (ms) with a value per
+quantity, as JSON. ``raw`` records hold the raw points the writer kept; ``rollup`` records
+hold a bucket's full current aggregate per quantity (``n``, ``sum`` or ``inc``, ``min``,
+``max``, ``first``, ``last``, and on the 1-minute level ``last_ts``, the time in ms of the
+series' newest sample). Only the sender turns records into the backend's wire format
+(influx_sender.py: line protocol).
+
+Per write it queues one raw record per device and timestamp, and marks every touched rollup
+bucket (table, series, bucket) as dirty in ``outbox_dirty``. A mark keeps the time it was
+first made.
 
 :meth:`Outbox.materialise` (the sender runs it before it picks a batch) turns dirty buckets
-into ``rollup`` lines: one per (rollup table, device, bucket), holding the bucket's full
-current aggregate for all quantities of that device. A bucket goes out when it has been
-dirty for its level's hold time (``HOLD_S``), or at once when a newer bucket of the same
-series and level is dirty (it is closed). So a 1-day bucket written every second is sent
-every few minutes, not every second. ``materialise(everything=True)`` (flush) sends all.
-A rollup line has a key; a newer line for the same key replaces the unsent older one, so a
-long outage queues one line per bucket. Resending is harmless: InfluxDB overwrites a point
-with the same measurement, tags and time.
+into rollup records: one per (level, device, bucket), holding the bucket's full current
+aggregate for all quantities of that device. A bucket goes out when it has been dirty for its
+level's hold time (``HOLD_S``), or at once when a newer bucket of the same series and level
+is dirty (it is closed). So a 1-day bucket written every second is sent every few minutes,
+not every second. ``materialise(everything=True)`` (flush) sends all. A rollup record has a
+key; a newer record for the same key replaces the unsent older one, so a long outage queues
+one record per bucket. Resending is harmless: the remote store overwrites a point with the
+same device, level and time.
 
-Lines are sent oldest first (by ``seq``) and deleted only after the server confirmed them.
-When the file grows past its cap, the oldest raw lines are dropped first (rollup lines and
-dirty marks never) and the loss is counted in ``outbox_meta``.
+Records are sent oldest first (by ``seq``) and deleted only after the server confirmed them.
+When the file grows past its cap, the oldest raw records are dropped first (rollup records
+and dirty marks never) and the loss is counted in ``outbox_meta``. Lines an older version
+queued as line protocol (table ``outbox``) are sent first, as they are.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import threading
@@ -35,34 +44,38 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from buurtwatt.store.influx_http import lp_float, lp_int, lp_key, lp_measurement
-from buurtwatt.store.sqlite import TABLE, WriteResult
+from buurtwatt.series import Series
+from buurtwatt.store.rollup import Batch as WriteBatch
+from buurtwatt.store.schema_version import Migration, has_table, upgrade
+from buurtwatt.store.sqlite_db import TABLE
 
 log = logging.getLogger(__name__)
 
-RAW_MEASUREMENT = "buurtwatt"
-MEASUREMENTS: dict[str, str] = {table: f"buurtwatt_{level}" for level, table in TABLE.items()}
-# rollup columns as stored locally -> field suffix in InfluxDB
+LEVEL_OF_TABLE = {table: level for level, table in TABLE.items()}
+# rollup columns as stored locally -> names in a rollup record
 ROLLUP_FIELDS = (
-    ("n", "_n"),
-    ("sum", "_sum"),
-    ("vmin", "_min"),
-    ("vmax", "_max"),
-    ("first", "_first"),
-    ("last", "_last"),
-    ("inc", "_inc"),
+    ("n", "n"),
+    ("sum", "sum"),
+    ("vmin", "min"),
+    ("vmax", "max"),
+    ("first", "first"),
+    ("last", "last"),
+    ("inc", "inc"),
 )
-LAST_TS_SUFFIX = "_last_ts"  # on 1-minute lines: time (ms) of the series' newest sample, for latest()
 
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS outbox(
+CREATE TABLE IF NOT EXISTS outbox_records(
     seq INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused, so "delete up to seq" is exact
     kind TEXT NOT NULL,                     -- 'raw' or 'rollup'
-    key TEXT,                               -- rollup lines: measurement/device/bucket
-    points INTEGER NOT NULL,                -- values in the line
+    level TEXT,                             -- rollup records: '1m', '15m', '1h' or '1d'
+    key TEXT,                               -- rollup records: level/device/bucket
+    device TEXT NOT NULL,
+    ts INTEGER NOT NULL,                    -- ms; a rollup record's bucket start
+    points INTEGER NOT NULL,                -- values in the record
     queued INTEGER NOT NULL,                -- wall-clock second it was queued
-    line TEXT NOT NULL);
-CREATE UNIQUE INDEX IF NOT EXISTS outbox_key ON outbox(key) WHERE key IS NOT NULL;
+    body TEXT NOT NULL);                    -- JSON: {quantity: value} or {quantity: {n, sum, ...}}
+CREATE UNIQUE INDEX IF NOT EXISTS outbox_records_key ON outbox_records(key) WHERE key IS NOT NULL;
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS outbox_meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS outbox_dirty(
     tbl TEXT NOT NULL,                      -- local rollup table
@@ -71,6 +84,13 @@ CREATE TABLE IF NOT EXISTS outbox_dirty(
     since REAL NOT NULL,                    -- wall-clock time it first became dirty
     PRIMARY KEY(tbl, sid, ts)) WITHOUT ROWID;
 """
+
+# The outbox tables' layout, recorded in the file's ``meta`` table (schema_version.py). Version
+# 0 (no marker) had this layout, or only the line-protocol table ``outbox``, which is still
+# read as it is; raise the version with every change and add the step to MIGRATIONS.
+SCHEMA_KEY = "outbox_schema"
+SCHEMA_VERSION = 1
+MIGRATIONS: dict[int, Migration] = {0: lambda con: None}
 
 # How long a touched rollup bucket may wait before its line is queued. latest() reads the
 # 1-minute level and the dashboard calls data older than 30 s stale, so that one is quick;
@@ -89,10 +109,22 @@ LOCAL_ROLLUP_KEEP_S = 2 * 86400
 
 
 @dataclass(frozen=True, slots=True)
+class Record:
+    """One device at one time: ``values`` maps quantity -> value (raw) or -> aggregate (rollup)."""
+
+    kind: str  # 'raw' or 'rollup'
+    level: str | None  # rollups: '1m', '15m', '1h', '1d'
+    device: str
+    ts_ms: int
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class Batch:
     last_seq: int
-    lines: list[str]
+    records: list[Record]
     points: int
+    legacy_lines: tuple[str, ...] = ()  # line protocol queued by an older version; sent as is
 
 
 class Outbox:
@@ -116,14 +148,31 @@ class Outbox:
         self._count_lock = threading.Lock()
         self._pending_delta = 0
         self.depth = 0
-        self._site_tag = lp_key(site)
+        self._legacy = False
         self._full_warned = False
 
     def open(self) -> None:
-        """Create the tables (after the working store made the file) and count what waits."""
+        """Create or upgrade the tables (after the working store made the file); count what waits."""
         con = self._con()
-        con.executescript(SCHEMA)
-        self.depth = con.execute("SELECT count(*) FROM outbox").fetchone()[0]
+        if has_table(con, "outbox_records") or has_table(con, "outbox"):
+            upgrade(
+                con,
+                self.path,
+                key=SCHEMA_KEY,
+                current=SCHEMA_VERSION,
+                migrations=MIGRATIONS,
+                what="outbox",
+                part="outbox",
+            )
+        con.executescript(
+            f"BEGIN IMMEDIATE;{SCHEMA};INSERT OR IGNORE INTO meta(key, value) "
+            f"VALUES ('{SCHEMA_KEY}', '{SCHEMA_VERSION}');COMMIT;"
+        )
+        self.depth = con.execute("SELECT count(*) FROM outbox_records").fetchone()[0]
+        legacy = con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='outbox'").fetchone()
+        if legacy:
+            self.depth += con.execute("SELECT count(*) FROM outbox").fetchone()[0]
+            self._legacy = True
 
     def _con(self) -> sqlite3.Connection:
         con = getattr(self._local, "con", None)
@@ -136,17 +185,20 @@ class Outbox:
         return con
 
     # --- queueing (inside the working store's write transaction) -----------------------
-    def after_write(self, con: sqlite3.Connection, result: WriteResult) -> None:
+    def after_write(self, con: sqlite3.Connection, batch: WriteBatch) -> None:
         now = self.clock()
-        rows: list[tuple[str, str | None, int, int, str]] = []
-        if result.raw_rows:
-            rows = self._raw_lines(result.raw_rows, self._series_names(con), int(now))
-            con.executemany("INSERT INTO outbox(kind, key, points, queued, line) VALUES (?,?,?,?,?)", rows)
-        for table, buckets in (result.touched or {}).items():
+        rows: list[tuple[str, int, int, int, str]] = []
+        if batch.raw:
+            rows = self._raw_records(batch.raw, self._series_names(con), int(now))
+            con.executemany(
+                "INSERT INTO outbox_records(kind, device, ts, points, queued, body) VALUES ('raw',?,?,?,?,?)",
+                rows,
+            )
+        for level, buckets in batch.buckets.items():
             # OR IGNORE: a bucket that is already dirty keeps the time it first became so
             con.executemany(
                 "INSERT OR IGNORE INTO outbox_dirty(tbl, sid, ts, since) VALUES (?,?,?,?)",
-                [(table, sid, ts, now) for sid, ts in buckets],
+                [(TABLE[level], sid, ts, now) for sid, ts in buckets],
             )
         self._pending_delta = len(rows)
 
@@ -158,18 +210,17 @@ class Outbox:
     def rolled_back(self) -> None:
         self._pending_delta = 0
 
-    def _raw_lines(
+    def _raw_records(
         self, raw_rows: list[tuple[int, int, float]], names: dict[int, str], now: int
-    ) -> list[tuple[str, str | None, int, int, str]]:
-        # one line per device and time: a P1 telegram becomes one line, not twenty
-        grouped: dict[tuple[str, int], list[str]] = {}
+    ) -> list[tuple[str, int, int, int, str]]:
+        # one record per device and time: a P1 telegram becomes one record, not twenty
+        grouped: dict[tuple[str, int], dict[str, float]] = {}
         for sid, ts_ms, value in raw_rows:
-            device, _, quantity = names[sid].partition(":")
-            grouped.setdefault((device, ts_ms), []).append(f"{lp_key(quantity)}={lp_float(value)}")
-        prefix = f"{RAW_MEASUREMENT},site={self._site_tag},device="
+            series = Series.parse(names[sid])
+            grouped.setdefault((series.device, ts_ms), {})[series.quantity] = value
         return [
-            ("raw", None, len(fields), now, f"{prefix}{lp_key(device)} {','.join(fields)} {ts_ms}")
-            for (device, ts_ms), fields in grouped.items()
+            (device, ts_ms, len(values), now, json.dumps(values))
+            for (device, ts_ms), values in grouped.items()
         ]
 
     def _series_names(self, con: sqlite3.Connection) -> dict[int, str]:
@@ -179,9 +230,9 @@ class Outbox:
             self._names = dict(con.execute("SELECT id, name FROM series WHERE site=?", (self.site,)))
         return self._names
 
-    # --- dirty buckets -> rollup lines (the sender's thread, or flush) -----------------
+    # --- dirty buckets -> rollup records (the sender's thread, or flush) ---------------
     def materialise(self, everything: bool = False) -> int:
-        """Queue the lines of the rollup buckets that are due (all with ``everything``); lines queued."""
+        """Queue the records of the rollup buckets that are due (all with ``everything``)."""
         con = self._con()
         now = self.clock()
         con.execute("BEGIN IMMEDIATE")  # the writer waits: the buckets cannot change under us
@@ -197,44 +248,52 @@ class Outbox:
             queued = replaced = 0
             if due:
                 names = self._series_names(con)
-                rows: list[tuple[str, int, int, str]] = []
+                rows: list[tuple[str, str, str, int, int, int, str]] = []
                 done: list[tuple[str, int, int]] = []
                 for table, buckets in due.items():
-                    for key, points, line, sids, ts in self._rollup_lines(con, table, buckets, names):
-                        rows.append((key, points, int(now), line))
-                        # the line holds every quantity of the device: all their marks are done
+                    for row, sids, ts in self._rollup_records(con, table, buckets, names, int(now)):
+                        rows.append(row)
+                        # the record holds every quantity of the device: all their marks are done
                         done.extend((table, sid, ts) for sid in sids)
-                    done.extend((table, sid, ts) for sid, ts in buckets)  # also buckets with no line
+                    done.extend((table, sid, ts) for sid, ts in buckets)  # also buckets with no record
                 con.executemany("DELETE FROM outbox_dirty WHERE tbl=? AND sid=? AND ts=?", done)
                 before = con.total_changes
-                con.executemany("DELETE FROM outbox WHERE key=?", [(r[0],) for r in rows])
+                con.executemany("DELETE FROM outbox_records WHERE key=?", [(r[1],) for r in rows])
                 replaced = con.total_changes - before
                 con.executemany(
-                    "INSERT INTO outbox(kind, key, points, queued, line) VALUES ('rollup',?,?,?,?)", rows
+                    "INSERT INTO outbox_records(kind, level, key, device, ts, points, queued, body) "
+                    "VALUES ('rollup',?,?,?,?,?,?,?)",
+                    rows,
                 )
                 queued = len(rows)
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            if con.in_transaction:
+                con.execute("ROLLBACK")
             raise
         with self._count_lock:
             self.depth += queued - replaced
         return queued
 
     def dirty(self) -> int:
-        """Rollup buckets (per series and level) whose change is not queued as a line yet."""
+        """Rollup buckets (per series and level) whose change is not queued as a record yet."""
         return self._con().execute("SELECT count(*) FROM outbox_dirty").fetchone()[0]
 
-    def _rollup_lines(
-        self, con: sqlite3.Connection, table: str, buckets: set[tuple[int, int]], names: dict[int, str]
-    ) -> list[tuple[str, int, str, list[int], int]]:
-        measurement = MEASUREMENTS[table]
+    def _rollup_records(
+        self,
+        con: sqlite3.Connection,
+        table: str,
+        buckets: set[tuple[int, int]],
+        names: dict[int, str],
+        now: int,
+    ) -> list[tuple[tuple[str, str, str, int, int, int, str], list[int], int]]:
+        level = LEVEL_OF_TABLE[table]
         device_sids: dict[str, list[int]] = {}
         for sid, name in names.items():
-            device_sids.setdefault(name.partition(":")[0], []).append(sid)
-        wanted = sorted({(names[sid].partition(":")[0], ts) for sid, ts in buckets if sid in names})
+            device_sids.setdefault(Series.parse(name).device, []).append(sid)
+        wanted = sorted({(Series.parse(names[sid]).device, ts) for sid, ts in buckets if sid in names})
         last_ts: dict[int, float] = {}
-        if table == TABLE["1m"]:
+        if level == "1m":
             sids = sorted({sid for device, _ in wanted for sid in device_sids[device]})
             for chunk in _chunks(sids, 500):
                 marks = ",".join("?" * len(chunk))
@@ -243,8 +302,7 @@ class Outbox:
                         f"SELECT id, last_ts FROM series WHERE id IN ({marks}) AND last_ts IS NOT NULL", chunk
                     )
                 )
-        out: list[tuple[str, int, str, list[int], int]] = []
-        prefix = f"{lp_measurement(measurement)},site={self._site_tag},device="
+        out = []
         for device, ts in wanted:
             sids = device_sids[device]
             marks = ",".join("?" * len(sids))
@@ -253,56 +311,68 @@ class Outbox:
                 f"WHERE ts=? AND sid IN ({marks})",
                 (ts, *sids),
             ).fetchall()
-            fields: list[str] = []
-            points = 0
-            for sid, *values in sorted(found, key=lambda r: names[r[0]]):
-                quantity = lp_key(names[sid].partition(":")[2])
-                for (column, suffix), value in zip(ROLLUP_FIELDS, values, strict=True):
-                    if value is None:
-                        continue
-                    text = lp_int(value) if column == "n" else lp_float(value)
-                    fields.append(f"{quantity}{suffix}={text}")
+            values: dict[str, dict[str, float | int]] = {}
+            for sid, *columns in sorted(found, key=lambda r: names[r[0]]):
+                aggregate = {
+                    name: value
+                    for (_, name), value in zip(ROLLUP_FIELDS, columns, strict=True)
+                    if value is not None
+                }
                 lts = last_ts.get(sid)
                 if lts is not None and int(lts // 60) * 60 == ts:
-                    fields.append(f"{quantity}{LAST_TS_SUFFIX}={lp_int(round(lts * 1000))}")
-                points += 1
-            if fields:
-                out.append(
-                    (
-                        f"{measurement}/{device}/{ts}",
-                        points,
-                        f"{prefix}{lp_key(device)} {','.join(fields)} {ts * 1000}",
-                        sids,
-                        ts,
-                    )
+                    aggregate["last_ts"] = round(lts * 1000)
+                values[Series.parse(names[sid]).quantity] = aggregate
+            if values:
+                row = (
+                    level,
+                    f"{level}/{device}/{ts}",
+                    device,
+                    ts * 1000,
+                    len(values),
+                    now,
+                    json.dumps(values),
                 )
+                out.append((row, sids, ts))
         return out
 
     # --- sending side ------------------------------------------------------------------
     def oldest(self, limit: int) -> Batch | None:
-        rows = (
-            self._con()
-            .execute("SELECT seq, points, line FROM outbox ORDER BY seq LIMIT ?", (limit,))
-            .fetchall()
-        )
+        con = self._con()
+        if self._legacy:
+            lines = con.execute(
+                "SELECT seq, points, line FROM outbox ORDER BY seq LIMIT ?", (limit,)
+            ).fetchall()
+            if lines:
+                return Batch(lines[-1][0], [], sum(r[1] for r in lines), tuple(r[2] for r in lines))
+            con.execute("DROP TABLE outbox")
+            self._legacy = False
+        rows = con.execute(
+            "SELECT seq, kind, level, device, ts, points, body FROM outbox_records ORDER BY seq LIMIT ?",
+            (limit,),
+        ).fetchall()
         if not rows:
             return None
-        return Batch(rows[-1][0], [r[2] for r in rows], sum(r[1] for r in rows))
+        records = [
+            Record(kind, level, device, ts, json.loads(body)) for _, kind, level, device, ts, _, body in rows
+        ]
+        return Batch(rows[-1][0], records, sum(r[5] for r in rows))
 
-    def confirm(self, batch: Batch) -> int:
-        """The server has these lines: forget them. Lines queued later stay."""
-        deleted = self._con().execute("DELETE FROM outbox WHERE seq<=?", (batch.last_seq,)).rowcount
+    def _delete(self, batch: Batch) -> int:
+        table = "outbox" if batch.legacy_lines else "outbox_records"
+        deleted = self._con().execute(f"DELETE FROM {table} WHERE seq<=?", (batch.last_seq,)).rowcount
         with self._count_lock:
             self.depth -= deleted
+        return deleted
+
+    def confirm(self, batch: Batch) -> int:
+        """The server has these records: forget them. Records queued later stay."""
+        deleted = self._delete(batch)
         self.add_meta("sent_lines", deleted)
         return deleted
 
     def reject(self, batch: Batch) -> None:
-        """The server refused these lines for good (bad data): count and drop them."""
-        deleted = self._con().execute("DELETE FROM outbox WHERE seq<=?", (batch.last_seq,)).rowcount
-        with self._count_lock:
-            self.depth -= deleted
-        self.add_meta("rejected_lines", deleted)
+        """The server refused these records for good (bad data): count and drop them."""
+        self.add_meta("rejected_lines", self._delete(batch))
 
     # --- size cap ----------------------------------------------------------------------
     def used_bytes(self) -> int:
@@ -324,8 +394,8 @@ class Outbox:
         for _ in range(100):
             chunk = max(50, int((used - target) / per_line))
             points = con.execute(
-                "DELETE FROM outbox WHERE seq IN "
-                "(SELECT seq FROM outbox WHERE kind='raw' ORDER BY seq LIMIT ?) RETURNING points",
+                "DELETE FROM outbox_records WHERE seq IN "
+                "(SELECT seq FROM outbox_records WHERE kind='raw' ORDER BY seq LIMIT ?) RETURNING points",
                 (chunk,),
             ).fetchall()
             if not points:
@@ -355,10 +425,6 @@ class Outbox:
                 dropped_points,
             )
         return dropped_points
-
-    def drop_local_raw(self) -> int:
-        """Empty the working store's raw table: the raw lines in the outbox are what InfluxDB gets."""
-        return self._con().execute("DELETE FROM raw").rowcount
 
     def prune_local_rollups(self) -> int:
         """Forget local rollup buckets that no new sample can reach and that InfluxDB has."""
@@ -392,7 +458,7 @@ class Outbox:
         return dict(self._con().execute("SELECT key, value FROM outbox_meta").fetchall())
 
     def oldest_queued(self) -> int | None:
-        row = self._con().execute("SELECT queued FROM outbox ORDER BY seq LIMIT 1").fetchone()
+        row = self._con().execute("SELECT queued FROM outbox_records ORDER BY seq LIMIT 1").fetchone()
         return row[0] if row else None
 
     def status(self) -> dict[str, Any]:

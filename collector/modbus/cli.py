@@ -13,13 +13,13 @@ import sys
 import time
 from typing import Any
 
-from buurtwatt.vocabulary import quantity
+from buurtwatt.readings import Reading
 from collector.modbus.config import ModbusMapConfig, SunSpecConfig, resolve_map
 from collector.modbus.link import LinkError
 from collector.modbus.mapped import MappedSource
 from collector.modbus.polling import DeviceFault
 from collector.modbus.registermap import MapError, load_map, plan_reads
-from collector.modbus.sunspec import NotSunSpec, SunSpecSource, discover, read_values
+from collector.modbus.sunspec import Measured, NotSunSpec, SunSpecSource, channel_name, discover, read_channel
 
 CLI_TIMEOUT_S = 3.0  # with no retries: unreachable or silent devices give up well within 10 s
 SERIAL_PREFIXES = ("/dev/", "socket://", "rfc2217://", "COM")
@@ -36,9 +36,17 @@ def connection_args(target: str, unit: int, baud: int) -> dict[str, Any]:
     return {**common, "host": host, "port": int(port) if sep else 502}
 
 
-def _format(name: str, value: float) -> str:
-    unit = quantity(name).unit
-    return f"  {name:<14} {value:>14.3f} {unit}".rstrip()
+def _format(name: str, value: float, unit: str) -> str:
+    """One value as the device said it, in its own unit (the collector converts when storing)."""
+    return f"  {name:<20} {value:>16.3f} {unit}".rstrip()
+
+
+def _as_json(measured: dict[str, Measured]) -> dict[str, dict[str, float | str | None]]:
+    return {q: {"value": m.value, "unit": m.unit, "wrap": m.wrap} for q, m in measured.items()}
+
+
+def _readings_json(readings: list[Reading]) -> dict[str, dict[str, float | str | None]]:
+    return {r.quantity: {"value": r.value, "unit": r.unit, "wrap": r.wrap} for r in readings}
 
 
 def _fail(message: str, code: int) -> int:
@@ -56,7 +64,9 @@ def scan(args: argparse.Namespace) -> int:
     source = SunSpecSource(config)
     try:
         layout = discover(source.link)
-        values = read_values(source.link, layout)
+        for i, channel in enumerate(layout.channels):
+            channel.name = channel_name(config, i)
+        values = [read_channel(source.link, channel) for channel in layout.channels]
     except NotSunSpec as exc:
         return _fail(f"{config.describe()} answers, but is not a SunSpec device: {exc}", 1)
     except (DeviceFault, LinkError) as exc:
@@ -64,19 +74,30 @@ def scan(args: argparse.Namespace) -> int:
     finally:
         source.close()
     if args.json:
-        print(json.dumps({"models": [m.as_dict() for m in layout.models], "readings": values}))
+        channels = [
+            {
+                "device": channel.name,
+                "model": channel.inverter.as_dict(),
+                "serial": channel.serial,
+                "readings": _as_json(measured),
+            }
+            for channel, measured in zip(layout.channels, values, strict=True)
+        ]
+        print(json.dumps({"models": [m.as_dict() for m in layout.models], "channels": channels}))
         return 0
-    info = layout.info
-    print(
-        f"SunSpec at {layout.base} ({config.describe()}): {info.get('Mn', '?')} {info.get('Md', '')}"
-        f"{', serial ' + info['SN'] if 'SN' in info else ''}"
-    )
+    print(f"SunSpec at {layout.base} ({config.describe()})")
+    roles = {c.inverter: f" <- inverter {c.name}" for c in layout.channels}
+    roles |= {c.mppt: f" <- MPPT of {c.name}" for c in layout.channels if c.mppt}
     for m in layout.models:
-        role = " <- inverter" if m == layout.inverter else " <- MPPT" if m == layout.mppt else ""
-        print(f"  model {m.id:>5} at {m.address:>5}, length {m.length:>3}{role}")
-    print("readings:")
-    for name, value in values.items():
-        print(_format(name, value))
+        print(f"  model {m.id:>5} at {m.address:>5}, length {m.length:>3}{roles.get(m, '')}")
+    for channel, measured in zip(layout.channels, values, strict=True):
+        info = channel.info
+        print(
+            f"{channel.name}: {info.get('Mn', '?')} {info.get('Md', '')}"
+            f"{', serial ' + info['SN'] if 'SN' in info else ''}"
+        )
+        for name, m in measured.items():
+            print(_format(name, m.value, m.unit))
     return 0
 
 
@@ -107,7 +128,7 @@ def read(args: argparse.Namespace) -> int:
         return _device_failure(config.describe(), exc)
     finally:
         source.close()
-    readings = {r.quantity: r.value for r in source.readings_from(fields, started)}
+    readings = source.readings_from(fields, started)
     groups = plan_reads(register_map.fields, config.max_registers_per_read, register_map.max_register_fill)
     if args.json:
         print(
@@ -117,7 +138,7 @@ def read(args: argparse.Namespace) -> int:
                         {"register": g.register, "address": g.address, "count": g.count} for g in groups
                     ],
                     "fields": {f.name: v for f, v in fields.items()},
-                    "readings": readings,
+                    "readings": _readings_json(readings),
                 }
             )
         )
@@ -128,8 +149,8 @@ def read(args: argparse.Namespace) -> int:
         shown = "missing" if value is None else value
         print(f"  {f.name:<28} {f.register:<7} {f.address:>5}  {shown}")
     print("readings:")
-    for name, value in readings.items():
-        print(_format(name, value))
+    for r in readings:
+        print(_format(r.quantity, r.value, r.unit or ""))
     return 0
 
 

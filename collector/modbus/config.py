@@ -8,12 +8,13 @@ Times are in seconds.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from buurtwatt.config_base import DeviceConfig
+from buurtwatt.config_base import DEVICE_NAME_PATTERN, DeviceConfig
 
 REGISTER_MAPS = Path(__file__).resolve().parents[2] / "config" / "registers"
 
@@ -64,9 +65,29 @@ class SunSpecConfig(ModbusDeviceConfig):
     base_address: int | None = Field(
         default=None, ge=0, le=65533, description="where 'SunS' sits; default: try 40000, 0, 50000"
     )
-    device_index: int = Field(
-        default=0, ge=0, description="which inverter in the chain, when a gateway shows several"
+    device_index: int | None = Field(
+        default=None,
+        ge=0,
+        description="read only this inverter of the chain (0 = the first); default: every inverter",
     )
+    channels: list[str] = Field(
+        default_factory=list,
+        description="device names for the inverters found, in chain order; "
+        "default: NAME for the first, NAME-2, NAME-3, ... for the others",
+    )
+
+    @field_validator("channels")
+    @classmethod
+    def _channel_names(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if not re.match(DEVICE_NAME_PATTERN, name):
+                raise ValueError(
+                    f"channel name {name!r} must be lower case letters, digits, '_' or '-', "
+                    "starting with a letter"
+                )
+        if len(set(names)) != len(names):
+            raise ValueError("channel names must differ from each other")
+        return names
 
 
 class ModbusMapConfig(ModbusDeviceConfig):

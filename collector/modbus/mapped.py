@@ -2,21 +2,22 @@
 
 The map (config/registers/<name>.toml) says which register feeds which series;
 this module only reads the planned groups over the device's one connection and
-turns them into readings. A map's ``[workarounds]`` (Telegraf's
-``pause_after_connect`` / ``pause_between_requests``) apply unless the device
-config sets ``connect_delay`` / ``request_delay`` itself.
+turns them into readings in the unit the map gives (the collector's gate converts
+and checks them). UINT16/UINT32 counters carry their wrap, 2**bits x scale.
+A map's ``[workarounds]`` (Telegraf's ``pause_after_connect`` /
+``pause_between_requests``) apply unless the device config sets
+``connect_delay`` / ``request_delay`` itself.
 """
 
 from __future__ import annotations
 
 from buurtwatt.config import SiteConfig
 from buurtwatt.readings import Reading
-from buurtwatt.units import UnitError, convert
 from buurtwatt.vocabulary import quantity
 from collector.modbus.config import ModbusMapConfig
 from collector.modbus.link import DeviceException, ModbusLink
 from collector.modbus.polling import DeviceFault, Poll, run_polling
-from collector.modbus.registermap import MapError, MapField, RegisterMap, group_values, load_map, plan_reads
+from collector.modbus.registermap import MapField, RegisterMap, group_values, load_map, plan_reads
 from collector.modbus.sunspec_models import ASLEEP_STATES
 from collector.source import SourceContext
 
@@ -27,10 +28,21 @@ def with_map_workarounds(config: ModbusMapConfig, register_map: RegisterMap) -> 
     return config.model_copy(update=update) if update else config
 
 
-def to_vocabulary(f: MapField, value: float) -> float:
-    """Convert a field's device unit (``unit = "Wh"``) to the series' unit."""
+def field_unit(f: MapField) -> str:
+    """The unit a field's value is in: its ``unit`` key, else the unit of the series it feeds."""
     assert f.series is not None
-    return convert(value, f.unit, quantity(f.series).unit)
+    return f.unit if f.unit is not None else quantity(f.series).unit
+
+
+def field_wrap(f: MapField) -> float | None:
+    """Where a counter register rolls over, in the field's unit: 2**bits x scale for UINT16/UINT32.
+
+    Signed and 64-bit registers, floats and gauges get none: they do not roll over to 0.
+    """
+    bits = {"uint16": 16, "uint32": 32}.get(f.type)
+    if bits is None or f.series is None or f.values is not None or not quantity(f.series).is_counter:
+        return None
+    return 2.0**bits * abs(f.scale)
 
 
 class MappedSource:
@@ -47,12 +59,6 @@ class MappedSource:
         self.groups = plan_reads(
             self.register_map.fields, self.config.max_registers_per_read, self.register_map.max_register_fill
         )
-        for f in self.register_map.fields:
-            if f.series and f.unit:
-                try:
-                    to_vocabulary(f, 1.0)
-                except UnitError as exc:
-                    raise MapError(f"{self.register_map.path} field {f.name}: {exc}") from None
 
     def read_fields(self) -> dict[MapField, float | str | None]:
         """One read of every group; raises LinkError or DeviceFault."""
@@ -71,16 +77,26 @@ class MappedSource:
             values.update(group_values(group, registers))
         return values
 
+    @property
+    def channel_names(self) -> list[str]:
+        return [self.name]
+
     def readings_from(self, fields: dict[MapField, float | str | None], now: float) -> list[Reading]:
-        """Readings from read fields: units converted, missing values and zero counters left out."""
+        """Readings as the device said them, with their unit; "not implemented" values left out."""
         readings: list[Reading] = []
         for f, value in fields.items():
             if f.series is None or value is None or isinstance(value, str):
                 continue
-            number = to_vocabulary(f, value)
-            if quantity(f.series).is_counter and number <= 0:
-                continue  # a lifetime counter of 0 is a device that does not know, never data
-            readings.append(Reading(self.name, f.series, now, round(number, 9)))  # drop float noise
+            readings.append(
+                Reading(
+                    self.name,
+                    f.series,
+                    now,
+                    round(value, 9),  # drop the float noise of raw * scale
+                    unit=field_unit(f),
+                    wrap=field_wrap(f),
+                )
+            )
         return readings
 
     def poll(self, now: float) -> Poll:

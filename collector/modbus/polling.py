@@ -18,6 +18,7 @@ from typing import Protocol
 from buurtwatt.backoff import Backoff
 from buurtwatt.config import SiteConfig
 from buurtwatt.readings import Reading
+from buurtwatt.series import Series
 from buurtwatt.sun import is_night
 from collector.health import State
 from collector.modbus.config import ModbusDeviceConfig
@@ -44,6 +45,10 @@ class Poll:
 
 class PolledDevice(Protocol):
     name: str
+
+    @property
+    def channel_names(self) -> list[str]:
+        """The device names its readings carry (a SunSpec chain may hold several inverters)."""
 
     def poll(self, now: float) -> Poll:
         """Read once. Raises LinkError for transport trouble, DeviceFault for bad content."""
@@ -83,8 +88,14 @@ class NightWatch:
         return self.site is not None and self.site.site.night == "zero"
 
 
-def night_zeros(device: str, ts: float, present: set[str]) -> list[Reading]:
-    return [Reading(device, q, ts, 0.0) for q in NIGHT_ZERO_SERIES if q not in present]
+def night_zeros(devices: list[str], ts: float, present: set[Series]) -> list[Reading]:
+    """Power 0 W for every device whose power series did not come with this poll."""
+    return [
+        Reading(device, q, ts, 0.0, unit="W")
+        for device in devices
+        for q in NIGHT_ZERO_SERIES
+        if Series(device, q) not in present
+    ]
 
 
 def run_polling(
@@ -104,9 +115,7 @@ def run_polling(
                 if exc.quiet and watch.is_night(started):
                     ctx.health.set_state(State.ASLEEP, f"{quiet_reason(exc)} at night")
                     if watch.zero_at_night:
-                        zeros = night_zeros(device.name, started, set())
-                        ctx.emit(zeros)
-                        ctx.health.count_readings(len(zeros), started)
+                        ctx.emit(night_zeros(device.channel_names, started, set()))
                 elif exc.quiet:
                     ctx.health.set_state(State.OFFLINE, quiet_reason(exc))
                 else:
@@ -123,13 +132,12 @@ def run_polling(
                     ctx.health.set_state(State.ASLEEP, "inverter reports it sleeps")
                     if watch.zero_at_night:
                         readings = readings + night_zeros(
-                            device.name, started, {r.quantity for r in readings}
+                            device.channel_names, started, {r.series for r in readings}
                         )
                 else:
                     ctx.health.set_state(State.OK)
                 if readings:
-                    ctx.emit(readings)
-                    ctx.health.count_readings(len(readings), started)
+                    ctx.emit(readings)  # the gate counts them
             if not ctx.sleep(max(0.0, delay - (time.time() - started))):
                 break
     finally:

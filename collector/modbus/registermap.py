@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from buurtwatt.units import UnitError, convert
 from buurtwatt.vocabulary import QUANTITIES
 from collector.modbus.registers import BYTE_ORDERS, NUMBER_TYPES, decode, is_generic_sentinel, register_count
 
@@ -107,6 +108,16 @@ def _field(raw: dict[str, Any], where: str, default_order: str) -> MapField:
     series = raw.get("series")
     if series is not None and series not in QUANTITIES:
         raise MapError(f"{where}: series {series!r} is not a known quantity (e.g. power_w, energy_kwh)")
+    unit = raw.get("unit")
+    if unit is not None and series is not None:
+        # checked here so a typo stops the collector at start, naming the file and field;
+        # the conversion itself happens once, in the collector's gate
+        try:
+            convert(1.0, str(unit), QUANTITIES[series].unit)
+        except UnitError:
+            raise MapError(
+                f"{where}: unit {unit!r} cannot be converted to {QUANTITIES[series].unit!r} ({series})"
+            ) from None
     if series is None and type_ != "string":
         raise MapError(f'{where}: a number field needs series = "..." (e.g. power_w)')
     if type_ == "string" and int(raw.get("length", 0)) <= 0:
@@ -125,7 +136,7 @@ def _field(raw: dict[str, Any], where: str, default_order: str) -> MapField:
         offset=float(raw.get("offset", 0.0)),
         invert=bool(raw.get("invert", False)),
         length=int(raw.get("length", 0)),
-        unit=raw.get("unit"),
+        unit=str(unit) if unit is not None else None,
         values={int(k, 0): float(v) for k, v in values.items()} if values else None,
     )
 

@@ -9,6 +9,7 @@ summarised in shared/reference/modbus_mqtt.md section 2.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from collector.modbus.registers import decode, is_not_implemented
 
@@ -23,6 +24,21 @@ class Point:
     @property
     def size(self) -> int:
         return {"acc32": 2, "uint32": 2, "int32": 2, "float32": 2, "acc64": 4, "uint64": 4}.get(self.type, 1)
+
+    @property
+    def wrap_bits(self) -> int | None:
+        """Bits of an accumulator that rolls over to 0 in the device's lifetime (acc16, acc32).
+
+        64-bit registers do not roll over in any inverter's lifetime, and floats do not wrap.
+        """
+        return {"acc16": 16, "acc32": 32}.get(self.type)
+
+
+class Decoded(NamedTuple):
+    """A point as the device said it: the scaled value and, for an accumulator, where it wraps."""
+
+    value: float
+    wrap: float | None = None
 
 
 def _p(name: str, offset: int, type_: str, sf: str | None = None) -> Point:
@@ -75,8 +91,9 @@ INVERTER_POINTS: dict[int, tuple[Point, ...]] = {
     **{m: FLOAT_INVERTER for m in (111, 112, 113)},
     701: DER_AC,
 }
-# Preference when a device shows several: DER first, then float, then integer + SF.
-INVERTER_PREFERENCE = (701, 113, 112, 111, 103, 102, 101)
+# Models of one family in one device are separate inverters; models of different families are one
+# inverter shown in several forms (a device may offer 701 beside 103). Most preferred family first.
+INVERTER_FAMILIES = ((701,), (111, 112, 113), (101, 102, 103))
 
 MPPT_MODEL = 160
 MPPT_MODULE_START = 10  # offset of the first repeating "module" block
@@ -84,6 +101,25 @@ MPPT_MODULE_SIZE = 20
 MPPT_DCW_IN_MODULE = 11
 MPPT_DCW_SF = 4
 MPPT_COUNT = 8
+
+
+def mppt_points(length: int) -> tuple[Point, ...]:
+    """The model-160 points :func:`decode_mppt_dc_power` needs, for a model of body length ``length``."""
+    modules = max(0, (length - (MPPT_MODULE_START - 2)) // MPPT_MODULE_SIZE)
+    return (
+        _p("DCW_SF", MPPT_DCW_SF, "sunssf"),
+        _p("N", MPPT_COUNT, "uint16"),
+        *(
+            _p(
+                f"DCW{i + 1}",
+                MPPT_MODULE_START + i * MPPT_MODULE_SIZE + MPPT_DCW_IN_MODULE,
+                "uint16",
+                "DCW_SF",
+            )
+            for i in range(modules)
+        ),
+    )
+
 
 # Model 1 (common): strings used to name the device and tag its energy counter.
 COMMON_STRINGS = (("Mn", 2, 16), ("Md", 18, 16), ("Vr", 42, 8), ("SN", 50, 16))
@@ -108,10 +144,15 @@ def span(points: tuple[Point, ...]) -> int:
 
 
 MAX_SF = 10  # scale factors outside -10..10 are garbage, not data
+SF_NOT_IMPLEMENTED = 0x8000
 
 
-def decode_points(block: list[int], points: tuple[Point, ...]) -> dict[str, float]:
-    """Decode points from a block read from the model's ID register; missing points are left out."""
+def decode_points(block: list[int], points: tuple[Point, ...]) -> dict[str, Decoded]:
+    """Decode points from a block read from the model's ID register; missing points are left out.
+
+    A value whose scale factor is "not implemented" or outside -10..10 is missing too: it cannot
+    be scaled. An accumulator's wrap is 2**bits x 10**sf, in the point's own unit.
+    """
     raw: dict[str, float] = {}
     factors: dict[str, int | None] = {}
     for point in points:
@@ -123,20 +164,23 @@ def decode_points(block: list[int], points: tuple[Point, ...]) -> dict[str, floa
             factors[point.name] = sf if sf is not None and abs(sf) <= MAX_SF else None
             continue
         if is_not_implemented(words, point.type):
-            continue
-        number_type = {"acc32": "uint32", "acc64": "uint64", "enum16": "uint16"}.get(point.type, point.type)
-        number = float(decode(words, number_type))
-        if point.name == "WH" and number <= 0:
-            continue  # a lifetime counter of 0 is "not implemented" (SunSpec accumulators), never data
-        raw[point.name] = number
-    values: dict[str, float] = {}
+            continue  # includes an accumulator of 0: SunSpec's "not implemented", never data
+        number_type = {"acc16": "uint16", "acc32": "uint32", "acc64": "uint64", "enum16": "uint16"}.get(
+            point.type, point.type
+        )
+        raw[point.name] = float(decode(words, number_type))
+    values: dict[str, Decoded] = {}
     for point in points:
         if point.name not in raw:
             continue
         if point.sf is None:
-            values[point.name] = raw[point.name]
+            scale = 1.0
         elif factors.get(point.sf) is not None:
-            values[point.name] = raw[point.name] * 10.0 ** factors[point.sf]  # type: ignore[operator]
+            scale = 10.0 ** factors[point.sf]  # type: ignore[operator]
+        else:
+            continue
+        bits = point.wrap_bits
+        values[point.name] = Decoded(raw[point.name] * scale, 2.0**bits * scale if bits else None)
     return values
 
 

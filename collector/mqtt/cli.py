@@ -9,13 +9,14 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
 
 from buurtwatt.config_base import SecretRef
+from buurtwatt.i18n import cli_language, t
 from buurtwatt.readings import Reading
+from buurtwatt.timeutil import iso_utc
 from buurtwatt.units import convert
 from buurtwatt.vocabulary import QUANTITIES
 from collector.health import DeviceHealth, State
@@ -23,6 +24,8 @@ from collector.mqtt.config import MqttConfig
 from collector.mqtt.formats import FORMATS, format_names
 from collector.mqtt.source import MqttSource
 from collector.source import SourceContext
+
+HINT_AFTER_S = 10.0  # no reading shown after this long: say why (earlier when --seconds ends first)
 
 
 class PrintingHealth(DeviceHealth):
@@ -99,7 +102,7 @@ def _config(args: argparse.Namespace) -> MqttConfig:
 def format_reading(reading: Reading, as_json: bool) -> str:
     unit = QUANTITIES[reading.quantity].unit
     value = convert(reading.value, reading.unit, unit)
-    when = datetime.fromtimestamp(reading.ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    when = iso_utc(reading.ts, "milliseconds")
     if as_json:
         return json.dumps({"time": when, "series": str(reading.series), "value": value})
     return f"{when}  {reading.series:<32} {value:g} {unit}".rstrip()
@@ -113,19 +116,51 @@ def listen_command(args: argparse.Namespace) -> int:
             print(f"buurtwatt mqtt listen: {error['msg'].removeprefix('Value error, ')}", file=sys.stderr)
         return 2
 
+    shown = 0
+
     def show(readings: Sequence[Reading]) -> None:
+        nonlocal shown
         for reading in readings:
             print(format_reading(reading, args.json), flush=True)
+            shown += 1
 
+    lang = cli_language()
     health = PrintingHealth(name="listen", type="mqtt")
     ctx = SourceContext(emit=show, health=health)
-    thread = threading.Thread(target=MqttSource(config).run, args=(ctx,), daemon=True)
+    source = MqttSource(config)
+    thread = threading.Thread(target=source.run, args=(ctx,), daemon=True)
     thread.start()
+    started = time.monotonic()
+    hinted = nothing_read = False
+
+    def hint() -> None:
+        # a format that matches nothing gives no line at all: say so instead of staying silent
+        nonlocal hinted, nothing_read
+        if hinted or shown or health.state is not State.OK:
+            return
+        hinted = True
+        messages = source.intake.messages if source.intake else 0
+        key = "mqtt.listen.no_readings" if messages else "mqtt.listen.no_messages"
+        nothing_read = bool(messages)
+        print(
+            t(key, lang, n=messages, topic=args.topic, format=args.format, formats=", ".join(format_names())),
+            file=sys.stderr,
+            flush=True,
+        )
+
     with contextlib.suppress(KeyboardInterrupt):
-        ctx.stopping.wait(args.seconds)
+        while True:
+            elapsed = time.monotonic() - started
+            left = None if args.seconds is None else args.seconds - elapsed
+            if left is not None and left <= 0:
+                break
+            if elapsed >= HINT_AFTER_S:
+                hint()
+            ctx.stopping.wait(min(1.0, left) if left is not None else 1.0)
+    hint()
     ctx.stopping.set()
     thread.join(5)
     if health.state is not State.OK:
         print(f"buurtwatt mqtt listen: {health.state.value}: {health.message}", file=sys.stderr)
         return 1
-    return 1 if health.dropped else 0
+    return 1 if health.dropped or nothing_read else 0

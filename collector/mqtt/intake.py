@@ -90,6 +90,7 @@ class Intake:
         self._owners: dict[str, str] = {}  # stored device name -> the raw name that has it
         self._collisions_logged: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
+        self.messages = 0  # messages on a subscribed topic; `mqtt listen` compares it with its output
 
     def filters(self) -> list[tuple[str, int]]:
         """(topic filter, qos) to subscribe to, each once."""
@@ -120,6 +121,7 @@ class Intake:
         route = self.route(topic)
         if route is None:
             return []
+        self.messages += 1
         sub = route.sub
         if len(payload) > self.max_message_bytes:
             self.drop(sub, TOO_LARGE, f"{len(payload)} bytes on {topic[:80]}")

@@ -3,38 +3,44 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import threading
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from buurtwatt.readings import Reading
+from buurtwatt.series import UnknownSeries
+from buurtwatt.timeutil import iso_utc
+from buurtwatt.units import UnitError, convert
 from collector.health import DeviceHealth
-from collector.p1.stream import TelegramStream
+from collector.p1.specs import SPEC_CHOICES, describe
+from collector.p1.stream import Outcome, TelegramStream
 
 LABELS = {
     "bad_crc": "bad CRC",
     "truncated": "truncated",
     "unknown_spec": "unknown spec",
     "unparsable": "unparsable",
-    "counter_backwards": "counter went backwards",
-    "counter_jump": "counter jumped",
     "serial_unconfirmed": "unconfirmed meter serial",
+    "unreadable_line": "line cannot be read",
+    "unreadable_value": "value cannot be read",
 }
-SPEC_CHOICES = ("auto", "v5", "v4", "v2_2", "belgian")
+CHUNK = 1 << 16  # bytes read from a file at a time: memory stays flat whatever the file's size
 
 
 def register(sub: Any) -> None:
     p1 = sub.add_parser("p1", help="P1 smart meter tools", description=__doc__)
     p1_sub = p1.add_subparsers(dest="p1_command", metavar="COMMAND", required=True)
+    spec_help = f"DSMR spec (default: auto). {describe()}"
 
     decode = p1_sub.add_parser("decode", help="decode telegrams from a file, one line per reading")
     decode.add_argument("file", type=Path, metavar="FILE", help="file with one or more telegrams")
-    decode.add_argument("--spec", choices=SPEC_CHOICES, default="auto", help="DSMR spec (default: auto)")
+    decode.add_argument("--spec", choices=SPEC_CHOICES, default="auto", help=spec_help)
     decode.add_argument("--json", action="store_true", help="one JSON object per reading")
     decode.set_defaults(func=cmd_decode)
 
@@ -45,72 +51,92 @@ def register(sub: Any) -> None:
     where.add_argument("--homewizard", metavar="HOST", help="HomeWizard P1 meter (API v1 unless --api v2)")
     listen.add_argument("--api", choices=("v1", "v2"), default="v1", help="HomeWizard API version")
     listen.add_argument("--token-env", metavar="NAME", help="environment variable holding the API v2 token")
-    listen.add_argument("--spec", choices=SPEC_CHOICES, default="auto", help="DSMR spec (default: auto)")
+    listen.add_argument("--spec", choices=SPEC_CHOICES, default="auto", help=spec_help)
     listen.add_argument("--seconds", type=float, metavar="N", help="stop after N seconds")
     listen.set_defaults(func=cmd_listen)
 
 
 def iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso_utc(ts, "seconds")
 
 
 # -- decode ---------------------------------------------------------------------------------
 
 
 def cmd_decode(args: argparse.Namespace) -> int:
+    """Stream the file through the same path as the collector: constant memory, linear time."""
     try:
-        data = args.file.read_bytes()
+        file = open(args.file, "rb")  # noqa: SIM115 - closed below, read in chunks
     except OSError as exc:
         print(f"buurtwatt p1 decode: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
-    # files are history: no clock check against today, leading junk is reported
-    stream = TelegramStream(spec=args.spec, max_clock_skew_s=None, report_leading=True)
+    # files are history: no receive time on the readings, leading junk is reported
+    stream = TelegramStream(spec=args.spec, report_leading=True)
+    report = _Report(args)
     now = time.time()
-    outcomes = stream.feed(data, now) + stream.finish(now)
     try:
-        return _print_decoded(args, data, outcomes)
+        with file:
+            while chunk := file.read(CHUNK):
+                report.outcomes(stream.feed(chunk, now))
+        report.outcomes(stream.finish(now))
+        return report.close(stream.garbage_bytes)
     except BrokenPipeError:  # `| head` closed the pipe: not an error of the file
         sys.stderr.close()
         return 0
+    except OSError as exc:
+        print(f"buurtwatt p1 decode: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
 
 
-def _print_decoded(args: argparse.Namespace, data: bytes, outcomes: list[Any]) -> int:
-    dropped = 0
-    out = sys.stdout
-    for number, outcome in enumerate(outcomes, start=1):
-        if outcome.bad:
-            dropped += 1
-            line = data.count(b"\n", 0, outcome.offset) + 1
-            label = LABELS.get(outcome.reason or "", outcome.reason)
-            print(
-                f"{args.file}: telegram {number} at byte {outcome.offset} (line {line}): "
-                f"{label}: {outcome.detail}",
-                file=sys.stderr,
-            )
-        for reason, detail in outcome.partial_drops:
-            dropped += 1
-            print(
-                f"{args.file}: telegram {number} at byte {outcome.offset}: {LABELS.get(reason, reason)}: "
-                f"{detail}",
-                file=sys.stderr,
-            )
-        for reading in outcome.readings:
-            out.write(_format(reading, args.json))
-    if not outcomes:
-        print(
-            f"{args.file}: no telegram found (a telegram starts with '/' and ends with '!')", file=sys.stderr
-        )
-        return 1
-    return 1 if dropped else 0
+class _Report:
+    """Prints readings as they come and a message per problem; remembers only counts."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.telegrams = 0
+        self.dropped = 0
+
+    def outcomes(self, outcomes: list[Outcome]) -> None:
+        out, name = sys.stdout, self.args.file
+        for outcome in outcomes:
+            self.telegrams += 1
+            where = f"{name}: telegram {self.telegrams} at byte {outcome.offset} (line {outcome.line})"
+            if outcome.bad:
+                self.dropped += 1
+                label = LABELS.get(outcome.reason or "", outcome.reason)
+                print(f"{where}: {label}: {outcome.detail}", file=sys.stderr)
+            for reason, detail in outcome.partial_drops:
+                self.dropped += 1
+                print(f"{where}: {LABELS.get(reason, reason)}: {detail}", file=sys.stderr)
+            for reading in outcome.readings:
+                out.write(_format(reading, self.args.json))
+
+    def close(self, garbage_bytes: int) -> int:
+        name = self.args.file
+        if garbage_bytes:
+            print(f"{name}: skipped {garbage_bytes} bytes outside telegrams", file=sys.stderr)
+        if not self.telegrams:
+            hint = "a telegram starts with '/' and ends with '!'"
+            print(f"{name}: no telegram found ({hint})", file=sys.stderr)
+            return 1
+        if self.dropped:
+            print(f"{name}: {self.dropped} problems in {self.telegrams} telegrams", file=sys.stderr)
+        return 1 if self.dropped else 0
+
+
+@functools.lru_cache(maxsize=8)
+def _iso(ts: float) -> str:
+    return iso(ts)  # the readings of one telegram share a time: format it once
 
 
 def _format(reading: Reading, as_json: bool) -> str:
     if as_json:
-        return (
-            json.dumps({"time": iso(reading.ts), "series": str(reading.series), "value": reading.value})
-            + "\n"
-        )
-    return f"{iso(reading.ts)}  {reading.series:<26} {reading.value:g}\n"
+        row = {"time": _iso(reading.ts), "series": str(reading.series), "value": reading.value}
+        if reading.unit:
+            row["unit"] = reading.unit
+        return json.dumps(row) + "\n"
+    unit = f" {reading.unit}" if reading.unit else ""
+    return f"{_iso(reading.ts)}  {reading.series!s:<26} {reading.value:g}{unit}\n"
 
 
 # -- listen ---------------------------------------------------------------------------------
@@ -138,6 +164,13 @@ def _listen_config(args: argparse.Namespace) -> Any:
     return P1Config.model_validate(fields)
 
 
+def _in_vocabulary_units(r: Reading) -> Reading:
+    try:
+        return replace(r, value=convert(r.value, r.unit, r.series.spec.unit), unit=None)
+    except (UnitError, UnknownSeries):
+        return r
+
+
 class _Printer:
     """One line per telegram: power, totals, gas."""
 
@@ -148,6 +181,8 @@ class _Printer:
         self.lock = threading.Lock()
 
     def emit(self, readings: Sequence[Reading]) -> None:
+        # the collector's gate converts units; this printer shows vocabulary units too
+        readings = [_in_vocabulary_units(r) for r in readings]
         values = {r.quantity: r for r in readings if r.device == "meter"}
         for r in readings:
             if r.quantity == "gas_m3":
@@ -193,7 +228,6 @@ def cmd_listen(args: argparse.Namespace) -> int:
         pass
     ctx.stopping.set()
     thread.join(5)
-    stats = source.stream.stats
     print(
         f"{printer.telegrams} telegrams, {health.drops.get('bad_crc', 0)} CRC errors, "
         f"other drops {({k: n for k, n in health.drops.items() if k != 'bad_crc'}) or 'none'}, "
@@ -201,9 +235,6 @@ def cmd_listen(args: argparse.Namespace) -> int:
         f"{' (' + health.message + ')' if health.message else ''}",
         file=sys.stderr,
     )
-    if stats.get("time_from_receive_no_clock") or stats.get("time_from_receive_clock_off"):
-        print(
-            "note: some times came from this computer's clock (meter without clock, or clock off)",
-            file=sys.stderr,
-        )
+    if source.stream.stats.get("time_from_receive_no_clock"):
+        print("note: the meter has no clock; times came from this computer's clock", file=sys.stderr)
     return 0 if printer.telegrams else 1

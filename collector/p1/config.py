@@ -8,19 +8,20 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from buurtwatt.config_base import DEVICE_NAME_PATTERN, DeviceConfig, SecretRef
-
-SpecName = Literal["auto", "v5", "v4", "v2_2", "belgian"]
+from collector.p1.specs import SpecName, describe
 
 
 class P1Config(DeviceConfig):
     """A P1 port. Give exactly one of ``port``, ``host`` (raw TCP), ``homewizard`` or ``replay``.
 
-    Electricity series use ``name`` (default ``meter``), gas series use ``gas_name``.
+    Electricity series use ``name`` (default ``meter``), gas series use ``gas_name`` and water
+    series (M-Bus water meters, device type 7) use ``water_name``.
     """
 
     type: Literal["p1"]
     name: str = "meter"
     gas_name: str = Field(default="gas", pattern=DEVICE_NAME_PATTERN)
+    water_name: str = Field(default="water", pattern=DEVICE_NAME_PATTERN)
 
     # transports
     port: str | None = Field(default=None, description="serial device, best /dev/serial/by-id/...")
@@ -28,7 +29,9 @@ class P1Config(DeviceConfig):
     parity: Literal["auto", "N", "E"] = "auto"
     bytesize: Literal["auto", 7, 8] = "auto"
     host: str | None = Field(default=None, description="raw TCP stream (ser2net, Wi-Fi P1 gateway)")
-    tcp_port: int = Field(default=23, ge=1, le=65535)
+    # no default: gateways differ (ser2net often 2001 or 3333, Wi-Fi P1 dongles 23 or 8088), and
+    # a guessed port looked like a silent meter
+    tcp_port: int | None = Field(default=None, ge=1, le=65535, description="TCP port with host")
     homewizard: str | None = Field(default=None, description="host name or IP of a HomeWizard P1 meter")
     api: Literal["v1", "v2"] = "v1"
     token: SecretRef | None = Field(default=None, description="HomeWizard API v2 token")
@@ -38,11 +41,15 @@ class P1Config(DeviceConfig):
         "true (system CAs) or a CA bundle file",
     )
     poll_s: float = Field(default=1.0, gt=0, le=3600, description="HomeWizard polling interval")
-    replay: Path | None = Field(default=None, description="file of telegrams to replay")
+    replay: Path | None = Field(
+        default=None,
+        description="file of telegrams to replay; its times are history, so readings carry no receive "
+        "time and the meter clock is not checked against this computer's clock",
+    )
     replay_interval_s: float = Field(default=0.0, ge=0, description="pause between replayed telegrams")
 
     # decoding and timing
-    spec: SpecName = "auto"
+    spec: SpecName = Field(default="auto", description=f"auto (from the telegram) or {describe()}")
     silence_s: float = Field(
         default=60.0, gt=0, description="reconnect when no byte arrived for this long (half-open links)"
     )
@@ -64,10 +71,17 @@ class P1Config(DeviceConfig):
                 'give exactly one of port = "/dev/serial/by-id/...", host = "IP" (raw TCP), '
                 f'homewizard = "IP" or replay = "file"; found {given or "none"}'
             )
+        if self.host is not None and self.tcp_port is None:
+            raise ValueError(
+                f'host = "{self.host}" needs tcp_port = the port of the P1 gateway (see its manual or '
+                "web page; ser2net often uses 2001 or 3333, Wi-Fi P1 dongles 23 or 8088); there is no "
+                "standard port, so buurtwatt does not guess"
+            )
         if self.homewizard and self.api == "v2" and self.token is None:
             raise ValueError('HomeWizard API v2 needs token = { env = "NAME" } or { file = "/path" }')
-        if self.gas_name == self.name:
-            raise ValueError(f"gas_name {self.gas_name!r} must differ from name {self.name!r}")
+        names = [self.name, self.gas_name, self.water_name]
+        if len(set(names)) != len(names):
+            raise ValueError(f"name, gas_name and water_name must differ; found {names}")
         return self
 
     @property

@@ -6,8 +6,10 @@ parsers but only for the lines our series need, dispatching each line to the
 object whose OBIS pattern matches it instead of running every pattern over the
 whole telegram, and checks the CRC with a table instead of per-character hex
 conversion. tests/p1 check that both agree on every fixture and on fuzzed input. The one
-allowed difference: a damaged line that no series needs (Belgian peaks, the failure log)
-makes dsmr_parser drop the whole telegram, while the fast parser never reads that line.
+allowed difference: a damaged line that no series needs (the 13-month peaks, the failure log)
+makes dsmr_parser drop the whole telegram, while the fast parser never reads that line; a
+damaged line that a series needs is skipped by dsmr_parser in silence, while the fast parser
+reports it (``MeterTelegram.problems``), so the source counts it.
 """
 
 from __future__ import annotations
@@ -29,13 +31,17 @@ from collector.p1.specs import SPECS, UnknownSpec, detect_spec
 log = logging.getLogger(__name__)
 
 # dsmr_parser value names that feed our series; everything else (failure log, text messages,
-# Belgian peaks, thresholds) is skipped by the fast parser.
+# the Belgian 13-month peak history, thresholds) is skipped by the fast parser.
 NEEDED = frozenset(
     {
         "P1_MESSAGE_TIMESTAMP",
         "EQUIPMENT_IDENTIFIER",
         "BELGIUM_EQUIPMENT_IDENTIFIER",
         "ELECTRICITY_IMPORTED_TOTAL",
+        "ELECTRICITY_EXPORTED_TOTAL",
+        "BELGIUM_CURRENT_AVERAGE_DEMAND",
+        "BELGIUM_MAXIMUM_DEMAND_MONTH",
+        "Q3D_EQUIPMENT_SERIALNUMBER",
         "ELECTRICITY_USED_TARIFF_1",
         "ELECTRICITY_USED_TARIFF_2",
         "ELECTRICITY_DELIVERED_TARIFF_1",
@@ -57,8 +63,14 @@ NEEDED = frozenset(
     }
 )
 
-GAS_DEVICE_TYPE = 3
+MBUS_QUANTITIES = {3: "gas_m3", 7: "water_m3"}  # M-Bus device type -> quantity; heat (4) is not read
 _EPOCH_2000 = 946684800.0  # earlier capture times are placeholders (700101010000W)
+# a lower-case DST flag (Landis+Gyr E350: 150701190000s) that dsmr_parser would read as "no time"
+_LOWER_DST = re.compile(r"\((\d{12})([sw])\)")
+
+_PLACEHOLDER = re.compile(r"^[^(]*\((0*)\)\s*$")
+
+Value = tuple[float, str | None]  # (number as the telegram printed it, its unit or None)
 
 
 class BadTelegram(Exception):
@@ -71,22 +83,33 @@ class BadTelegram(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class GasValue:
+class MbusValue:
+    """A reading of an M-Bus meter (gas, water) behind the smart meter."""
+
+    quantity: str  # gas_m3 or water_m3
     meter: str  # equipment identifier
     captured: float  # Unix seconds UTC, the meter's capture time
-    m3: float
+    value: float
+    unit: str | None
 
 
 @dataclass(slots=True)
 class MeterTelegram:
-    """What a telegram says, in vocabulary units (kWh, W, V, A, m3)."""
+    """What a telegram says: vocabulary names, values and units as printed (kWh or Wh, kW or W)."""
 
     spec: str
-    meter_time: float | None  # Unix seconds UTC from the meter clock; None for DSMR 2.2/3
+    meter_time: float | None  # Unix seconds UTC from the meter clock; None for DSMR 2.2/3 and Q3D
     serial: str | None
-    counters: dict[str, float] = field(default_factory=dict)
-    gauges: dict[str, float] = field(default_factory=dict)
-    gas: GasValue | None = None
+    counters: dict[str, Value] = field(default_factory=dict)
+    gauges: dict[str, Value] = field(default_factory=dict)
+    mbus: list[MbusValue] = field(default_factory=list)
+    # lines or values that were there but could not be read: (reason, detail); not part of equality,
+    # because dsmr_parser's own loop (the ``library`` parser) swallows them
+    problems: list[tuple[str, str]] = field(default_factory=list, compare=False)
+
+    @property
+    def gas(self) -> MbusValue | None:
+        return next((m for m in self.mbus if m.quantity == "gas_m3"), None)
 
 
 Fields = dict[str, Any]
@@ -110,7 +133,7 @@ class LineParser:
         self._everyone = tuple(range(len(self.objects)))
         self._candidates: dict[str, tuple[int, ...]] = {}
 
-    def parse(self, text: str) -> tuple[Fields, MbusFields]:
+    def parse(self, text: str) -> tuple[Fields, MbusFields, list[tuple[str, str]]]:
         objects = self.objects
         found: list[list[str]] = [[] for _ in objects]
         free_from = [0] * len(objects)  # findall semantics: matches of one object do not overlap
@@ -139,15 +162,18 @@ class LineParser:
             pos = end + 2
         fields: Fields = {}
         mbus: MbusFields = {}
+        problems: list[tuple[str, str]] = []
         for (name, _, parser), lines in zip(objects, found, strict=True):
             for line in lines:
                 try:
                     obj = parser.parse(line)
                 except ParseError:
-                    log.debug("ignored line %r: it does not parse as %s", line, name)
+                    if _PLACEHOLDER.search(line):
+                        continue  # "0-1:24.2.1(0)": some meters mark an empty channel like this
+                    problems.append(("unreadable_line", f"{line.strip()!r} does not read as {name}"))
                     continue
                 _add(fields, mbus, name, obj)
-        return fields, mbus
+        return fields, mbus, problems
 
 
 def _add(fields: Fields, mbus: MbusFields, name: str, obj: Any) -> None:
@@ -158,7 +184,7 @@ def _add(fields: Fields, mbus: MbusFields, name: str, obj: Any) -> None:
         fields[name] = obj
 
 
-def _library_parse(parser: TelegramParser, text: str) -> tuple[Fields, MbusFields]:
+def _library_parse(parser: TelegramParser, text: str) -> tuple[Fields, MbusFields, list[tuple[str, str]]]:
     telegram = parser.parse(text)
     refs = {o["value_name"]: o["obis_reference"] for o in parser.telegram_specification["objects"]}
     fields = {}
@@ -175,7 +201,7 @@ def _library_parse(parser: TelegramParser, text: str) -> tuple[Fields, MbusField
     mbus = {
         dev.channel_id: {n: v for n, v in dev if n in NEEDED} for dev in getattr(telegram, "MBUS_DEVICES", [])
     }
-    return fields, mbus
+    return fields, mbus, []  # dsmr_parser logs and skips lines it cannot read
 
 
 def _serial(raw: Any) -> str | None:
@@ -199,38 +225,64 @@ def _num(obj: Any) -> float | None:
     return None
 
 
+def _val(obj: Any) -> Value | None:
+    """The number and the unit its line printed (``*Wh``, ``*kW``, ``*m3``, ...)."""
+    number = _num(obj)
+    if number is None:
+        return None
+    return number, getattr(obj, "unit", None) or None
+
+
 def _ts(value: Any) -> float | None:
     return value.timestamp() if isinstance(value, datetime) else None
 
 
-def extract(spec: str, fields: Fields, mbus: MbusFields) -> MeterTelegram:
-    """Map dsmr_parser objects to vocabulary names and units."""
+def _sum(parts: list[Value | None]) -> Value | None:
+    """Add values printed in one unit; mixed units are the gate's to convert, so no sum then."""
+    present = [p for p in parts if p is not None]
+    if len(present) != len(parts) or len({unit for _, unit in present}) != 1:
+        return None
+    return round(sum(v for v, _ in present), 6), present[0][1]
+
+
+def extract(spec: str, fields: Fields, mbus: MbusFields, problems: list[tuple[str, str]]) -> MeterTelegram:
+    """Map dsmr_parser objects to vocabulary names; values keep the unit their line printed."""
     get = fields.get
     out = MeterTelegram(
         spec=spec,
         meter_time=_ts(getattr(get("P1_MESSAGE_TIMESTAMP"), "value", None)),
         serial=_serial(
-            getattr(get("EQUIPMENT_IDENTIFIER") or get("BELGIUM_EQUIPMENT_IDENTIFIER"), "value", None)
+            getattr(
+                get("EQUIPMENT_IDENTIFIER")
+                or get("BELGIUM_EQUIPMENT_IDENTIFIER")
+                or get("Q3D_EQUIPMENT_SERIALNUMBER"),
+                "value",
+                None,
+            )
         ),
+        problems=problems,
     )
     c, g = out.counters, out.gauges
+
+    def put(into: dict[str, Value], name: str, value: Value | None) -> None:
+        if value is not None:
+            into[name] = value
+
     # Belgium numbers tariffs the other way round: 1 = day (normal), 2 = night (low)
     low, normal = ("2", "1") if spec == "belgian" else ("1", "2")
-    tariffs = {
-        "import_t1_kwh": _num(get(f"ELECTRICITY_USED_TARIFF_{low}")),
-        "import_t2_kwh": _num(get(f"ELECTRICITY_USED_TARIFF_{normal}")),
-        "export_t1_kwh": _num(get(f"ELECTRICITY_DELIVERED_TARIFF_{low}")),
-        "export_t2_kwh": _num(get(f"ELECTRICITY_DELIVERED_TARIFF_{normal}")),
-    }
-    c.update({k: v for k, v in tariffs.items() if v is not None})
-    for total, t1, t2 in (
-        ("import_kwh", "import_t1_kwh", "import_t2_kwh"),
-        ("export_kwh", "export_t1_kwh", "export_t2_kwh"),
+    for name, key in (
+        ("import_t1_kwh", f"ELECTRICITY_USED_TARIFF_{low}"),
+        ("import_t2_kwh", f"ELECTRICITY_USED_TARIFF_{normal}"),
+        ("export_t1_kwh", f"ELECTRICITY_DELIVERED_TARIFF_{low}"),
+        ("export_t2_kwh", f"ELECTRICITY_DELIVERED_TARIFF_{normal}"),
     ):
-        if t1 in c and t2 in c:
-            c[total] = round(c[t1] + c[t2], 6)
-    if "import_kwh" not in c and (total_in := _num(get("ELECTRICITY_IMPORTED_TOTAL"))) is not None:
-        c["import_kwh"] = total_in
+        put(c, name, _val(get(key)))
+    for total, t1, t2, printed in (
+        ("import_kwh", "import_t1_kwh", "import_t2_kwh", "ELECTRICITY_IMPORTED_TOTAL"),
+        ("export_kwh", "export_t1_kwh", "export_t2_kwh", "ELECTRICITY_EXPORTED_TOTAL"),
+    ):
+        # the sum of the tariffs, as always; a meter without tariff registers prints its own total
+        put(c, total, _sum([c.get(t1), c.get(t2)]) if t1 in c or t2 in c else _val(get(printed)))
     for name, parts in (
         ("power_failures", ("SHORT_POWER_FAILURE_COUNT", "LONG_POWER_FAILURE_COUNT")),
         ("voltage_sags", tuple(f"VOLTAGE_SAG_L{p}_COUNT" for p in (1, 2, 3))),
@@ -238,35 +290,38 @@ def extract(spec: str, fields: Fields, mbus: MbusFields) -> MeterTelegram:
     ):
         values = [v for v in (_num(get(p)) for p in parts) if v is not None]
         if values:
-            c[name] = sum(values)
-    for name, key, factor in (
-        ("import_w", "CURRENT_ELECTRICITY_USAGE", 1000.0),
-        ("export_w", "CURRENT_ELECTRICITY_DELIVERY", 1000.0),
-    ):
-        if (v := _num(get(key))) is not None:
-            g[name] = round(v * factor, 3)
+            c[name] = (sum(values), None)
+    put(g, "import_w", _val(get("CURRENT_ELECTRICITY_USAGE")))
+    put(g, "export_w", _val(get("CURRENT_ELECTRICITY_DELIVERY")))
     for p in (1, 2, 3):
-        for name, key, factor in (
-            (f"voltage_l{p}_v", f"INSTANTANEOUS_VOLTAGE_L{p}", 1.0),
-            (f"current_l{p}_a", f"INSTANTANEOUS_CURRENT_L{p}", 1.0),
-            (f"import_l{p}_w", f"INSTANTANEOUS_ACTIVE_POWER_L{p}_POSITIVE", 1000.0),
-            (f"export_l{p}_w", f"INSTANTANEOUS_ACTIVE_POWER_L{p}_NEGATIVE", 1000.0),
-        ):
-            if (v := _num(get(key))) is not None:
-                g[name] = round(v * factor, 3)
+        put(g, f"voltage_l{p}_v", _val(get(f"INSTANTANEOUS_VOLTAGE_L{p}")))
+        put(g, f"current_l{p}_a", _val(get(f"INSTANTANEOUS_CURRENT_L{p}")))
+        put(g, f"import_l{p}_w", _val(get(f"INSTANTANEOUS_ACTIVE_POWER_L{p}_POSITIVE")))
+        put(g, f"export_l{p}_w", _val(get(f"INSTANTANEOUS_ACTIVE_POWER_L{p}_NEGATIVE")))
+    # Belgian capacity tariff: the running quarter-hour average and this month's peak with its time
+    put(g, "demand_w", _val(get("BELGIUM_CURRENT_AVERAGE_DEMAND")))
+    peak = get("BELGIUM_MAXIMUM_DEMAND_MONTH")
+    if peak is not None:
+        when = _ts(getattr(peak, "datetime", None))
+        if when is None:
+            problems.append(("unreadable_value", "1-0:1.6.0: the time of this month's peak is not a time"))
+        else:
+            put(g, "peak_demand_w", _val(peak))
+            g["peak_demand_ts"] = (when, "s")
     tariff = _num(get("ELECTRICITY_ACTIVE_TARIFF"))
     if tariff in (1.0, 2.0):
-        g["tariff"] = (3.0 - tariff) if spec == "belgian" else tariff
-    out.gas = _gas(mbus)
+        g["tariff"] = ((3.0 - tariff) if spec == "belgian" else tariff, None)
+    out.mbus = _mbus(mbus, problems)
     return out
 
 
-def _gas(mbus: MbusFields) -> GasValue | None:
-    """The first M-Bus device of type gas with an id, a real capture time and a value."""
+def _mbus(mbus: MbusFields, problems: list[tuple[str, str]]) -> list[MbusValue]:
+    """The first gas and the first water meter that have an id, a real capture time and a value."""
+    found: dict[str, MbusValue] = {}
     for channel in sorted(mbus):
         dev = mbus[channel]
-        kind = dev.get("MBUS_DEVICE_TYPE") or dev.get("DEVICE_TYPE")
-        if _num(kind) != GAS_DEVICE_TYPE:
+        quantity = MBUS_QUANTITIES.get(_num(dev.get("MBUS_DEVICE_TYPE") or dev.get("DEVICE_TYPE")))  # type: ignore[arg-type]
+        if quantity is None or quantity in found:
             continue
         reading = dev.get("MBUS_METER_READING") or dev.get("GAS_METER_READING")
         ident = _serial(
@@ -275,15 +330,26 @@ def _gas(mbus: MbusFields) -> GasValue | None:
             )
         )
         if reading is None or not ident:
-            continue
+            continue  # an empty channel: nothing connected
         try:
-            captured, value = _ts(reading.datetime), reading.value
+            raw_time, value, unit = reading.datetime, reading.value, reading.unit
         except (IndexError, KeyError, TypeError):
+            detail = f"M-Bus channel {channel}: the reading has no time or value"
+            problems.append(("unreadable_value", detail))
             continue
+        captured = _ts(raw_time)
+        if isinstance(value, Decimal) and value == 0 and (captured is None or captured < _EPOCH_2000):
+            continue  # placeholder channel (700101010000W)(00000000) or an invalid time (632525252525S)
         if captured is None or captured < _EPOCH_2000 or not isinstance(value, Decimal):
-            continue  # placeholder channel (1970, 0) or an invalid timestamp (632525252525S)
-        return GasValue(ident, captured, float(value))
-    return None
+            problems.append(
+                (
+                    "unreadable_value",
+                    f"M-Bus channel {channel} ({quantity}): capture time or value cannot be read",
+                )
+            )
+            continue
+        found[quantity] = MbusValue(quantity, ident, captured, float(value), unit or None)
+    return list(found.values())
 
 
 class Decoder:
@@ -295,24 +361,42 @@ class Decoder:
         self.spec = spec
         self.parser = parser
         self._crc_seen = False
-        self._fast = {name: LineParser(s) for name, s in SPECS.items()} if parser == "fast" else {}
-        self._library = {name: TelegramParser(s) for name, s in SPECS.items()} if parser == "library" else {}
+        self._fast = {name: LineParser(s.dsmr) for name, s in SPECS.items()} if parser == "fast" else {}
+        self._library = (
+            # the CRC is checked on the telegram as sent, before a lower-case DST flag is mended
+            {name: TelegramParser(s.dsmr, apply_checksum_validation=False) for name, s in SPECS.items()}
+            if parser == "library"
+            else {}
+        )
+
+    @staticmethod
+    def spec_has_crc(spec: str) -> bool:
+        return SPECS[spec].checksum
 
     def decode(self, frame: Frame) -> MeterTelegram:
         try:
             spec = self.spec if self.spec != "auto" else detect_spec(frame.body, frame.crc)
         except UnknownSpec as exc:
             raise BadTelegram("unknown_spec", str(exc)) from None
-        needs_crc = SPECS[spec]["checksum_support"]
+        needs_crc = SPECS[spec].checksum
         if needs_crc and not frame.crc:
             raise BadTelegram("bad_crc", f"no CRC after '!' but spec {spec} requires one")
         if self._crc_seen and not frame.crc:
             # a meter that sent CRCs does not stop: a lost CRC plus a damaged version line is not DSMR 2.2
             raise BadTelegram("bad_crc", "no CRC after '!' but this meter sends one")
         text = frame.text
+        if self.parser == "library" and needs_crc:
+            try:
+                TelegramParser.validate_checksum(text)
+            except InvalidChecksumError:
+                raise BadTelegram("bad_crc", self._crc_detail(frame)) from None
+            except ParseError as exc:
+                raise BadTelegram("unparsable", str(exc)) from None
+        if "s)" in text or "w)" in text:
+            text = _LOWER_DST.sub(lambda m: f"({m.group(1)}{m.group(2).upper()})", text)
         if self.parser == "library":
             try:
-                fields, mbus = _library_parse(self._library[spec], text)
+                fields, mbus, problems = _library_parse(self._library[spec], text)
             except InvalidChecksumError:
                 raise BadTelegram("bad_crc", self._crc_detail(frame)) from None
             except ParseError as exc:
@@ -325,12 +409,12 @@ class Decoder:
             if not needs_crc and not frame.body.isascii():
                 raise BadTelegram("unparsable", "non-ASCII bytes in a telegram without CRC")
             try:
-                fields, mbus = self._fast[spec].parse(text)
+                fields, mbus, problems = self._fast[spec].parse(text)
             except Exception as exc:  # same as the library: an unexpected value error drops the telegram
                 raise BadTelegram("unparsable", f"{type(exc).__name__}: {exc}") from None
         self._crc_seen = self._crc_seen or bool(frame.crc)
-        telegram = extract(spec, fields, mbus)
-        if not telegram.counters and not telegram.gauges and telegram.gas is None:
+        telegram = extract(spec, fields, mbus, problems)
+        if not telegram.counters and not telegram.gauges and not telegram.mbus:
             raise BadTelegram("unparsable", "no known lines in the telegram (wrong spec or line ends?)")
         return telegram
 

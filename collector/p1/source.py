@@ -55,9 +55,11 @@ class P1Source:
         self.stream = TelegramStream(
             device=config.name,
             gas_device=config.gas_name,
+            water_device=config.water_name,
             spec=config.spec,
             interval_s=config.interval_s,
-            max_clock_skew_s=config.max_clock_skew_s,
+            # a replay is history: its receive time says nothing about the meter clock
+            live=config.replay is None,
         )
         self._settings = serial_settings(config) if config.port else []
         self._setting = 0
@@ -140,16 +142,20 @@ class P1Source:
             now = time.monotonic()
             if data:
                 last_data = now
-                for outcome in self.stream.feed(data, time.time()):
-                    self._report(ctx, outcome)
-                    if outcome.telegram is not None and not good:
-                        good = True
-                        self._locked = True
-                        backoff.reset()
-                        ctx.health.set_state(State.OK, f"reading {transport.name}")
-                    if pace and outcome.readings and not ctx.sleep(pace):
-                        return
-            elif now - last_data > self.config.silence_s:
+                outcomes = self.stream.feed(data, time.time())
+            else:
+                # a pause: a telegram whose CRC came without its line end is whole (TCP gateways)
+                outcomes = self.stream.idle(time.time())
+            for outcome in outcomes:
+                self._report(ctx, outcome)
+                if outcome.telegram is not None and not good:
+                    good = True
+                    self._locked = True
+                    backoff.reset()
+                    ctx.health.set_state(State.OK, f"reading {transport.name}")
+                if pace and outcome.readings and not ctx.sleep(pace):
+                    return
+            if not data and now - last_data > self.config.silence_s:
                 raise LinkLost(f"no data for {self.config.silence_s:.0f} s (half-open link?)")
             if probing and not good and now - opened > self.config.probe_s:
                 raise _NoTelegrams(
@@ -161,13 +167,15 @@ class P1Source:
             self._report(ctx, outcome)
 
     def _report(self, ctx: SourceContext, outcome: Outcome) -> None:
+        """Protocol problems are counted here (only the source sees them); readings by the gate."""
         if outcome.bad:
             ctx.health.drop(outcome.reason or "bad", 1, outcome.detail)
         for reason, detail in outcome.partial_drops:
             ctx.health.drop(reason, 1, detail)
         if outcome.readings:
             ctx.emit(outcome.readings)
-            ctx.health.count_readings(len(outcome.readings), outcome.readings[0].ts)
-        fallbacks = {k: v for k, v in self.stream.stats.items() if k.startswith("time_from_receive")}
-        if fallbacks:
-            ctx.health.set_events(fallbacks)
+        events = {k: v for k, v in self.stream.stats.items() if k.startswith("time_from_receive")}
+        if self.stream.garbage_bytes:
+            events["garbage_bytes"] = self.stream.garbage_bytes
+        if events:
+            ctx.health.set_events(events)

@@ -1,11 +1,16 @@
-"""From bytes to readings: framing, decoding and the guards that keep bad data out of the store.
+"""From bytes to readings: framing, decoding and the protocol guards only P1 can apply.
 
-Guards, in order: the frame must be whole; the CRC must match (DSMR 4/5, BE); a
-counter must not go backwards for the same meter serial, nor jump more than the
-connection could deliver (what DSMR 2.2/3, without CRC, relies on); on a meter
-without CRC a new serial must repeat before it is believed. Gas is emitted once
-per capture time. Times come from the meter clock unless it is missing or too far
-off, then from the receive time, and each such fallback is counted.
+Guards, in order: the frame must be whole; the CRC must match (DSMR 4/5, BE); on a
+meter without CRC a new serial must repeat before it is believed (a corrupt digit
+would otherwise look like a meter swap). Everything else — units, known quantities,
+counter plausibility, the meter clock against the receive time — is the gate's
+(``collector/pipeline.py``): the stream emits what the telegram said, with its unit.
+
+Times: ``ts`` is the meter clock when the telegram has one (DSMR 4/5, BE), else the
+receive time. On a live link (``live=True``) readings timed by the meter clock also
+carry ``received``, so the gate can catch a clock that is off. Files and replays are
+history: their receive time says nothing about the meter clock, so they carry none.
+Gas and water are emitted once per capture time.
 """
 
 from __future__ import annotations
@@ -20,22 +25,10 @@ from collector.p1.framing import Broken, Frame, TelegramFramer
 
 log = logging.getLogger(__name__)
 
-MAX_KW = 250.0  # far above any connection a P1 meter sits on; larger jumps are corrupt digits
-_TOLERANCE = 0.0005  # registers print 3 decimals
 SERIAL_CONFIRMATIONS = 3  # telegrams in a row before a new serial counts, without CRC
 
 # reasons that mean "this telegram was bad" (counted as drops in health)
-BAD_REASONS = frozenset(
-    {
-        "truncated",
-        "bad_crc",
-        "unparsable",
-        "unknown_spec",
-        "counter_backwards",
-        "counter_jump",
-        "serial_unconfirmed",
-    }
-)
+BAD_REASONS = frozenset({"truncated", "bad_crc", "unparsable", "unknown_spec", "serial_unconfirmed"})
 
 
 @dataclass(slots=True)
@@ -43,24 +36,17 @@ class Outcome:
     """What became of one telegram (or of bytes that were not one)."""
 
     offset: int
+    line: int = 1  # line of the telegram's first byte in the stream
     readings: list[Reading] = field(default_factory=list)
     telegram: MeterTelegram | None = None
     reason: str | None = None  # set when the telegram gave no readings
     detail: str = ""
-    time: float | None = None  # the time used for the electricity readings
-    partial_drops: list[tuple[str, str]] = field(default_factory=list)  # e.g. gas dropped, power kept
+    time: float | None = None  # the time of the electricity readings
+    partial_drops: list[tuple[str, str]] = field(default_factory=list)  # a value lost, the rest kept
 
     @property
     def bad(self) -> bool:
         return self.reason in BAD_REASONS
-
-
-@dataclass
-class _MeterState:
-    serial: str | None
-    time: float
-    meter_time: float | None
-    counters: dict[str, float]
 
 
 class TelegramStream:
@@ -72,28 +58,38 @@ class TelegramStream:
         gas_device: str = "gas",
         spec: str = "auto",
         interval_s: float = 0.0,
-        max_clock_skew_s: float | None = 86400.0,
         parser: str = "fast",
         report_leading: bool = False,
+        live: bool = False,
+        water_device: str = "water",
     ) -> None:
+        self.devices = {"gas_m3": gas_device, "water_m3": water_device}
         self.device = device
-        self.gas_device = gas_device
         self.decoder = Decoder(spec, parser)
         self.framer = TelegramFramer(report_leading)
         self.interval_s = interval_s
-        self.max_clock_skew_s = max_clock_skew_s
-        self.stats: Counter[str] = Counter()  # everything counted: good, reasons, time fallbacks
-        self._last: _MeterState | None = None
+        self.live = live
+        self.stats: Counter[str] = Counter()  # everything counted: good, reasons, time from receive
+        self._serial: str | None = None
+        self._seen = False
+        self._meter_time: float | None = None
         self._pending_serial: tuple[str | None, int] = (None, 0)
         self._last_emit = float("-inf")
         self._last_body: bytes | None = None
-        self._gas_key: tuple[str, float] | None = None
-        self._gas_value: float | None = None
-        self._clock_offset: float | None = None
+        self._captures: dict[str, tuple[str, float]] = {}  # quantity -> (meter, capture time) last emitted
+
+    @property
+    def garbage_bytes(self) -> int:
+        """Bytes between telegrams that were no part of one (noise, a wrong baud rate, junk)."""
+        return self.framer.garbage_bytes
 
     # -- bytes in ------------------------------------------------------------------------
     def feed(self, data: bytes, received: float) -> list[Outcome]:
         return [self._handle(item, received) for item in self.framer.feed(data)]
+
+    def idle(self, received: float) -> list[Outcome]:
+        """No bytes came for a while: see :meth:`TelegramFramer.idle`."""
+        return [self._handle(item, received) for item in self.framer.idle()]
 
     def finish(self, received: float) -> list[Outcome]:
         return [self._handle(item, received) for item in self.framer.finish()]
@@ -104,114 +100,91 @@ class TelegramStream:
 
     def _handle(self, item: Frame | Broken, received: float) -> Outcome:
         if isinstance(item, Broken):
-            return self._count(Outcome(item.offset, reason=item.reason, detail=item.detail))
+            return self._count(Outcome(item.offset, item.line, reason=item.reason, detail=item.detail))
         if item.body == self._last_body:  # HomeWizard polled faster than the meter sends
-            return self._count(Outcome(item.offset, reason="repeat", detail="same telegram as before"))
+            return self._count(Outcome(item.offset, item.line, reason="repeat", detail="same telegram"))
         try:
             telegram = self.decoder.decode(item)
         except BadTelegram as exc:
-            return self._count(Outcome(item.offset, reason=exc.reason, detail=exc.detail))
-        outcome = self._accept(item.offset, telegram, received)
+            return self._count(Outcome(item.offset, item.line, reason=exc.reason, detail=exc.detail))
+        outcome = self._accept(item, telegram, received)
         if not outcome.bad:
             self._last_body = item.body
         return self._count(outcome)
 
     def _count(self, outcome: Outcome) -> Outcome:
         self.stats[outcome.reason or "good"] += 1
+        for reason, _ in outcome.partial_drops:
+            self.stats[reason] += 1
         return outcome
 
     # -- telegram to readings ------------------------------------------------------------
-    def _time(self, telegram: MeterTelegram, received: float) -> tuple[float, float]:
-        """(time for the electricity readings, shift to apply to gas capture times)."""
-        if telegram.meter_time is None:
+    def _accept(self, frame: Frame, telegram: MeterTelegram, received: float) -> Outcome:
+        clock = telegram.meter_time
+        if clock is None:
             self.stats["time_from_receive_no_clock"] += 1
-            return received, 0.0
-        skew = received - telegram.meter_time
-        if self.max_clock_skew_s is not None and abs(skew) > self.max_clock_skew_s:
-            if self.stats["time_from_receive_clock_off"] == 0:
-                log.warning("meter clock is %.0f s off the receive time; using the receive time", -skew)
-            self.stats["time_from_receive_clock_off"] += 1
-            # keep one offset while it holds, so telegrams that arrive together keep their spacing
-            if self._clock_offset is None or abs(skew - self._clock_offset) > 60:
-                self._clock_offset = skew
-            return telegram.meter_time + self._clock_offset, self._clock_offset
-        self._clock_offset = None
-        return telegram.meter_time, 0.0
-
-    def _accept(self, offset: int, telegram: MeterTelegram, received: float) -> Outcome:
-        ts, gas_shift = self._time(telegram, received)
-        out = Outcome(offset, telegram=telegram, time=ts)
-        last = self._last
-        no_crc = telegram.spec == "v2_2"
-        if last is not None and telegram.serial == last.serial:
-            if (
-                telegram.meter_time is not None
-                and last.meter_time is not None
-                and telegram.meter_time <= last.meter_time
-            ):
-                out.reason, out.detail = "repeat", "meter time did not advance"
-                return out
-            problem = self._check_counters(last, telegram, ts)
-            if problem:
-                out.reason, out.detail = problem
-                return out
-        elif last is not None and no_crc:
-            # without a CRC a changed serial may be a corrupt one: believe it after a few telegrams
-            pending, seen = self._pending_serial
-            seen = seen + 1 if pending == telegram.serial else 1
-            self._pending_serial = (telegram.serial, seen)
-            if seen < SERIAL_CONFIRMATIONS:
-                out.reason = "serial_unconfirmed"
-                out.detail = f"serial changed {last.serial} -> {telegram.serial}; waiting for confirmation"
-                return out
-        if last is not None and telegram.serial != last.serial:
-            log.info("meter serial changed %s -> %s: counters restart", last.serial, telegram.serial)
+        ts = clock if clock is not None else received
+        out = Outcome(frame.offset, frame.line, telegram=telegram, time=ts)
+        out.partial_drops.extend(telegram.problems)
+        same_meter = self._seen and telegram.serial == self._serial
+        if same_meter and clock is not None and clock == self._meter_time:
+            # the same second twice (a reconnect, a gateway that repeats): once is enough. A clock that
+            # jumps back or ahead is not judged here: the gate compares it with the receive time
+            out.reason, out.detail = "repeat", "meter time did not advance"
+            return out
+        if self._seen and not same_meter:
+            if not self.decoder.spec_has_crc(telegram.spec):
+                # without a CRC a changed serial may be a corrupt one: believe it after a few telegrams
+                pending, seen = self._pending_serial
+                seen = seen + 1 if pending == telegram.serial else 1
+                self._pending_serial = (telegram.serial, seen)
+                if seen < SERIAL_CONFIRMATIONS:
+                    out.reason = "serial_unconfirmed"
+                    out.detail = (
+                        f"serial changed {self._serial} -> {telegram.serial}; waiting for confirmation"
+                    )
+                    return out
+            log.info("meter serial changed %s -> %s: counters restart", self._serial, telegram.serial)
         self._pending_serial = (None, 0)
-        self._last = _MeterState(telegram.serial, ts, telegram.meter_time, dict(telegram.counters))
-        if ts - self._last_emit >= self.interval_s:
+        self._seen, self._serial, self._meter_time = True, telegram.serial, clock
+        stamp = received if self.live and clock is not None else None
+        elapsed = ts - self._last_emit
+        if elapsed >= self.interval_s or elapsed < 0:  # < 0: the clock went back; thin from there
             self._last_emit = ts
-            out.readings = self._electricity(telegram, ts)
-        gas = self._gas(telegram, gas_shift, out)
-        if gas:
-            out.readings.append(gas)
+            out.readings = self._electricity(telegram, ts, stamp)
+        out.readings.extend(self._mbus(telegram, received if self.live else None))
         if not out.readings:
             out.reason = "thinned"  # interval_s keeps this one out; not a fault
         return out
 
-    def _check_counters(
-        self, last: _MeterState, telegram: MeterTelegram, ts: float
-    ) -> tuple[str, str] | None:
-        hours = max(ts - last.time, 1.0) / 3600
-        for name, value in telegram.counters.items():
-            before = last.counters.get(name)
-            if before is None:
-                continue
-            if value < before - _TOLERANCE:
-                return "counter_backwards", f"{name} went from {before} to {value} on meter {telegram.serial}"
-            if name.endswith("_kwh") and value - before > MAX_KW * hours + 1:
-                return "counter_jump", f"{name} jumped from {before} to {value} in {hours * 3600:.0f} s"
-        return None
-
-    def _electricity(self, telegram: MeterTelegram, ts: float) -> list[Reading]:
+    def _electricity(self, telegram: MeterTelegram, ts: float, received: float | None) -> list[Reading]:
         dev, serial = self.device, telegram.serial
-        out = [Reading(dev, name, ts, value, meter=serial) for name, value in telegram.counters.items()]
-        out += [Reading(dev, name, ts, value) for name, value in telegram.gauges.items()]
+        out = [
+            Reading(dev, name, ts, value, meter=serial, unit=unit, received=received)
+            for name, (value, unit) in telegram.counters.items()
+        ]
+        out += [
+            Reading(dev, name, ts, value, unit=unit, received=received)
+            for name, (value, unit) in telegram.gauges.items()
+        ]
         return out
 
-    def _gas(self, telegram: MeterTelegram, shift: float, out: Outcome) -> Reading | None:
-        gas = telegram.gas
-        if gas is None:
-            return None
-        captured = gas.captured + shift
-        key = (gas.meter, captured)
-        if self._gas_key is not None and gas.meter == self._gas_key[0]:
-            if captured <= self._gas_key[1]:
-                return None  # the same capture repeats in every telegram until the next one
-            if self._gas_value is not None and gas.m3 < self._gas_value - _TOLERANCE:
-                self.stats["gas_backwards"] += 1
-                out.partial_drops.append(
-                    ("counter_backwards", f"gas went from {self._gas_value} to {gas.m3}")
+    def _mbus(self, telegram: MeterTelegram, received: float | None) -> list[Reading]:
+        out = []
+        for m in telegram.mbus:
+            key = (m.meter, m.captured)
+            if self._captures.get(m.quantity) == key:
+                continue  # the same capture repeats in every telegram until the next one
+            self._captures[m.quantity] = key
+            out.append(
+                Reading(
+                    self.devices[m.quantity],
+                    m.quantity,
+                    m.captured,
+                    m.value,
+                    meter=m.meter,
+                    unit=m.unit,
+                    received=received,
                 )
-                return None
-        self._gas_key, self._gas_value = key, gas.m3
-        return Reading(self.gas_device, "gas_m3", captured, gas.m3, meter=gas.meter)
+            )
+        return out

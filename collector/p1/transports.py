@@ -125,6 +125,7 @@ class HomeWizardTransport:
         timeout_s: float = 5.0,
     ) -> None:
         self.api = api
+        self.host = host
         if api == "v2":
             self.url = f"https://{host}/api/telegram"
         else:
@@ -158,7 +159,7 @@ class HomeWizardTransport:
         try:
             response = self._session.get(self.url, timeout=self.timeout_s, verify=self.verify)
         except requests.RequestException as exc:
-            raise LinkLost(f"{self.url}: {exc}") from None
+            raise LinkLost(self._why(exc)) from None
         if response.status_code in (401, 403):
             raise AccessDenied(
                 f"{self.url} refused the token (HTTP {response.status_code}); "
@@ -170,6 +171,25 @@ class HomeWizardTransport:
             raise LinkLost(f"{self.url} answered HTTP {response.status_code}")
         data = response.content
         return data if data.endswith(b"\n") else data + b"\r\n"
+
+    def _why(self, exc: requests.RequestException) -> str:
+        """One line naming the host and what to do, instead of urllib3's retry internals."""
+        host = self.host
+        text = repr(exc)
+        if "NameResolution" in text or "Name or service not known" in text or "not resolve" in text:
+            return f"the name {host!r} is not known on this network: check it, or give the meter's IP address"
+        if isinstance(exc, requests.Timeout):
+            return f"{host} did not answer within {self.timeout_s:g} s: is the meter on and on this network?"
+        if isinstance(exc, requests.exceptions.SSLError):
+            return (
+                f"TLS to {host} failed: keep verify = false (the meter's own certificate) or fix the CA file"
+            )
+        if "refused" in text.lower():
+            return (
+                f"{host} refused the connection: is the local API switched on in the HomeWizard app "
+                "(Settings > Meters > your meter > Local API)?"
+            )
+        return f"cannot reach {host} ({type(exc).__name__}): is the meter on and on this network?"
 
     def close(self) -> None:
         if self._session is not None:

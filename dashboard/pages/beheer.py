@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import dash
 import dash_bootstrap_components as dbc
@@ -10,20 +13,24 @@ import flask
 import requests
 from dash import html
 
+from buurtwatt.shares.register import RegisterProblem
+from buurtwatt.shares.register.problems import WARNING
 from buurtwatt.timeutil import local_date
 from dashboard import fmt, shares_adapter
 from dashboard.auth import is_admin
 from dashboard.components import frame
-from dashboard.context import current
+from dashboard.context import DashContext, current
 from dashboard.i18n import t
 from dashboard.lang import page_language, request_language
+
+log = logging.getLogger(__name__)
 
 
 def title(**_: str) -> str:
     return t("title.admin", request_language())
 
 
-dash.register_page(__name__, path="/beheer", title=title, order=7)
+dash.register_page(__name__, path="/beheer", title=title, order=7, nav="nav.admin")
 
 
 def _login(lang: str, error: str | None) -> list:
@@ -93,12 +100,39 @@ def _health(url: str | None, lang: str) -> html.Div:
     )
 
 
-def _register(ctx, lang: str) -> list:
-    problem = shares_adapter.register_problem(ctx)
-    if problem:
+def _problem_table(problems: tuple[RegisterProblem, ...], lang: str, table_id: str) -> dbc.Table:
+    """File, line, column and what to fix, per problem, in the page's language."""
+    cols = ("file", "line", "column", "fix")
+    rows = [
+        html.Tr(
+            [
+                html.Td(Path(p.file).name),
+                html.Td(str(p.line) if p.line else fmt.DASH),
+                html.Td(f"{p.column} ({p.column_name})" if p.column else fmt.DASH),
+                html.Td(p.message(lang)),
+            ],
+            className="table-warning" if p.severity == WARNING else "",
+        )
+        for p in problems
+    ]
+    return dbc.Table(
+        [html.Thead(html.Tr([html.Th(t(f"admin.col_{c}", lang)) for c in cols])), html.Tbody(rows)],
+        size="sm",
+        id=table_id,
+        responsive=True,
+    )
+
+
+def _register(ctx: DashContext, lang: str) -> list:
+    state = shares_adapter.register_state(ctx)
+    if state.register is None and state.problems:
+        errors = sum(p.severity != WARNING for p in state.problems)
         return [
             dbc.Alert(
-                [html.Strong(t("admin.register_refused", lang)), html.Pre(problem)],
+                [
+                    html.Strong(t("admin.register_refused", lang, n=errors)),
+                    _problem_table(state.problems, lang, "register-problems"),
+                ],
                 color="danger",
                 id="register-problem",
             )
@@ -107,7 +141,18 @@ def _register(ctx, lang: str) -> list:
     if not rows:
         return [html.P(t("admin.no_register", lang))]
     cols = ("participant_id", "name", "postcode", "shares")
-    return [
+    out: list = []
+    if state.problems:  # warnings of a register that did load
+        out.append(
+            dbc.Alert(
+                [
+                    html.Strong(t("admin.register_warnings", lang)),
+                    _problem_table(state.problems, lang, "register-warnings"),
+                ],
+                color="warning",
+            )
+        )
+    out.append(
         dbc.Table(
             [
                 html.Thead(html.Tr([html.Th(t(f"admin.col_{c}", lang)) for c in cols])),
@@ -118,73 +163,77 @@ def _register(ctx, lang: str) -> list:
             id="register-table",
             responsive=True,
         )
+    )
+    return out
+
+
+def _allocation_table(alloc: shares_adapter.Allocation, names: dict[str, str], lang: str) -> dbc.Table:
+    head = [t("admin.col_participant_id", lang), t("admin.col_name", lang), "kWh", "€"]
+    rows = [
+        html.Tr(
+            [
+                html.Td(r.participant_id),
+                html.Td(names.get(r.participant_id, "")),
+                html.Td(fmt.number(float(r.kwh), lang, 3)),
+                html.Td(fmt.money(float(r.eur), lang)),
+            ]
+        )
+        for r in alloc.settled.rows
+    ]
+    return dbc.Table(
+        [html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)],
+        striped=True,
+        size="sm",
+        responsive=True,
+    )
+
+
+def _allocation(alloc: shares_adapter.Allocation, year: int, names: dict[str, str], lang: str) -> list:
+    s = alloc.settled
+    heading = t(
+        "admin.allocation_heading",
+        lang,
+        title=alloc.title,
+        year=year,
+        first=fmt.day_of(s.start, lang),
+        last=fmt.day_of(s.end, lang),
+    )
+    totals = t(
+        "admin.allocation_totals",
+        lang,
+        total=fmt.number(float(s.total_kwh), lang, 3),
+        unallocated=fmt.number(float(s.unallocated_kwh), lang, 3),
+        estimated=s.estimated_days,
+    )
+    return [
+        html.H3(heading),
+        html.P(totals),
+        html.Details(
+            [
+                html.Summary(t("admin.allocation_rows", lang, n=len(s.rows))),
+                _allocation_table(alloc, names, lang),
+            ]
+        ),
     ]
 
 
-def _allocations(ctx, lang: str, now: float) -> list:
+def _allocations(ctx: DashContext, lang: str, now: float) -> list:
     year = local_date(now, ctx.tz).year
-    out: list = []
     names = {r["participant_id"]: r["name"] for r in shares_adapter.register_rows(ctx)}
+    out: list = []
     for y in (year - 1, year):
         for alloc in shares_adapter.allocations(ctx, y, now):
-            s = alloc.settled
-            out += [
-                html.H3(
-                    t(
-                        "admin.allocation_heading",
-                        lang,
-                        title=alloc.title,
-                        year=y,
-                        first=fmt.day_of(s.start, lang),
-                        last=fmt.day_of(s.end, lang),
-                    )
-                ),
-                html.P(
-                    t(
-                        "admin.allocation_totals",
-                        lang,
-                        total=fmt.number(float(s.total_kwh), lang, 3),
-                        unallocated=fmt.number(float(s.unallocated_kwh), lang, 3),
-                        estimated=s.estimated_days,
-                    )
-                ),
-                html.Details(
-                    [
-                        html.Summary(t("admin.allocation_rows", lang, n=len(s.rows))),
-                        dbc.Table(
-                            [
-                                html.Thead(
-                                    html.Tr(
-                                        [
-                                            html.Th(t("admin.col_participant_id", lang)),
-                                            html.Th(t("admin.col_name", lang)),
-                                            html.Th("kWh"),
-                                            html.Th("€"),
-                                        ]
-                                    )
-                                ),
-                                html.Tbody(
-                                    [
-                                        html.Tr(
-                                            [
-                                                html.Td(r.participant_id),
-                                                html.Td(names.get(r.participant_id, "")),
-                                                html.Td(fmt.number(float(r.kwh), lang, 3)),
-                                                html.Td(fmt.money(float(r.eur), lang)),
-                                            ]
-                                        )
-                                        for r in s.rows
-                                    ]
-                                ),
-                            ],
-                            striped=True,
-                            size="sm",
-                            responsive=True,
-                        ),
-                    ]
-                ),
-            ]
+            out += _allocation(alloc, y, names, lang)
     return out or [html.P(t("admin.no_allocations", lang))]
+
+
+def _part(build: Callable[[], list], lang: str) -> list:
+    """One section of the page; when it fails, a message in its place instead of an HTTP 500."""
+    try:
+        return build()
+    except Exception as exc:
+        log.exception("admin page part failed")
+        return [dbc.Alert(t("admin.part_failed", lang, error=type(exc).__name__), color="warning")]
 
 
 def _admin(lang: str) -> list:
@@ -217,9 +266,9 @@ def _admin(lang: str) -> list:
             id="store-status",
         ),
         html.H2(t("admin.register", lang)),
-        *_register(ctx, lang),
+        *_part(lambda: _register(ctx, lang), lang),
         html.H2(t("admin.allocations", lang)),
-        *_allocations(ctx, lang, now),
+        *_part(lambda: _allocations(ctx, lang, now), lang),
         html.H2(t("admin.downloads", lang)),
         html.Ul(
             [

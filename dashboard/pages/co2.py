@@ -25,7 +25,7 @@ def title(**_: str) -> str:
     return t("title.co2", request_language())
 
 
-dash.register_page(__name__, path="/co2", title=title, order=2)
+dash.register_page(__name__, path="/co2", title=title, order=2, nav="nav.co2")
 
 GOOD, BAD = charts.PALETTE["export"], charts.PALETTE["import"]
 
@@ -222,6 +222,16 @@ def layout(lang: str | None = None, **_: str) -> html.Div:
                     ),
                 ],
                 className="g-3",
+            ),
+            html.P(
+                t(
+                    "co2.energy_since",
+                    lang,
+                    used=fmt.energy(view.total.energy.consumption_kwh, lang),
+                    percent=fmt.percent(view.total.energy.self_sufficiency, lang),
+                ),
+                className="co2-energy",
+                id="co2-energy",
             ),
             _coverage(view, lang, tz),
             explain(t("co2.explain1", lang), t("co2.explain2", lang)),

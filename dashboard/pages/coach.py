@@ -11,10 +11,10 @@ from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
 from buurtwatt.store.base import Resolution
 from buurtwatt.timeutil import local_date, local_midnight
-from dashboard import balance_adapter, charts, fmt, whatif
+from buurtwatt.whatif.simulate import Choices, Year
+from dashboard import balance_adapter, charts, costs_adapter, fmt
 from dashboard.components import explain, frame
-from dashboard.context import current
-from dashboard.data import EnergyTotals, history, plug_power
+from dashboard.context import DashContext, current
 from dashboard.i18n import pick_language, t
 from dashboard.lang import page_language, request_language
 
@@ -25,7 +25,7 @@ def title(**_: str) -> str:
     return t("title.coach", request_language())
 
 
-dash.register_page(__name__, path="/coach", title=title, order=3)
+dash.register_page(__name__, path="/coach", title=title, order=3, nav="nav.coach")
 
 
 def layout(lang: str | None = None, **_: str) -> html.Div:
@@ -127,6 +127,28 @@ def layout(lang: str | None = None, **_: str) -> html.Div:
                                 md=6,
                             ),
                             dbc.Col(
+                                [
+                                    html.Label(t("coach.wi_rules", lang), htmlFor="wi-rules"),
+                                    dcc.RadioItems(
+                                        id="wi-rules",
+                                        options=[
+                                            {
+                                                "label": t("coach.wi_rules_net", lang, year=2026),
+                                                "value": 2026,
+                                            },
+                                            {
+                                                "label": t("coach.wi_rules_separate", lang, year=2027),
+                                                "value": 2027,
+                                            },
+                                        ],
+                                        value=2027 if yesterday.year >= 2027 else 2026,
+                                        className="bw-check",
+                                    ),
+                                ],
+                                xs=12,
+                                md=6,
+                            ),
+                            dbc.Col(
                                 dcc.Checklist(
                                     id="wi-heatpump",
                                     options=[{"label": t("coach.wi_heatpump", lang), "value": "on"}],
@@ -140,15 +162,7 @@ def layout(lang: str | None = None, **_: str) -> html.Div:
                         className="g-3",
                     ),
                     html.Div(id="wi-result", className="mt-3"),
-                    html.P(
-                        t(
-                            "coach.wi_assumptions",
-                            lang,
-                            yield_=fmt.number(whatif.YIELD_KWH_PER_KWP, lang),
-                            cop=fmt.number(whatif.HEAT_PUMP_COP, lang, 1),
-                        ),
-                        className="small",
-                    ),
+                    html.P(id="wi-assumptions", className="small"),
                 ],
                 className="bw-section",
             ),
@@ -167,7 +181,7 @@ def _plug(_n: int | None, plug: str | None, lang: str | None):
     if not plug:
         return html.P(t("coach.plug_none", lang))
     ctx = current()
-    watts, ts = plug_power(ctx.store, plug)
+    watts, ts = _plug_power(ctx, plug)
     if watts is None or ts is None or time.time() - ts > ctx.config.dashboard.stale_after_s:
         return html.P(t("coach.plug_quiet", lang), className="stale-note")
     kwh = watts * HOURS_PER_YEAR / 1000
@@ -197,24 +211,41 @@ def _plug(_n: int | None, plug: str | None, lang: str | None):
     )
 
 
+def _plug_power(ctx: DashContext, plug: str) -> tuple[float | None, float | None]:
+    """(watts, timestamp) of a smart plug now."""
+    series = str(ctx.roles().plug_w(plug))
+    row = ctx.store.latest([series]).get(series)
+    return (None, None) if row is None else (row.value, row.ts)
+
+
 @callback(Output("day-data", "data"), Input("day-pick", "date"), State("page-lang", "data"))
 def _day(day: str | None, lang: str | None):
     lang = pick_language(lang)
     ctx = current()
     first = date.fromisoformat((day or date.today().isoformat())[:10])
     start, end = local_midnight(first, ctx.tz), local_midnight(first + timedelta(days=1), ctx.tz)
-    series = ctx.cached(
-        ("day", start), 600, lambda: history(ctx.store, ctx.roles(), start, end, Resolution.MIN15)
-    )
-    stamps = [start + i * 900 for i in range(int((end - start) // 900))]
-    sol, use = dict(series["solar_kwh"]), dict(series["use_kwh"])
+    rows = ctx.cached(("day", start), 600, lambda: balance_adapter.buckets(ctx, start, end, Resolution.MIN15))
+    step, bars = 900, False
+    if not any((r.start - start) % 3600 for r in rows):
+        # only hourly rollups are kept for this day: draw honest hourly bars, never spikes with gaps
+        rows = ctx.cached(
+            ("day-h", start), 600, lambda: balance_adapter.buckets(ctx, start, end, Resolution.HOUR)
+        )
+        step, bars = 3600, True
+    stamps = [start + i * step for i in range(int((end - start) // step))]
+    per_hour = 3600 / step  # kWh per bucket -> average kW
+    sol = {r.start: r.production_kwh for r in rows}
+    use = {r.start: r.consumption_kwh for r in rows}
     return {
         "x": [fmt.clock(ts, ctx.tz, lang) for ts in stamps],
-        "solar": [round(sol.get(ts, 0.0) * 4, 3) for ts in stamps],  # kWh per 15 min -> average kW
-        "use": [round(use.get(ts, 0.0) * 4, 3) for ts in stamps],
+        # a bucket without any meter data stays empty; a sleeping inverter in a metered bucket is 0
+        "solar": [round(sol.get(ts, 0.0) * per_hour, 3) if ts in use else None for ts in stamps],
+        "use": [round(use[ts] * per_hour, 3) if ts in use else None for ts in stamps],
         "names": [t("series.solar", lang), t("series.use", lang)],
         "unit": "kW",
         "label": t("coach.day_label", lang),
+        "note": t("coach.day_hourly", lang) if bars else t("coach.day_quarter", lang),
+        "bars": bars,
         "colors": [charts.PALETTE["solar"], charts.PALETTE["use"]],
     }
 
@@ -227,17 +258,21 @@ clientside_callback(
         const len = data.x.length;
         const i = Math.min(len, Math.floor((n || 0) * (speed || 4) / 2) % (len + 8));
         const upto = Math.max(1, Math.min(len, i));
-        const ymax = Math.max(0.5, ...data.solar, ...data.use) * 1.1;
+        const vals = [...data.solar, ...data.use].filter(v => v !== null);
+        const ymax = Math.max(0.5, ...vals) * 1.1;
+        const kind = data.bars ? {type: 'bar'} : {type: 'scatter'};
         const fig = {data: [
-            {x: data.x.slice(0, upto), y: data.solar.slice(0, upto), name: data.names[0], type: 'scatter',
-             fill: 'tozeroy', line: {color: data.colors[0], width: 4}},
-            {x: data.x.slice(0, upto), y: data.use.slice(0, upto), name: data.names[1], type: 'scatter',
-             line: {color: data.colors[1], width: 4, dash: 'dot'}}],
+            Object.assign({x: data.x.slice(0, upto), y: data.solar.slice(0, upto), name: data.names[0],
+             marker: {color: data.colors[0]}}, kind,
+             data.bars ? {} : {fill: 'tozeroy', line: {color: data.colors[0], width: 4}}),
+            Object.assign({x: data.x.slice(0, upto), y: data.use.slice(0, upto), name: data.names[1],
+             marker: {color: data.colors[1]}}, kind,
+             data.bars ? {} : {line: {color: data.colors[1], width: 4, dash: 'dot'}})],
             layout: {xaxis: {range: [-0.5, len - 0.5], type: 'category', nticks: 12},
-                     yaxis: {range: [0, ymax], title: {text: data.unit}}, height: 360,
+                     yaxis: {range: [0, ymax], title: {text: data.unit}}, height: 360, barmode: 'group',
                      margin: {l: 50, r: 10, t: 10, b: 40}, legend: {orientation: 'h', y: -0.2},
                      paper_bgcolor: 'rgba(0,0,0,0)', plot_bgcolor: 'rgba(0,0,0,0)', font: {size: 16}}};
-        return [fig, data.label + ' ' + data.x[upto - 1]];
+        return [fig, data.label + ' ' + data.x[upto - 1] + ' · ' + data.note];
     }
     """,
     Output("day-graph", "figure"),
@@ -250,45 +285,54 @@ clientside_callback(
 
 @callback(
     Output("wi-result", "children"),
+    Output("wi-assumptions", "children"),
     Input("wi-kwp", "value"),
     Input("wi-led", "value"),
     Input("wi-battery", "value"),
     Input("wi-heatpump", "value"),
+    Input("wi-rules", "value"),
     State("page-lang", "data"),
 )
-def _whatif(kwp: float, led: float, battery: float, heatpump: list[str], lang: str | None):
+def _whatif(kwp: float, led: float, battery: float, heatpump: list[str], rules: int, lang: str | None):
     lang = pick_language(lang)
     ctx = current()
     now = time.time()
     year = local_date(now, ctx.tz).year
-    last = balance_adapter.last_12_months(ctx, now)  # the site's real last year, cached per hour
-    e = last.energy
+    choices = Choices(kwp or 0, (led or 0) / 100, bool(heatpump), battery or 0)
+    # the building's own last 12 months, hour by hour (buurtwatt/whatif), costs under the chosen rules
+    w = costs_adapter.whatif_year(ctx, choices, int(rules or year), now)
     has_gas = ctx.roles().gas is not None
-    base = EnergyTotals(e.import_kwh, e.export_kwh, e.production_kwh, e.gas_m3 if has_gas else None)
-    after = whatif.apply(
-        base,
-        whatif.Choices(kwp or 0, (led or 0) / 100, bool(heatpump), battery or 0),
-        ctx.config.balance.gas_kwh_per_m3,
-    )
-    price, gas_price = ctx.config.dashboard.price_eur_per_kwh, ctx.config.dashboard.gas_price_eur_per_m3
+    base, after = w.before_year, w.after_year
 
-    def cost(x: EnergyTotals) -> float:
-        return x.import_kwh * price + (x.gas_m3 or 0) * gas_price
+    def co2(x: Year) -> float:
+        return balance_adapter.co2_of_energy(ctx, x.import_kwh, x.export_kwh, x.gas_m3, year).net_kg
 
-    def co2(x: EnergyTotals) -> float:
-        return balance_adapter.co2_of_energy(ctx, x.import_kwh, x.export_kwh, x.gas_m3 or 0.0, year).net_kg
-
-    # the real year from the balance, and the same year changed by what the choices change
+    last = balance_adapter.last_12_months(ctx, now)
     co2_before = last.co2.net_kg
     co2_after = co2_before + co2(after) - co2(base)
+    eur_before = w.cost_before.total_eur if w.cost_before else None
+    eur_after = w.cost_after.total_eur if w.cost_after else None
     rows = [
         (t("series.import", lang), fmt.energy(base.import_kwh, lang), fmt.energy(after.import_kwh, lang)),
         (t("series.export", lang), fmt.energy(base.export_kwh, lang), fmt.energy(after.export_kwh, lang)),
-        (t("series.gas", lang), fmt.gas(base.gas_m3, lang), fmt.gas(after.gas_m3, lang)),
-        (t("coach.wi_cost", lang), fmt.money(cost(base), lang, 0), fmt.money(cost(after), lang, 0)),
+        (
+            t("series.gas", lang),
+            fmt.gas(base.gas_m3 if has_gas else None, lang),
+            fmt.gas(after.gas_m3 if has_gas else None, lang),
+        ),
+        (t("coach.wi_cost", lang), fmt.money(eur_before, lang, 0), fmt.money(eur_after, lang, 0)),
         (t("coach.wi_co2", lang), fmt.kg(co2_before, lang), fmt.kg(co2_after, lang)),
     ]
-    return html.Div(
+    diff = abs(eur_before - eur_after) if eur_before is not None and eur_after is not None else None
+    cfg = ctx.config.whatif
+    assumptions = t(
+        "coach.wi_assumptions",
+        lang,
+        yield_=fmt.number(w.after.kwh_per_kwp, lang) if w.after.kwh_per_kwp else "–",
+        cop=fmt.number(cfg.cop_at_7c, lang, 1),
+        loss=fmt.percent(1 - cfg.battery_efficiency, lang),
+    )
+    result = html.Div(
         [
             dbc.Table(
                 [
@@ -308,7 +352,7 @@ def _whatif(kwp: float, led: float, battery: float, heatpump: list[str], lang: s
                     "coach.wi_sentence",
                     lang,
                     kg=fmt.kg(abs(co2_before - co2_after), lang),
-                    eur=fmt.money(abs(cost(base) - cost(after)), lang, 0),
+                    eur=fmt.money(diff, lang, 0),
                 ),
                 className="plug-sentence",
             ),
@@ -321,3 +365,4 @@ def _whatif(kwp: float, led: float, battery: float, heatpump: list[str], lang: s
             else None,
         ]
     )
+    return result, assumptions

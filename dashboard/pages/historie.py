@@ -5,18 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import time
-from datetime import date, timedelta
+from dataclasses import fields
+from datetime import date, datetime, timedelta
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
+from buurtwatt.balance import EnergyBucket
 from buurtwatt.store.base import Resolution
-from buurtwatt.timeutil import local_date, local_midnight
-from dashboard import charts, fmt
+from buurtwatt.timeutil import local_date, local_midnight, zone
+from dashboard import balance_adapter, charts, costs_adapter, fmt
 from dashboard.components import explain, frame, stat
 from dashboard.context import current
-from dashboard.data import history, totals_from_history
+from dashboard.costs_view import cost_block
 from dashboard.i18n import pick_language, t
 from dashboard.lang import page_language, request_language
 
@@ -33,7 +35,7 @@ def title(**_: str) -> str:
     return t("title.history", request_language())
 
 
-dash.register_page(__name__, path="/historie", title=title, order=1)
+dash.register_page(__name__, path="/historie", title=title, order=1, nav="nav.history")
 
 
 def period(view: str, anchor: date, shift: int = 0) -> tuple[date, date]:
@@ -120,14 +122,13 @@ def layout(lang: str | None = None, view: str | None = None, day: str | None = N
     )
 
 
-def _read(view: str, anchor: str, shift: int) -> tuple[float, float, dict]:
+def _read(view: str, anchor: str, shift: int) -> list[EnergyBucket]:
     ctx = current()
     first, last = period(view, date.fromisoformat(anchor), shift)
     start, end = local_midnight(first, ctx.tz), local_midnight(last, ctx.tz)
     key = ("hist", view, start, end)
     ttl = 10 if end > time.time() else 600  # closed periods do not change
-    series = ctx.cached(key, ttl, lambda: history(ctx.store, ctx.roles(), start, end, RESOLUTION[view]))
-    return start, end, series
+    return ctx.cached(key, ttl, lambda: balance_adapter.buckets(ctx, start, end, RESOLUTION[view]))
 
 
 def _labels(view: str, stamps: list[float], lang: str) -> list[str]:
@@ -152,19 +153,17 @@ def _labels(view: str, stamps: list[float], lang: str) -> list[str]:
 def _update(view: str, anchor: str | None, compare: list[str], lang: str | None):
     lang = pick_language(lang)
     anchor = (anchor or date.today().isoformat())[:10]
-    _, _, series = _read(view, anchor, 0)
+    rows = _read(view, anchor, 0)
     ctx = current()
-    stamps = sorted({ts for v in series.values() for ts, _ in v})
-    x = _labels(view, stamps, lang)
+    x = _labels(view, [r.start for r in rows], lang)
 
     def ys(key: str, sign: float = 1.0) -> list[float]:
-        d = dict(series[key])
-        return [sign * d.get(ts, 0.0) for ts in stamps]
+        return [sign * getattr(r, key) for r in rows]
 
     energy = charts.figure(
         [
-            charts.bar_trace(x, ys("solar_kwh"), t("series.solar", lang), "solar"),
-            charts.bar_trace(x, ys("use_kwh"), t("series.use", lang), "use"),
+            charts.bar_trace(x, ys("production_kwh"), t("series.solar", lang), "solar"),
+            charts.bar_trace(x, ys("consumption_kwh"), t("series.use", lang), "use"),
         ],
         charts.layout(title=t("hist.chart_energy", lang), barmode="group", ytitle="kWh"),
     )
@@ -179,13 +178,12 @@ def _update(view: str, anchor: str | None, compare: list[str], lang: str | None)
         [charts.bar_trace(x, ys("gas_m3"), t("series.gas", lang), "gas")],
         charts.layout(title=t("hist.chart_gas", lang), ytitle="m³"),
     )
-    has_gas = ctx.roles().gas is not None
-    totals = totals_from_history(series, has_gas)
+    totals = balance_adapter.energy_over(ctx, rows)
     previous = None
     if compare:
-        _, _, before = _read(view, anchor, 1)
-        previous = totals_from_history(before, has_gas)
-        before_use = [v for _, v in sorted(before["use_kwh"])]
+        before = _read(view, anchor, 1)
+        previous = balance_adapter.energy_over(ctx, before)
+        before_use = [r.consumption_kwh for r in before]
         energy["data"].append(
             {
                 "type": "scatter",
@@ -204,15 +202,20 @@ def _update(view: str, anchor: str | None, compare: list[str], lang: str | None)
     p = previous
     cards = dbc.Row(
         [
-            cell(t("series.solar", lang), totals.solar_kwh, fmt.energy, p.solar_kwh if p else None),
-            cell(t("series.use", lang), totals.use_kwh, fmt.energy, p.use_kwh if p else None),
+            cell(t("series.solar", lang), totals.production_kwh, fmt.energy, p.production_kwh if p else None),
+            cell(t("series.use", lang), totals.consumption_kwh, fmt.energy, p.consumption_kwh if p else None),
             cell(t("series.import", lang), totals.import_kwh, fmt.energy, p.import_kwh if p else None),
             cell(t("series.export", lang), totals.export_kwh, fmt.energy, p.export_kwh if p else None),
         ],
         className="g-3",
         id="hist-cards",
     )
-    return energy, grid, gas, cards
+    first, end = period(view, date.fromisoformat(anchor))
+    cost = costs_adapter.period_cost(ctx, first, end, time.time())
+    costs = dbc.Row(
+        dbc.Col(cost_block(t("cost.period", lang), cost, lang, "hist-cost"), xs=12, lg=6), className="mt-3"
+    )
+    return energy, grid, gas, [cards, costs]
 
 
 @callback(
@@ -224,22 +227,18 @@ def _update(view: str, anchor: str | None, compare: list[str], lang: str | None)
 )
 def _csv(_n: int, view: str, anchor: str | None):
     anchor = (anchor or date.today().isoformat())[:10]
-    _, _, series = _read(view, anchor, 0)
-    stamps = sorted({ts for v in series.values() for ts, _ in v})
-    tz = current().tz
+    rows = _read(view, anchor, 0)
+    tz = zone(current().tz)
+    # the columns are the balance's own names, as in `buurtwatt balance --json`
+    columns = [f.name for f in fields(EnergyBucket) if f.name != "start"]
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["start_local", *series.keys()])
-    lookup = {k: dict(v) for k, v in series.items()}
-    from datetime import datetime
-
-    from buurtwatt.timeutil import zone
-
-    for ts in stamps:
+    writer.writerow(["start_local", *columns])
+    for r in rows:
         writer.writerow(
             [
-                datetime.fromtimestamp(ts, zone(tz)).isoformat(),
-                *(f"{lookup[k].get(ts, 0.0):.3f}" for k in series),
+                datetime.fromtimestamp(r.start, tz).isoformat(),
+                *(f"{getattr(r, c):.3f}" for c in columns),
             ]
         )
     return {"content": out.getvalue(), "filename": f"buurtwatt-{view}-{anchor}.csv"}

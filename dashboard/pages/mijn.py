@@ -1,20 +1,22 @@
 """``/mijn/<token>``: one participant's share of the collective roof, phone first (390x844).
 
 A wrong, revoked or rate-limited token gets exactly the 404 page. The page shows the
-participant's own name and figures, and the whole roof's yield today; nobody else's.
+participant's own name and figures, and the whole roof's yield today; nobody else's. When the
+figures cannot be worked out (a refused register, a broken factors file) a valid link gets a
+short "not available now" page; the admin page says what to fix.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import date
 
 import dash
 import dash_bootstrap_components as dbc
-import flask
 from dash import dcc, html
 
-from buurtwatt.shares.summary import ParticipantSummary, verify_token
+from buurtwatt.shares.summary import ParticipantSummary
 from dashboard import charts, fmt, shares_adapter
 from dashboard.components import frame, not_found, stat
 from dashboard.context import current
@@ -22,10 +24,12 @@ from dashboard.i18n import t
 from dashboard.lang import page_language, request_language
 from dashboard.participant import statement_url
 
+log = logging.getLogger(__name__)
+
 
 def title(token: str = "", **_: str) -> str:
-    # a wrong link gets the 404's title too (checked without counting it as an attempt)
-    known = verify_token(current().config, token) is not None
+    # a wrong link gets the 404's title too; the check is the page's own (once per request)
+    known = shares_adapter.participant_id(current(), token) is not None
     return t("title.mine" if known else "title.404", request_language())
 
 
@@ -95,11 +99,45 @@ def _repayment(found: ParticipantSummary, lang: str) -> list:
     ]
 
 
-def _page(token: str, found: ParticipantSummary, lang: str) -> html.Div:
-    ctx = current()
-    roof = shares_adapter.roof_totals(ctx, time.time())
-    installations = ", ".join(i.title for i in found.installations) or fmt.DASH
+def _year_stats(found: ParticipantSummary, lang: str) -> dbc.Row:
     euro_note = _euro_note(found, lang)
+    this_year = stat(
+        t("mine.this_year", lang, year=found.today.year),
+        fmt.energy(float(found.this_year_kwh), lang),
+        f"{fmt.money(float(found.this_year_eur), lang)} {euro_note}",
+        tone="tone-solar",
+    )
+    last_year = stat(
+        t("mine.last_year", lang, year=found.today.year - 1),
+        fmt.energy(float(found.last_year_kwh), lang),
+        f"{fmt.money(float(found.last_year_eur), lang)} {euro_note}",
+    )
+    return dbc.Row(
+        [
+            dbc.Col(html.Div(this_year, id="mine-this-year"), xs=6),
+            dbc.Col(html.Div(last_year, id="mine-last-year"), xs=6),
+        ],
+        className="g-2",
+    )
+
+
+def _statements(token: str, found: ParticipantSummary, lang: str) -> list:
+    links = [
+        html.A(
+            t("mine.statement", lang, year=year),
+            href=statement_url(token, year),
+            className="btn btn-primary btn-lg mb-2 me-2",
+            id=f"mine-statement-{year}",
+            download=f"jaaroverzicht-{year}.pdf",
+        )
+        for year in shares_adapter.statement_years(found)
+    ]
+    return [html.H2(t("mine.statement_heading", lang)), html.Div(links, className="mine-statements")]
+
+
+def _page(token: str, found: ParticipantSummary, lang: str) -> html.Div:
+    roof = shares_adapter.roof_totals(current(), time.time())
+    installations = ", ".join(i.title for i in found.installations) or fmt.DASH
     body = [
         html.H1(t("mine.hello", lang, name=found.name), id="mine-name"),
         html.P(
@@ -107,34 +145,7 @@ def _page(token: str, found: ParticipantSummary, lang: str) -> html.Div:
             className="lead",
             id="mine-shares",
         ),
-        dbc.Row(
-            [
-                dbc.Col(
-                    html.Div(
-                        stat(
-                            t("mine.this_year", lang, year=found.today.year),
-                            fmt.energy(float(found.this_year_kwh), lang),
-                            f"{fmt.money(float(found.this_year_eur), lang)} {euro_note}",
-                            tone="tone-solar",
-                        ),
-                        id="mine-this-year",
-                    ),
-                    xs=6,
-                ),
-                dbc.Col(
-                    html.Div(
-                        stat(
-                            t("mine.last_year", lang, year=found.today.year - 1),
-                            fmt.energy(float(found.last_year_kwh), lang),
-                            f"{fmt.money(float(found.last_year_eur), lang)} {euro_note}",
-                        ),
-                        id="mine-last-year",
-                    ),
-                    xs=6,
-                ),
-            ],
-            className="g-2",
-        ),
+        _year_stats(found, lang),
         html.H2(t("mine.per_month", lang, year=found.today.year)),
         dcc.Graph(
             figure=_months_figure(found, lang),
@@ -153,39 +164,35 @@ def _page(token: str, found: ParticipantSummary, lang: str) -> html.Div:
         *_repayment(found, lang),
     ]
     if found.estimated_days:
-        body.append(
-            html.P(
-                t("mine.estimated", lang, days=fmt.number(found.estimated_days, lang)),
-                className="small",
-                id="mine-estimated",
-            )
-        )
-    body += [
-        html.H2(t("mine.statement_heading", lang)),
-        html.Div(
-            [
-                html.A(
-                    t("mine.statement", lang, year=year),
-                    href=statement_url(token, year),
-                    className="btn btn-primary btn-lg mb-2 me-2",
-                    id=f"mine-statement-{year}",
-                    download=f"jaaroverzicht-{year}.pdf",
-                )
-                for year in shares_adapter.statement_years(found)
-            ],
-            className="mine-statements",
-        ),
-        html.P(t("mine.explain", lang), className="explain"),
-    ]
+        estimated = t("mine.estimated", lang, days=fmt.number(found.estimated_days, lang))
+        body.append(html.P(estimated, className="small", id="mine-estimated"))
+    body += [*_statements(token, found, lang), html.P(t("mine.explain", lang), className="explain")]
     return frame(lang, "/mijn", body)
+
+
+def _unavailable(lang: str) -> html.Div:
+    """For a valid link whose figures cannot be worked out now."""
+    return frame(
+        lang,
+        "/mijn",
+        [
+            html.H1(t("mine.unavailable_heading", lang)),
+            html.P(t("mine.unavailable", lang), className="lead", id="mine-unavailable"),
+        ],
+    )
 
 
 def layout(token: str = "", lang: str | None = None, **_: str) -> html.Div:
     lang = page_language(lang)
     ctx = current()
-    client = (flask.request.remote_addr if flask.has_request_context() else None) or "?"
-    pid = shares_adapter.participant_id(ctx, token, client)
-    found = shares_adapter.summary(ctx, pid, time.time()) if pid else None
-    if found is None:
+    pid = shares_adapter.participant_id(ctx, token)
+    if pid is None:
         return not_found(lang)  # the same page as any unknown address; it tells nothing
-    return _page(token, found, lang)
+    if shares_adapter.register(ctx) is None:
+        return _unavailable(lang)  # the register was refused: /beheer says why
+    try:
+        found = shares_adapter.summary(ctx, pid, time.time())
+    except Exception:  # a broken factors file or store must not become an HTTP 500
+        log.exception("cannot work out the figures of participant %s", pid)
+        return _unavailable(lang)
+    return not_found(lang) if found is None else _page(token, found, lang)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+
 import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
+from buurtwatt.timeutil import local_date
+from dashboard import costs_adapter
 from dashboard.components import explain, flow, frame, stat
 from dashboard.context import current
+from dashboard.costs_view import cost_block
 from dashboard.i18n import t
 from dashboard.lang import page_language, request_language
 
@@ -16,7 +22,7 @@ def title(**_: str) -> str:
     return t("title.now", request_language())
 
 
-dash.register_page(__name__, path="/", title=title, order=0)
+dash.register_page(__name__, path="/", title=title, order=0, nav="nav.now")
 
 
 def layout(lang: str | None = None, **_: str) -> html.Div:
@@ -117,6 +123,7 @@ def layout(lang: str | None = None, **_: str) -> html.Div:
                         ],
                         className="g-3 mt-1",
                     ),
+                    _costs(lang),
                     html.P(html.Span(id={"type": "live", "key": "today_note"}, className="partial-note")),
                     explain(t("now.explain1", lang), t("now.explain2", lang)),
                     html.P(html.Span(id={"type": "live", "key": "updated"}), className="updated"),
@@ -125,5 +132,22 @@ def layout(lang: str | None = None, **_: str) -> html.Div:
             ),
         ],
         live=True,
-        show_city=bool(ctx.site_stores),
+    )
+
+
+def _costs(lang: str) -> dbc.Row:
+    """Costs today, this month and this year (computed in dashboard/costs_adapter.py)."""
+    ctx, now = current(), time.time()
+    today = local_date(now, ctx.tz)
+    spans = [
+        ("cost.today", today, today + timedelta(days=1), "cost-today"),
+        ("cost.month", today.replace(day=1), today + timedelta(days=1), "cost-month"),
+        ("cost.year", today.replace(month=1, day=1), today + timedelta(days=1), "cost-year"),
+    ]
+    return dbc.Row(
+        [
+            dbc.Col(cost_block(t(key, lang), costs_adapter.period_cost(ctx, a, b, now), lang, i), xs=12, md=4)
+            for key, a, b, i in spans
+        ],
+        className="g-3 mt-1",
     )

@@ -20,7 +20,7 @@ def title(**_: str) -> str:
     return t("title.screen", request_language())
 
 
-dash.register_page(__name__, path="/scherm", title=title, order=5)
+dash.register_page(__name__, path="/scherm", title=title, order=5, nav="nav.screen")
 
 
 def _panel(key: str, heading: str, body: list) -> html.Section:
@@ -61,6 +61,7 @@ def layout(
                     className="k-grid",
                 ),
                 html.P(live_text("today_net", "", ""), className="k-sentence"),
+                html.P(live_text("today_selfsuff_sentence", "", ""), className="k-sentence"),
             ],
         ),
         _panel(

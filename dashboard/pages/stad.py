@@ -9,9 +9,9 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from dashboard import balance_adapter, fmt
+from dashboard.balance_adapter import SiteDay
 from dashboard.components import frame, icon
 from dashboard.context import DashContext, current
-from dashboard.data import SiteDay
 from dashboard.i18n import t
 from dashboard.lang import page_language, request_language
 
@@ -20,14 +20,12 @@ def title(**_: str) -> str:
     return t("title.city", request_language())
 
 
-dash.register_page(__name__, path="/stad", title=title, order=6)
+dash.register_page(__name__, path="/stad", title=title, order=4, nav="nav.city", nav_needs_sites=True)
 
 
 def _site_day(ctx: DashContext, site: str, now: float) -> SiteDay:
     store = ctx.store if site == ctx.config.site.id else ctx.site_stores[site]
-    today = balance_adapter.today(ctx, now, store)
-    e = today.energy
-    return SiteDay(e.production_kwh, e.consumption_kwh, e.import_kwh, e.export_kwh, today.co2.net_kg)
+    return SiteDay.of(balance_adapter.today(ctx, now, store))
 
 
 def _card(name: str, day: SiteDay, lang: str, site_id: str) -> dbc.Col:
@@ -92,5 +90,4 @@ def layout(lang: str | None = None, **_: str) -> html.Div:
             html.P(t("city.explain", lang, n=len(sites)), className="explain"),
             dbc.Row(cards, className="g-3"),
         ],
-        show_city=True,
     )

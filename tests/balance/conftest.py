@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from buurtwatt.balance.factors import Factors, parse_factors
-from buurtwatt.balance.periods import local_midnight
+from buurtwatt.timeutil import local_midnight
 
 TZ = ZoneInfo("Europe/Amsterdam")
 FAR_FUTURE = 4_000_000_000.0  # "now" after every test period: all hours are expected

@@ -14,7 +14,7 @@ from buurtwatt.balance.compute import compute_balance
 from buurtwatt.balance.config import BalanceConfig, Boundary, CollectiveConfig
 from buurtwatt.balance.factors import parse_factors
 from buurtwatt.balance.hourly import HourlyData
-from buurtwatt.balance.periods import split_periods
+from buurtwatt.timeutil import split_periods
 from tests.balance.conftest import FAR_FUTURE, TEST_FACTORS, TZ, midnight
 
 CONFIG = BalanceConfig(

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from buurtwatt.balance.api import balance_for, projection
-from buurtwatt.cli import main
 from buurtwatt.config import parse_config
 from buurtwatt.readings import Reading
 from buurtwatt.store.base import Resolution
 from buurtwatt.store.sqlite import SqliteStore
+from buurtwatt_app import main
 from tests.balance.conftest import FAR_FUTURE, midnight
 
 QUARTER = 900

@@ -16,7 +16,7 @@ def start_collector(config: Path, *extra: str) -> subprocess.Popen:
     """The collector's log goes to collector.log beside the config (a pipe nobody reads could fill)."""
     with open(config.parent / "collector.log", "ab") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "buurtwatt.cli", "collect", "--config", str(config), *extra],
+            [sys.executable, "-m", "buurtwatt_app", "collect", "--config", str(config), *extra],
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -14,7 +14,7 @@ import pytest
 
 from buurtwatt.config import load_config
 from buurtwatt.store import Resolution, open_store
-from collector.p1.simulator import SimMeter, TcpSimulator
+from sim.p1 import SimMeter, TcpSimulator
 from tests.collector.helpers import health, start_collector, wait_health
 from tests.services import free_port, start_influxdb
 

@@ -13,7 +13,7 @@ import pytest
 
 from buurtwatt.config import load_config
 from buurtwatt.store import open_store
-from collector.p1.simulator import SimMeter, TcpSimulator
+from sim.p1 import SimMeter, TcpSimulator
 from tests.services import free_port, launch_chromium, require_program, wait_for_port
 
 pytestmark = pytest.mark.timeout(240)
@@ -97,7 +97,7 @@ def test_two_collectors_one_influxdb_one_dashboard(tmp_path: Path, influxdb) -> 
         for site in sims
     }
     procs = [
-        subprocess.Popen([sys.executable, "-m", "buurtwatt.cli", "collect", "--config", str(c)], cwd=ROOT)
+        subprocess.Popen([sys.executable, "-m", "buurtwatt_app", "collect", "--config", str(c)], cwd=ROOT)
         for c in configs.values()
     ]
     dashboard = None
@@ -133,7 +133,7 @@ def test_two_collectors_one_influxdb_one_dashboard(tmp_path: Path, influxdb) -> 
         from playwright.sync_api import sync_playwright
 
         dashboard = subprocess.Popen(
-            [sys.executable, "-m", "buurtwatt.cli", "dashboard", "--config", str(configs["noord"])], cwd=ROOT
+            [sys.executable, "-m", "buurtwatt_app", "dashboard", "--config", str(configs["noord"])], cwd=ROOT
         )
         wait_for_port(dash_port, timeout=60)
         with sync_playwright() as p:

@@ -13,7 +13,7 @@ import pytest
 
 from buurtwatt.store.base import Resolution
 from buurtwatt.store.sqlite import SqliteStore
-from collector.p1.simulator import SimMeter, TcpSimulator
+from sim.p1 import SimMeter, TcpSimulator
 from tests.collector.helpers import health, start_collector, wait_health
 from tests.services import free_port
 
@@ -267,7 +267,7 @@ def test_device_faults_show_on_health_and_readings_are_republished(tmp_path: Pat
     """Broker restart and a sleeping inverter, each recovering by itself; republishing over MQTT."""
     import paho.mqtt.client as mqtt
 
-    from collector.modbus.simulator import SunSpecSimulator
+    from sim.modbus import SunSpecSimulator
     from tests.services import start_mosquitto
 
     broker_port = free_port()

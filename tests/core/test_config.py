@@ -81,7 +81,7 @@ def test_secrets_are_never_inline() -> None:
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "buurtwatt.cli", *args], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "buurtwatt_app", *args], capture_output=True, text=True, timeout=60
     )
 
 
@@ -101,3 +101,18 @@ def test_check_config_cli(tmp_path: Path) -> None:
 def test_demo_config_is_valid() -> None:
     config = load_config()
     assert config.site.timezone == "Europe/Amsterdam"
+
+
+@pytest.mark.parametrize(
+    "command", [["check-config"], ["collect", "--seconds", "1", "--config"], ["dashboard", "--config"]]
+)
+def test_a_config_that_is_not_utf8_names_the_byte(tmp_path: Path, command: list[str]) -> None:
+    bad = tmp_path / "latin1.toml"
+    bad.write_bytes(GOOD.replace("Test", "Caf\u00e9").encode("latin-1"))
+    res = run_cli(*command, str(bad))
+    assert res.returncode == 2, res.stderr
+    offset = GOOD.index("Test") + 3  # the é; everything before it is ASCII, one byte a character
+    column = offset - GOOD.rindex("\n", 0, offset)  # line 3 is 'name = "Buurtwerkplaats Café"'
+    assert f"byte {offset} (line 3, column {column}) is 0xe9, which is not UTF-8" in res.stderr
+    assert "save the file as UTF-8" in res.stderr
+    assert "Traceback" not in res.stderr

@@ -34,7 +34,7 @@ def setup(tmp_path: Path) -> Path:
 
 def export(config: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "buurtwatt.cli", "export", "--config", str(config), *args],
+        [sys.executable, "-m", "buurtwatt_app", "export", "--config", str(config), *args],
         capture_output=True,
         text=True,
         timeout=60,

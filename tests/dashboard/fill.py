@@ -32,6 +32,17 @@ grid_meter = "meter"
 solar = ["pv"]
 gas_meter = "meter"
 
+[tariffs]
+[[tariffs.periods]]
+from = "2024-01-01"
+import_eur_per_kwh = 0.11
+export_eur_per_kwh = 0.05
+gas_eur_per_m3 = 0.55
+standing = [{{ name = "vastrecht", eur = 6.0, per = "month" }}]
+
+[whatif]
+own_kwp = 6.0
+
 [balance.collective]
 installation = "moerwijk-dak"
 production = ["dak:energy_kwh"]

@@ -15,7 +15,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.services import free_port, launch_chromium, require_program
+from tests.services import free_port, launch_chromium, require_program, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(420)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,22 +65,10 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
 
     config, dash_port, health_port = demo_config(tmp_path)
     started = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "buurtwatt.cli", "demo", "--config", str(config)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    output: list[str] = []
+    temp = tmp_path / "tmp"  # the demo's own temporary folder, to see what it leaves behind
+    temp.mkdir()
+    proc, output = start_demo(config, temp)
     try:
-        # the demo prints its addresses when the dashboard answers
-        while True:
-            line = proc.stdout.readline()
-            assert line, "the demo stopped:\n" + "".join(output)
-            output.append(line)
-            if "Ctrl-C" in line:
-                break
         ready_after = time.monotonic() - started
         text = "".join(output)
         links = re.findall(r"(http://\S+/mijn/\S+)", text)
@@ -126,17 +114,54 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
         assert not [e for e in errors if "favicon" not in e], errors
         assert ready_after < 180, f"the demo took {ready_after:.0f} s to be ready"
     finally:
-        children = []
-        if proc.poll() is None:
-            children = psutil.Process(proc.pid).children(recursive=True)
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                raise
+        children = stop_demo(proc)
     assert proc.returncode == 0, "".join(output)
-    time.sleep(1)
-    left = [c.pid for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
-    assert not left, f"processes left behind: {left}"
+    wait_until(lambda: not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE], 10)
     assert os.path.exists(tmp_path / "demo.sqlite")
+    assert not list(temp.glob("buurtwatt-demo-mqtt-*")), "the demo left its broker folder behind"
+
+    # started again, it prints the same participant links: they were handed out, they keep working
+    proc, again = start_demo(config, temp)
+    try:
+        assert re.findall(r"(http://\S+/mijn/\S+)", "".join(again)) == links, "".join(again)
+        with urllib.request.urlopen(links[0].split()[0], timeout=30) as response:
+            assert response.status == 200
+    finally:
+        stop_demo(proc)
+    assert proc.returncode == 0, "".join(again)
+    assert not list(temp.glob("buurtwatt-demo-mqtt-*"))
+
+
+def start_demo(config: Path, temp: Path) -> tuple[subprocess.Popen, list[str]]:
+    """Start the demo; return when it printed its addresses (the dashboard answers then)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "buurtwatt_app", "demo", "--config", str(config)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "TMPDIR": str(temp)},
+    )
+    output: list[str] = []
+    while True:
+        line = proc.stdout.readline()
+        if not line:
+            proc.kill()
+            pytest.fail("the demo stopped:\n" + "".join(output))
+        output.append(line)
+        if "Ctrl-C" in line:
+            return proc, output
+
+
+def stop_demo(proc: subprocess.Popen) -> list[psutil.Process]:
+    """Ctrl-C, as a person would; returns the child processes it had."""
+    children: list[psutil.Process] = []
+    if proc.poll() is None:
+        children = psutil.Process(proc.pid).children(recursive=True)
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    return children

@@ -23,10 +23,10 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from buurtwatt.cli import build_parser
 from buurtwatt.config import SiteConfig, load_config
 from buurtwatt.config_base import SecretRef
 from buurtwatt.vocabulary import QUANTITIES
+from buurtwatt_app import build_parser
 from tests.services import require_program
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,7 +108,7 @@ def parse_buurtwatt(argv: list[str]) -> Any:
 # --- docker-compose.yml --------------------------------------------------------------
 def test_compose_has_every_service_with_restart_and_healthcheck(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert set(services) == {"mosquitto", "influxdb", "collector", "dashboard", "grafana"}
+    assert set(services) == {"mosquitto", "influxdb", "collector", "dashboard", "grafana", "caddy"}
     for name, service in services.items():
         assert service.get("restart") == "unless-stopped", name
         assert service.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
@@ -324,3 +324,28 @@ def test_grafana_datasource_matches_the_site_example(site_env: dict[str, str]) -
     dashboard = json.loads((GRAFANA / "dashboards" / "buurtwatt.json").read_text())
     uids = {t["datasource"]["uid"] for p in dashboard["panels"] for t in p["targets"]}
     assert uids == {source["uid"]}
+
+
+# --- safe by default (issue 18) ------------------------------------------------------------
+def test_dashboard_is_published_on_loopback_only(compose: dict[str, Any]) -> None:
+    published = compose["services"]["dashboard"]["ports"][0]
+    host_ip = published["host_ip"] if isinstance(published, dict) else str(published).split(":")[0]
+    assert host_ip == "127.0.0.1", published
+
+
+def test_https_profile_puts_caddy_in_front_of_the_dashboard(compose: dict[str, Any]) -> None:
+    caddy = compose["services"]["caddy"]
+    assert caddy["profiles"] == ["https"]
+    assert caddy["restart"] == "unless-stopped" and "healthcheck" in caddy
+    caddyfile = (ROOT / "deploy" / "caddy" / "Caddyfile").read_text()
+    assert "reverse_proxy dashboard:8050" in caddyfile
+    assert "{$BUURTWATT_DOMAIN}" in caddyfile
+
+
+def test_systemd_dashboard_takes_its_address_from_the_config() -> None:
+    service = read_unit("buurtwatt-dashboard.service")["Service"]
+    args = parse_buurtwatt(shlex.split(service["ExecStart"]))
+    assert args.host is None, "the unit must not open the dashboard to every network by itself"
+    from buurtwatt.config import DashboardConfig
+
+    assert DashboardConfig().host == "127.0.0.1"

@@ -9,7 +9,7 @@ import pytest
 
 from buurtwatt.config import SiteConfig
 from buurtwatt.sun import sun_elevation
-from collector.modbus.simulator import MappedSimulator, SunSpecSimulator
+from sim.modbus import MappedSimulator, SunSpecSimulator
 
 
 def _started(cls: type) -> Iterator[Callable[..., Any]]:

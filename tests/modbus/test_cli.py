@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def buurtwatt(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "buurtwatt.cli", *args], capture_output=True, text=True, cwd=ROOT, timeout=30
+        [sys.executable, "-m", "buurtwatt_app", *args], capture_output=True, text=True, cwd=ROOT, timeout=30
     )
 
 
@@ -28,8 +28,12 @@ def test_scan_json(sunspec_sim) -> None:
     out = json.loads(result.stdout)
     assert out["models"][0] == {"id": 1, "address": 40002, "length": 65}
     assert [m["id"] for m in out["models"]] == [1, 103, 160, 1, 203]
-    assert out["readings"]["power_w"] == 1234.0
-    assert abs(out["readings"]["energy_kwh"] - 5678.9) < 0.01
+    [channel] = out["channels"]  # the meter after the inverter is no inverter
+    assert channel["device"] == "scan" and channel["model"]["id"] == 103
+    readings = channel["readings"]
+    assert readings["power_w"] == {"value": 1234.0, "unit": "W", "wrap": None}
+    assert abs(readings["energy_kwh"]["value"] - 5_678_900) < 10 and readings["energy_kwh"]["unit"] == "Wh"
+    assert readings["energy_kwh"]["wrap"] == 2**32
 
 
 def test_scan_text_leaves_missing_points_out(sunspec_sim) -> None:
@@ -79,8 +83,8 @@ def test_read_mapped_device(mapped_sim) -> None:
     )
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
-    assert out["readings"]["power_w"] == 3210.0
-    assert out["readings"]["energy_kwh"] == 4321.09
+    assert out["readings"]["power_w"] == {"value": 3210.0, "unit": "W", "wrap": None}
+    assert out["readings"]["energy_kwh"] == {"value": 4321.09, "unit": "kWh", "wrap": 2**32 * 0.01}
     assert out["fields"]["model"] == "SUN2000-5KTL-M1"
     text = buurtwatt("modbus", "read", "--map", "huawei_sun2000", f"127.0.0.1:{sim.port}", "--unit", "1")
     assert text.returncode == 0 and "Huawei SUN2000" in text.stdout and "active_power" in text.stdout

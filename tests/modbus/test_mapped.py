@@ -17,7 +17,7 @@ HUAWEI = {
     "power_w": 3210.0,
     "dc_power_w": 3333.0,
     "frequency_hz": 50.02,
-    "temperature_c": 41.3,
+    "device_temperature_c": 41.3,
     "status": 4,
     "energy_kwh": 4321.09,
 }
@@ -46,15 +46,16 @@ def test_huawei_like_device(mapped_sim) -> None:
     assert raw.read_holding_registers(32089, count=1, device_id=1).registers == [0x0200]
     raw.close()
     source = huawei_source(sim)
-    values = {r.quantity: r.value for r in source.poll(time.time()).readings}
+    readings = source.poll(time.time()).readings
     source.close()
-    assert values == {
-        "power_w": 3210.0,
-        "dc_power_w": 3333.0,
-        "frequency_hz": 50.02,
-        "temperature_c": 41.3,
-        "status": 4.0,
-        "energy_kwh": 4321.09,
+    assert {r.quantity: (r.value, r.unit, r.wrap) for r in readings} == {
+        "power_w": (3210.0, "W", None),
+        "dc_power_w": (3333.0, "W", None),
+        "frequency_hz": (50.02, "Hz", None),
+        "device_temperature_c": (41.3, "°C", None),
+        "status": (4.0, "", None),
+        # UINT32 in 0.01 kWh: rolls over at 2**32 x 0.01 kWh, which the gate unwraps
+        "energy_kwh": (4321.09, "kWh", 2**32 * 0.01),
     }
     assert source.config.request_delay == 0.05  # from the map's [workarounds]
     assert source.config.connect_delay == 0.0  # the device config wins
@@ -77,9 +78,10 @@ def test_sleeping_status_and_sentinels(mapped_sim) -> None:
     poll = source.poll(time.time())
     assert poll.asleep
     sim.set(active_power=-2147483648, accumulated_energy_yield=0)  # INT32 0x80000000; a zero counter
-    values = {r.quantity for r in source.poll(time.time()).readings}
+    values = {r.quantity: r.value for r in source.poll(time.time()).readings}
     source.close()
-    assert "power_w" not in values and "energy_kwh" not in values
+    assert "power_w" not in values  # "not implemented" is a protocol fact: missing
+    assert values["energy_kwh"] == 0.0  # whether a counter of 0 is plausible is the gate's call
 
 
 def test_growatt_input_registers_and_units(mapped_sim) -> None:
@@ -91,7 +93,7 @@ def test_growatt_input_registers_and_units(mapped_sim) -> None:
             "status": 4,
             "dc_power_w": 2600.0,
             "frequency_hz": 49.98,
-            "temperature_c": 38.2,
+            "device_temperature_c": 38.2,
         },
     )
     config = ModbusMapConfig(
@@ -99,9 +101,11 @@ def test_growatt_input_registers_and_units(mapped_sim) -> None:
     )
     source = MappedSource(config)
     assert [g.register for g in source.groups] == ["input"] * len(source.groups)
-    values = {r.quantity: r.value for r in source.poll(time.time()).readings}
+    readings = {r.quantity: r for r in source.poll(time.time()).readings}
     source.close()
-    assert values["power_w"] == pytest.approx(2500.5) and values["energy_kwh"] == pytest.approx(12000.3)
+    assert readings["power_w"].value == pytest.approx(2500.5) and readings["power_w"].wrap is None
+    assert readings["energy_kwh"].value == pytest.approx(12000.3) and readings["energy_kwh"].unit == "kWh"
+    assert readings["energy_kwh"].wrap == pytest.approx(2**32 * 0.1)
 
 
 @pytest.mark.parametrize("path", sorted(REGISTER_MAPS.glob("*.toml")), ids=lambda p: p.stem)

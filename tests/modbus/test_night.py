@@ -49,7 +49,9 @@ def stop(ctx, thread: threading.Thread) -> None:
 
 
 def device_records(caplog, level: int) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.levelno >= level]
+    # "asyncio" records come from a simulator's event loop: a request handler a silent simulator
+    # left pending in an earlier test is reported whenever the garbage collector finds it
+    return [r for r in caplog.records if r.levelno >= level and r.name != "asyncio"]
 
 
 def test_night_sleep_and_wake_up_without_a_log_flood(sunspec_sim, caplog) -> None:

@@ -48,9 +48,47 @@ def test_discovery_on_different_layouts(sunspec_sim, layout, base, expected) -> 
     assert source.layout.base == base
     assert source.layout.serial == "SN-42"
     assert values["power_w"] == 3000.0
-    assert values["energy_kwh"] == pytest.approx(12345.678, abs=0.01)
+    assert values["energy_kwh"] == pytest.approx(12_345_678, abs=10)  # Wh, as SunSpec counts
     assert values["status"] == 4
-    assert set(values) == {"power_w", "energy_kwh", "frequency_hz", "temperature_c", "status", "dc_power_w"}
+    assert set(values) == {
+        "power_w",
+        "energy_kwh",
+        "frequency_hz",
+        "device_temperature_c",
+        "status",
+        "dc_power_w",
+    }
+
+
+def test_readings_carry_the_inverters_units_and_the_counter_wrap(sunspec_sim) -> None:
+    sim = sunspec_sim("int", profile=lambda ts: 3000.0, wh_sf=1)
+    source = source_for(sim)
+    try:
+        readings = {r.quantity: r for r in source.poll(time.time()).readings}
+    finally:
+        source.close()
+    units = {q: r.unit for q, r in readings.items()}
+    assert units == {
+        "power_w": "W",
+        "energy_kwh": "Wh",
+        "frequency_hz": "Hz",
+        "device_temperature_c": "°C",
+        "status": "",
+        "dc_power_w": "W",
+    }
+    assert readings["energy_kwh"].wrap == 2**32 * 10  # acc32 in tens of Wh rolls over here
+    assert readings["energy_kwh"].meter == "SIM-0001"
+    assert all(r.wrap is None for q, r in readings.items() if q != "energy_kwh")
+
+
+def test_der_and_float_counters_have_no_wrap(sunspec_sim) -> None:
+    for layout in ("der", "float"):  # uint64 never rolls over in a lifetime; a float does not wrap
+        source = source_for(sunspec_sim(layout))
+        try:
+            readings = {r.quantity: r for r in source.poll(time.time()).readings}
+        finally:
+            source.close()
+        assert readings["energy_kwh"].unit == "Wh" and readings["energy_kwh"].wrap is None
 
 
 def test_inverter_model_preference(sunspec_sim) -> None:
@@ -77,7 +115,7 @@ def test_scale_factors_from_the_same_read(sunspec_sim) -> None:
     source = source_for(sim)
     values = poll_values(source)
     assert values["power_w"] == pytest.approx(2345.6)
-    assert values["energy_kwh"] == pytest.approx(987.65, abs=0.02)
+    assert values["energy_kwh"] == pytest.approx(987_650, abs=20)  # Wh
     assert values["frequency_hz"] == pytest.approx(50.01)
 
 
@@ -90,7 +128,7 @@ def test_float_model_113(sunspec_sim) -> None:
     assert block[0] == 113 and decode(block[22:24], "float32") == pytest.approx(4321.5)
     values = poll_values(source_for(sim))
     assert values["power_w"] == pytest.approx(4321.5)
-    assert values["energy_kwh"] == pytest.approx(5000.0, abs=0.5)
+    assert values["energy_kwh"] == pytest.approx(5_000_000, abs=500)
     assert values["frequency_hz"] == pytest.approx(50.01, abs=1e-4)
 
 
@@ -175,7 +213,7 @@ def test_energy_follows_power(sunspec_sim) -> None:
     time.sleep(1.0)
     second = {r.quantity: r.value for r in source.poll(time.time()).readings}["energy_kwh"]
     source.close()
-    assert 0.0009 <= second - first <= 0.0015  # 3600 W for ~1 s = 1 Wh
+    assert 0.9 <= second - first <= 1.5  # 3600 W for ~1 s = 1 Wh
 
 
 def test_config_needs_exactly_one_transport() -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from collector.mqtt.simulator import Simulator
+from sim.mqtt import Simulator
 from tests.mqtt.helpers import publisher, running_source
 from tests.services import ServiceProcess, free_port, start_mosquitto, wait_until
 
@@ -152,7 +152,7 @@ def test_listen_cli(broker: ServiceProcess) -> None:
     cmd = [
         sys.executable,
         "-m",
-        "buurtwatt.cli",
+        "buurtwatt_app",
         "mqtt",
         "listen",
         "--broker",

@@ -8,7 +8,7 @@ from buurtwatt.config import ConfigError, parse_config
 from collector.mqtt.config import MqttConfig, Subscription
 from collector.mqtt.formats import FORMATS, PayloadFormat, format_names, register
 from collector.mqtt.mapped import Mapped
-from collector.mqtt.simulator import Simulator
+from sim.mqtt import Simulator
 
 SITE = """
 [site]

@@ -23,6 +23,10 @@ def as_rows(readings: list[Reading]) -> list[dict]:
         row = {"time": r.ts, "series": str(r.series), "value": r.value}
         if r.meter is not None:
             row["meter"] = r.meter
+        if r.unit is not None:
+            row["unit"] = r.unit
+        if r.received is not None:
+            row["received"] = r.received
         out.append(row)
     return out
 

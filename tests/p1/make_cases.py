@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from collector.p1.simulator import SimMeter, corrupt, truncate
+from sim.p1 import SimMeter, corrupt, truncate
 
 CASES = Path(__file__).parent / "cases"
 
@@ -33,17 +33,32 @@ def expected(meter: SimMeter, with_time: bool = True) -> list[dict]:
         c["voltage_swells"] = float(sum(meter.swells[: meter.phases]))
     imp, exp, pin, pout, volts, amps = meter._powers()
     digits = 2 if meter.version == "2.2" else 3
-    g = {"import_w": round(imp, digits) * 1000, "export_w": round(exp, digits) * 1000}
+    # values as the telegram prints them, with the unit of their line: the gate converts
+    g = {"import_w": (round(imp, digits), "kW"), "export_w": (round(exp, digits), "kW")}
     if meter.version != "2.2":
         for p in range(meter.phases):
             if meter.version != "4.2":
-                g[f"voltage_l{p + 1}_v"] = round(volts[p], 1)
-            g[f"current_l{p + 1}_a"] = float(amps[p])
-            g[f"import_l{p + 1}_w"] = round(pin[p], 3) * 1000
-            g[f"export_l{p + 1}_w"] = round(pout[p], 3) * 1000
-    g["tariff"] = float(meter.tariff(meter.now))
-    rows = [{"time": ts, "series": f"meter:{k}", "value": v, "meter": meter.serial} for k, v in c.items()]
-    rows += [{"time": ts, "series": f"meter:{k}", "value": round(v, 3)} for k, v in g.items()]
+                g[f"voltage_l{p + 1}_v"] = (round(volts[p], 1), "V")
+            g[f"current_l{p + 1}_a"] = (float(amps[p]), "A")
+            g[f"import_l{p + 1}_w"] = (round(pin[p], 3), "kW")
+            g[f"export_l{p + 1}_w"] = (round(pout[p], 3), "kW")
+    if meter.version == "be":
+        # the simulator prints the power now as the quarter-hour demand and as this month's peak
+        g["demand_w"] = (round(imp, 3), "kW")
+        g["peak_demand_w"] = (round(imp, 3), "kW")
+        g["peak_demand_ts"] = (meter.now, "s")
+    g["tariff"] = (float(meter.tariff(meter.now)), None)
+    rows = []
+    for k, v in c.items():
+        row = {"time": ts, "series": f"meter:{k}", "value": v, "meter": meter.serial}
+        if k.endswith("_kwh"):
+            row["unit"] = "kWh"
+        rows.append(row)
+    for k, (v, unit) in g.items():
+        row = {"time": ts, "series": f"meter:{k}", "value": round(v, 3)}
+        if unit:
+            row["unit"] = unit
+        rows.append(row)
     return rows
 
 
@@ -56,6 +71,7 @@ def gas_expected(meter: SimMeter) -> dict | None:
         "series": "gas:gas_m3",
         "value": round(meter.gas_at(cap), 3),
         "meter": meter.gas_serial,
+        "unit": "m3",
     }
 
 

@@ -12,9 +12,9 @@ from buurtwatt.store.base import Resolution
 from buurtwatt.store.sqlite import SqliteStore
 from collector.health import DeviceHealth
 from collector.p1.config import P1Config
-from collector.p1.simulator import SimMeter, write_file
 from collector.p1.source import P1Source
 from collector.source import SourceContext
+from sim.p1 import SimMeter, write_file
 from tests.services import wait_until as wait_for
 
 START = 1_780_000_200.0  # 2026-05-28 20:30 UTC, a whole 5 minutes

@@ -15,11 +15,11 @@ from pydantic import ValidationError
 
 from collector.health import DeviceHealth, State
 from collector.p1.config import P1Config
-from collector.p1.simulator import PtySimulator, SimMeter, TcpSimulator, corrupt, write_file
 from collector.p1.source import P1Source
 from collector.source import SourceContext
+from sim.p1 import PtySimulator, SimMeter, TcpSimulator, corrupt, write_file
 from tests.certs import self_signed
-from tests.p1.helpers import Collected
+from tests.p1.helpers import CASES, Collected
 from tests.services import wait_until as wait_for
 
 
@@ -190,12 +190,14 @@ def test_config_needs_exactly_one_transport() -> None:
         _p1(port="/dev/ttyUSB0", host="10.0.0.2")
     with pytest.raises(ValidationError, match="token"):
         _p1(homewizard="10.0.0.3", api="v2")
-    config = _p1(host="10.0.0.2")
+    with pytest.raises(ValidationError, match="needs tcp_port"):
+        _p1(host="10.0.0.2")  # no standard port for P1 over TCP: never guessed
+    config = _p1(host="10.0.0.2", tcp_port=23)
     assert config.name == "meter" and config.gas_name == "gas" and config.interval_s == 0
 
 
 def test_cli_listen_over_tcp(capsys: pytest.CaptureFixture[str]) -> None:
-    from buurtwatt.cli import main as buurtwatt
+    from buurtwatt_app import main as buurtwatt
 
     server = TcpSimulator()
     meter = SimMeter(version="5", start=time.time())
@@ -225,3 +227,61 @@ def test_serial_settings_follow_spec_and_overrides() -> None:
     assert [str(s) for s in serial_settings(_p1(port="/dev/x"))] == ["115200 8N1", "115200 7E1", "9600 7E1"]
     assert [str(s) for s in serial_settings(_p1(port="/dev/x", spec="v4"))] == ["115200 7E1"]
     assert [str(s) for s in serial_settings(_p1(port="/dev/x", spec="v2_2", baud=115200))] == ["115200 7E1"]
+
+
+# -- real meters' telegrams over the real transports ------------------------------------------
+
+
+def _case(name: str) -> list[bytes]:
+    """The telegrams of a case folder, one by one (each ends with its CRC line)."""
+    data = (CASES / name / "telegrams.txt").read_bytes()
+    return [b"/" + part for part in data.split(b"/")[1:]]
+
+
+def test_belgian_meter_over_pty_gives_demand_peak_gas_and_water(tmp_path: Path) -> None:
+    link = tmp_path / "usb-P1_cable-if00"
+    cable = PtySimulator(link)
+    telegrams = _case("belgian_fluvius_water")
+    try:
+        with running(_p1(port=str(link), spec="belgian")) as (got, health, _):
+            cable.send(telegrams[0])
+            wait_for(lambda: got.series("water:water_m3") or cable.send(telegrams[0]), 10, "a water reading")
+            cable.send(telegrams[1])
+            wait_for(lambda: len(got.series("meter:demand_w")) == 2, 10, "the second telegram")
+            demand = got.series("meter:demand_w")
+            assert [(r.value, r.unit) for r in demand] == [(0.052, "kW"), (0.053, "kW")]
+            peak = got.series("meter:peak_demand_w")[0]
+            assert (peak.value, peak.unit) == (3.064, "kW")
+            assert got.series("meter:peak_demand_ts")[0].value == 1698921900.0  # 2023-11-02 11:45 CET
+            water = got.series("water:water_m3")
+            assert [(r.value, r.unit, r.meter, r.ts) for r in water] == [
+                (872.234, "m3", "8SAG3000000001", 1698923700.0)
+            ]
+            assert len(got.series("gas:gas_m3")) == 1
+            # live: every reading timed by the meter clock carries the receive time for the gate
+            assert all(r.received is not None for r in got.readings)
+            assert health.dropped == 0
+    finally:
+        cable.close()
+
+
+def test_tcp_wh_meter_and_a_crc_without_line_end_and_garbage() -> None:
+    """Sagemcom T210-D-r in Wh/W; the last telegram stops right after its CRC (the gateway pauses);
+    10 MB of junk between telegrams shows as a counter, and the next telegram still arrives."""
+    server = TcpSimulator()
+    first, second = _case("sagemcom_t210_d_r_wh")
+    junk = bytes((i * 7919 + 13) % 256 for i in range(1 << 16)).replace(b"/", b"x") * 160  # 10 MiB
+    try:
+        with running(_p1(host=server.host, tcp_port=server.port, silence_s=30)) as (got, health, _):
+            server.wait_client()
+            server.send(first.rstrip(b"\r\n"))  # the CRC and then nothing: whole all the same
+            wait_for(lambda: got.series("meter:import_w"), 10, "the telegram without line end")
+            imp = got.series("meter:import_w")[0]
+            assert (imp.value, imp.unit) == (286.0, "W")  # not 286,000 W: the gate converts W to W
+            server.send(b"\r\n" + junk + second)
+            wait_for(lambda: len(got.series("meter:import_w")) == 2, 30, "the telegram after the junk")
+            garbage = health.snapshot()["events"].get("garbage_bytes", 0)
+            assert garbage >= 10_000_000
+            assert health.drops == {}  # junk is no telegram: counted as bytes, not as dropped telegrams
+    finally:
+        server.close()

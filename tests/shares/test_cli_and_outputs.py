@@ -11,18 +11,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from buurtwatt.cli import main
 from buurtwatt.config import load_config
 from buurtwatt.readings import Reading
-from buurtwatt.shares.ledger import ProductionSource
+from buurtwatt.shares.ledger import ProductionSource, open_register
+from buurtwatt.shares.roof import roof_totals
 from buurtwatt.shares.statement import build_statement
-from buurtwatt.shares.summary import participant_summary, roof_totals, verify_token
-from buurtwatt.shares.tokens import TokenStore
+from buurtwatt.shares.summary import participant_summary
+from buurtwatt.shares.tokens import TokenStore, verify_link
 from buurtwatt.store.sqlite import SqliteStore
+from buurtwatt_app import main
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "config" / "shares"
 FACTORS = Path(__file__).resolve().parents[2] / "config" / "factors" / "nl.toml"
 TODAY = date(2026, 3, 15)
+TZ = "Europe/Amsterdam"
 
 
 @pytest.fixture
@@ -206,10 +208,10 @@ def test_links_show_new_tokens_once_and_verify(site, capsys):
     assert first[0] == "P001" and first[2].startswith("https://zon.example.nl/mijn/")
     token = first[2].rsplit("/", 1)[1]
     config = load_config(cfg)
-    assert verify_token(config, token) == "P001"
-    assert verify_token(config, token[:-1] + ("A" if token[-1] != "A" else "B")) is None
+    assert verify_link(config, token) == "P001"
+    assert verify_link(config, token[:-1] + ("A" if token[-1] != "A" else "B")) is None
     code, out, _ = run(capsys, "shares", "links", "--config", cfg, "--rotate", "P001")
-    assert verify_token(config, token) is None
+    assert verify_link(config, token) is None
     assert "(link given out before" in out.splitlines()[1]
 
 
@@ -224,7 +226,6 @@ def test_participant_summary_and_public_totals(site):
         s = participant_summary(config, store, "P017", TODAY, source=source)
         assert s is not None and s.name == "Quinten Bakker" and s.shares_held == 4
         inst = s.installations[0]
-        assert inst.roof_today_kwh == Decimal("50.000")
         assert [m.month for m in inst.months] == [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
         assert sum(m.kwh for m in inst.months) == inst.this_year_kwh > 0
         assert inst.last_year_eur > 0 and s.repayment is not None
@@ -232,8 +233,10 @@ def test_participant_summary_and_public_totals(site):
         assert r.stake_eur == Decimal("900.00") and r.repaid_eur + r.left_eur == r.stake_eur
         assert r.payoff_date is not None and r.payoff_date > TODAY
         assert participant_summary(config, store, "nobody", TODAY, source=source) is None
-        totals = roof_totals(config, store, TODAY)
-        assert totals[0].shares_issued == 220 and totals[0].participants > 50
+        register = open_register(config)
+        totals = roof_totals(store, ["dak:energy_kwh"], config.installations, register, TODAY, TZ)
+        assert totals.today_kwh == Decimal("50.000") and totals.year_kwh == Decimal("50.000")
+        assert totals.shares_issued == 220 and totals.participants > 50
         pdf = build_statement(config, store, "P042", 2025, TODAY, source=source)
         assert pdf is not None and pdf.startswith(b"%PDF")
     finally:

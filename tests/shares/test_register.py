@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from buurtwatt.shares.register import RegisterError, load_register, parse_register
-from tests.shares.helpers import roof
+from buurtwatt.shares.allocate import allocate_shares
+from buurtwatt.shares.register import Holding, RegisterError, load_register, parse_register
+from tests.shares.helpers import flat, roof
 
 HEADER_P = "participant_id,name,email,postcode,house_number,ean,repay_from_yield,stake_eur\n"
 HEADER_H = "participant_id,installation,shares,start,end\n"
@@ -29,7 +31,7 @@ def test_good_register_loads():
     register = parse_register(GOOD_P, GOOD_H, INSTALLATIONS)
     assert set(register.participants) == {"P1", "P2"}
     assert register.participants["P2"].repay_from_yield
-    assert register.shares_on("dak", __import__("datetime").date(2024, 3, 1)) == {"P1": 2, "P2": 3}
+    assert register.shares_on("dak", date(2024, 3, 1)) == {"P1": 2, "P2": 3}
 
 
 def test_unknown_participant():
@@ -158,3 +160,47 @@ def test_the_moerwijk_example_is_valid():
     assert len(register.participants) == 60
     assert sum(p.repay_from_yield for p in register.participants.values()) == 2
     assert installations[0].scheme == "postcoderoos" and installations[0].pc4 == "2532"
+
+
+def test_a_duplicated_row_is_an_error_naming_both_lines():
+    # read as it stands, P1 would hold 4 shares from 2024-01-01 instead of 2
+    assert problems(holdings=GOOD_H + "P1,dak,2,2024-01-01,\n") == [
+        "holdings.csv, line 4: error: line 4 is the same as line 2, so these shares would count twice; "
+        "delete one of the two lines (for extra shares, write the new total on one line)"
+    ]
+    # a second purchase on another day is not a duplicate
+    register = parse_register(GOOD_P, GOOD_H + "P1,dak,2,2024-02-01,\n", INSTALLATIONS)
+    assert register.shares_on("dak", date(2024, 3, 1))["P1"] == 4
+
+
+def test_problems_are_in_dutch_too():
+    with pytest.raises(RegisterError) as info:
+        parse_register(GOOD_P, GOOD_H + "P1,dak,2,2024-01-01,\n", INSTALLATIONS)
+    (problem,) = info.value.problems
+    assert problem.render("nl") == (
+        "holdings.csv, regel 4: fout: regel 4 is gelijk aan regel 2. Deze delen tellen dan dubbel. "
+        "Haal een van de twee regels weg (voor extra delen: zet het nieuwe totaal op één regel)"
+    )
+    assert info.value.render("nl").startswith("de deelnemerslijst is NIET geladen: 1 fout(en)")
+
+
+@pytest.mark.parametrize("end", ["9999-12-31", "9999-01-01"])
+def test_a_far_future_end_date_means_no_end(end):
+    register = parse_register(GOOD_P, HEADER_H + f"P1,dak,2,2024-01-01,{end}\n", INSTALLATIONS)
+    (holding,) = register.holdings
+    assert holding.end is None and register.shares_on("dak", date(2099, 1, 1)) == {"P1": 2}
+    # a plain far date stays a date
+    register = parse_register(GOOD_P, HEADER_H + "P1,dak,2,2024-01-01,2999-12-31\n", INSTALLATIONS)
+    assert register.holdings[0].end == date(2999, 12, 31)
+
+
+def test_allocation_takes_an_end_of_date_max():
+    """Holdings built in code (not read from CSV) may still carry the last date there is."""
+    alloc = allocate_shares(
+        flat(date(2024, 1, 1), date(2024, 1, 10)),
+        [Holding("P1", "dak", 5, date(2024, 1, 1), date.max)],
+        10,
+        date(2024, 1, 1),
+        date(2024, 1, 10),
+    )
+    assert alloc.participant_kwh("P1") == 50 and alloc.share_days["P1"] == 50

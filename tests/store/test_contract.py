@@ -12,7 +12,9 @@ from datetime import date
 
 import pytest
 
+from buurtwatt.config import STORE_TYPES
 from buurtwatt.readings import Reading
+from buurtwatt.store import backends
 from buurtwatt.store.base import Resolution, Store
 from buurtwatt.timeutil import local_midnight
 
@@ -58,9 +60,18 @@ class Harness:
         return self.store.read(series, start, end, res)
 
 
-@pytest.fixture(params=["sqlite", "influxdb"])
+# one maker per registered backend: a new backend adds its line here
+MAKERS = {"sqlite": _sqlite, "influxdb": _influx}
+
+
+def test_every_registered_backend_is_under_contract() -> None:
+    assert set(MAKERS) == set(backends())
+    assert set(STORE_TYPES) == set(backends())  # the config offers exactly the registered types
+
+
+@pytest.fixture(params=list(backends()))
 def store(request, tmp_path) -> Iterator[Harness]:
-    s = {"sqlite": _sqlite, "influxdb": _influx}[request.param](tmp_path, request)
+    s = MAKERS[request.param](tmp_path, request)
     yield Harness(s)
     s.close()
 
@@ -188,3 +199,12 @@ def test_latest_values(store: Harness) -> None:
     assert latest["meter:import_w"].ts == pytest.approx(t0 + 4)
     assert latest["meter:export_w"].value == 0.0
     assert "meter:voltage_l1_v" not in latest
+
+
+def test_raw_points_in_the_same_millisecond_keep_the_later_one(store: Harness) -> None:
+    t0 = local_midnight(date(2025, 8, 1), TZ)
+    store.write([Reading("plug", "power_w", t0 + 0.0001, 5.0), Reading("plug", "power_w", t0 + 0.0004, 7.0)])
+    rows = store.read("plug:power_w", t0, t0 + 60, Resolution.RAW)
+    assert [(r.ts, r.value) for r in rows] == [(t0, 7.0)]
+    minute = store.read("plug:power_w", t0, t0 + 60, Resolution.MIN1)
+    assert minute[0].count == 2 and minute[0].value == pytest.approx(6.0)  # both samples in the rollups

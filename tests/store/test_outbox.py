@@ -6,6 +6,7 @@ everything stays queued and can be inspected in the SQLite file.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -16,8 +17,8 @@ import pytest
 from buurtwatt.config import InfluxStoreConfig
 from buurtwatt.readings import Reading
 from buurtwatt.store.influx import InfluxStore
-from buurtwatt.store.influx_http import lp_key, lp_measurement, ql_ident, ql_string
-from buurtwatt.store.outbox import Outbox
+from buurtwatt.store.influx_http import lp_key, lp_measurement, ql_ident, ql_string, record_line
+from buurtwatt.store.outbox import Outbox, Record
 from tests.services import free_port
 
 T0 = 1_735_686_000  # 2025-01-01 00:00 Europe/Amsterdam
@@ -42,9 +43,16 @@ def store(tmp_path: Path) -> Iterator[InfluxStore]:
     s.close(timeout=0.5)
 
 
-def outbox_rows(path: Path) -> list[tuple[str, str | None, int, str]]:
+def outbox_rows(path: Path, site: str = "test") -> list[tuple[str, str | None, int, str]]:
+    """The queued records, each with the line the sender would make of it."""
     with sqlite3.connect(path) as con:
-        return con.execute("SELECT kind, key, points, line FROM outbox ORDER BY seq").fetchall()
+        rows = con.execute(
+            "SELECT kind, level, key, device, ts, points, body FROM outbox_records ORDER BY seq"
+        ).fetchall()
+    return [
+        (kind, key, points, record_line(Record(kind, level, device, ts, json.loads(body)), lp_key(site)))
+        for kind, level, key, device, ts, points, body in rows
+    ]
 
 
 def test_escaping_for_line_protocol_and_influxql() -> None:
@@ -77,11 +85,9 @@ def test_raw_points_of_one_telegram_become_one_line(store: InfluxStore, tmp_path
     assert [r[2] for r in raw] == [2, 1]
     rollups = {r[1]: r[3] for r in rows if r[0] == "rollup"}
     assert set(rollups) == {
-        f"buurtwatt_{level}/{device}/{T0}"
-        for level in ("1m", "15m", "1h", "1d")
-        for device in ("meter", "plug")
+        f"{level}/{device}/{T0}" for level in ("1m", "15m", "1h", "1d") for device in ("meter", "plug")
     }
-    minute = rollups[f"buurtwatt_1m/meter/{T0}"]
+    minute = rollups[f"1m/meter/{T0}"]
     assert minute == (
         f"buurtwatt_1m,site=test,device=meter "
         "import_kwh_n=1i,import_kwh_min=1000.5,import_kwh_max=1000.5,import_kwh_first=1000.5,"
@@ -89,7 +95,7 @@ def test_raw_points_of_one_telegram_become_one_line(store: InfluxStore, tmp_path
         "import_w_n=1i,import_w_sum=350.0,import_w_min=350.0,import_w_max=350.0,"
         f"import_w_first=350.0,import_w_last=350.0,import_w_last_ts={T0 * 1000}i {T0 * 1000}"
     )
-    assert "_last_ts" not in rollups[f"buurtwatt_1h/meter/{T0}"]
+    assert "_last_ts" not in rollups[f"1h/meter/{T0}"]
 
 
 def test_a_newer_rollup_line_replaces_the_unsent_one(store: InfluxStore, tmp_path: Path) -> None:
@@ -113,7 +119,7 @@ def test_site_and_device_names_are_escaped(tmp_path: Path) -> None:
         s.write([Reading("hal 1", "power_w", T0, 1.0)])
     finally:
         s.close(timeout=0.5)
-    line = outbox_rows(tmp_path / "outbox.sqlite")[0][3]
+    line = outbox_rows(tmp_path / "outbox.sqlite", site="wijk oost,2=b")[0][3]
     assert line == f"buurtwatt,site=wijk\\ oost\\,2\\=b,device=hal\\ 1 power_w=1.0 {T0 * 1000}"
 
 
@@ -162,9 +168,9 @@ def test_cap_drops_oldest_raw_keeps_rollups_and_counts(tmp_path: Path) -> None:
     stamps = [int(r[3].rsplit(" ", 1)[1]) for r in raw]
     assert stamps == [(T0 + i) * 1000 for i in range(n - len(raw), n)]
     # every rollup bucket is still queued, with all samples counted
-    minutes = [r for r in rows if r[0] == "rollup" and r[1].startswith("buurtwatt_1m/")]
+    minutes = [r for r in rows if r[0] == "rollup" and r[1].startswith("1m/")]
     assert len(minutes) == n // 60
-    day = next(r for r in rows if r[1] == f"buurtwatt_1d/plug/{T0}")
+    day = next(r for r in rows if r[1] == f"1d/plug/{T0}")
     assert f"power_w_n={n}i" in day[3]
     # the loss is remembered across restarts
     again = offline_store(tmp_path, max_mb=0.25)
@@ -230,7 +236,7 @@ def send_all(outbox: Outbox) -> list[str]:
     sent: list[str] = []
     while (batch := outbox.oldest(1000)) is not None:
         outbox.confirm(batch)
-        sent += batch.lines
+        sent += [record_line(r, lp_key(outbox.site)) for r in batch.records]
     return sent
 
 

@@ -1,0 +1,24 @@
+"""``/coach``: a plug's power now, a day replayed, and "what if"."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.dashboard.conftest import Site, Tab, show_everywhere
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
+
+
+def test_coach_shows_the_plug_and_is_screenshotted(site: Site, tabs: dict[str, Tab]) -> None:
+    watts = re.compile(r"85\sW")
+    show_everywhere(site, tabs, "coach", "/coach", {"nl": watts, "en": watts})
+
+
+def test_the_what_if_shows_costs_under_the_chosen_rules(site: Site, tabs: dict[str, Tab]) -> None:
+    page = tabs["wide"].visit(site.url + "/coach", re.compile(r"Kosten stroom en gas"))
+    row = page.inner_text("#wi-table")
+    assert re.search(r"Kosten stroom en gas\s+€\s?-?[\d.]+\s+€\s?-?[\d.]+", row), row
+    assert "zonder saldering" in page.inner_text("#wi-rules")
+    assert not tabs["wide"].errors, tabs["wide"].errors

@@ -1,0 +1,57 @@
+"""``/mijn/<token>``: a participant sees only their own figures; a wrong link reveals nothing."""
+
+from __future__ import annotations
+
+import re
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from buurtwatt.shares.summary import participant_summary
+from buurtwatt.store.sqlite import SqliteStore
+from buurtwatt.timeutil import local_date
+from dashboard import fmt
+from tests.dashboard.conftest import ARTIFACTS, OTHER_NAME, PARTICIPANT, TZ, Site, Tab
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
+
+
+def test_participant_page_shows_own_figures_and_statement(site: Site, tabs: dict[str, Tab]) -> None:
+    config = site.config
+    store = SqliteStore(config.store.path, site="test", tz=TZ)
+    try:
+        expected = participant_summary(config, store, PARTICIPANT, local_date(time.time(), TZ))
+    finally:
+        store.close()
+    assert expected is not None and expected.repayment is not None
+    tab = tabs["phone"]
+    page = tab.visit(site.url + "/mijn/" + site.token, re.compile(r"\d\s?kWh"))
+    body = page.inner_text("body")
+    assert "Quinten Bakker" in body and OTHER_NAME not in page.content()
+    assert fmt.energy(float(expected.this_year_kwh), "nl") in page.inner_text("#mine-this-year")
+    assert fmt.money(float(expected.this_year_eur), "nl") in page.inner_text("#mine-this-year")
+    assert fmt.energy(float(expected.last_year_kwh), "nl") in page.inner_text("#mine-last-year")
+    assert f"{expected.shares_held} zonnedelen" in page.inner_text("#mine-shares")
+    assert fmt.money(float(expected.repayment.repaid_eur), "nl") in page.inner_text("#mine-repay")
+    months = page.evaluate("() => document.querySelector('#mine-months .js-plotly-plot').data[0].y")
+    assert len(months) == len(expected.installations[0].months)
+    page.screenshot(path=str(ARTIFACTS / "mijn-390x844.png"), full_page=True)
+    assert not tab.errors, tab.errors
+    year = local_date(time.time(), TZ).year
+    with page.expect_download() as download:
+        page.click(f"#mine-statement-{year}")
+    pdf = Path(download.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 1000
+    wide = tabs["wide"].visit(site.url + "/mijn/" + site.token, re.compile(r"\d\s?kWh"))
+    wide.screenshot(path=str(ARTIFACTS / "mijn-1920x1080.png"), full_page=True)
+
+
+def test_wrong_token_gets_the_same_404_and_no_statement(site: Site, tabs: dict[str, Tab]) -> None:
+    page = tabs["phone"].visit(site.url + "/mijn/" + "a" * 43, re.compile("Deze pagina bestaat niet"))
+    assert page.title() == tabs["phone"].visit(site.url + "/nergens", re.compile("bestaat niet")).title()
+    with urllib.request.urlopen(
+        site.url + f"/mijn/{'b' * 43}/jaaroverzicht-{local_date(time.time(), TZ).year}.pdf"
+    ) as r:
+        assert r.headers["Content-Type"].startswith("text/html")  # the app's page, which shows the 404
