@@ -21,7 +21,7 @@ from buurtwatt.units import convert
 from buurtwatt.vocabulary import QUANTITIES
 from collector.health import DeviceHealth, State
 from collector.mqtt.config import MqttConfig
-from collector.mqtt.formats import FORMATS, format_names
+from collector.mqtt.formats import format_names, get_format
 from collector.mqtt.source import MqttSource
 from collector.source import SourceContext
 
@@ -47,7 +47,7 @@ def register(sub: Any) -> None:
         "--format",
         required=True,
         choices=format_names(),
-        help="; ".join(f"{name}: {FORMATS[name].summary}" for name in format_names()),
+        help="; ".join(f"{name}: {get_format(name).summary}" for name in format_names()),
     )
     listen.add_argument(
         "--device", help="device name: literal or a topic level like {1} (default: the name the format finds)"

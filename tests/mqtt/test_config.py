@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from buurtwatt.config import ConfigError, parse_config
+from buurtwatt.registry import Registry
 from collector.mqtt.config import MqttConfig, Subscription
 from collector.mqtt.formats import FORMATS, PayloadFormat, format_names, register
 from collector.mqtt.mapped import Mapped
@@ -117,27 +118,28 @@ def test_unknown_format_names_the_registered_ones() -> None:
         '[[devices]]\ntype = "mqtt"\nname = "m"\nbroker = "mqtt://x"\n'
         '[[devices.subscriptions]]\ntopic = "a/#"\nformat = "mqtt-magic"\n'
     )
-    assert "unknown format 'mqtt-magic'" in text
+    assert "unknown MQTT format 'mqtt-magic'" in text
     assert all(name in text for name in format_names())
 
 
-def test_a_registered_format_is_a_config_and_cli_choice() -> None:
+def test_a_registered_format_is_a_config_and_cli_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     """Config and CLI read the registry: registering is all a new format needs."""
     import argparse
 
+    from collector.mqtt import formats
     from collector.mqtt.cli import register as register_cli
 
-    fmt = register(PayloadFormat("test-only", lambda topic, payload, sub: Mapped(), summary="for this test"))
-    try:
-        Subscription(topic="t/#", format="test-only")
-        parser = argparse.ArgumentParser()
-        register_cli(parser.add_subparsers())
-        args = parser.parse_args(
-            ["mqtt", "listen", "--broker", "mqtt://x", "--topic", "t/#", "--format", "test-only"]
-        )
-        assert args.format == "test-only"
-    finally:
-        del FORMATS[fmt.name]
+    scratch: Registry[PayloadFormat] = Registry("MQTT format")  # the real one stays as it was
+    for name in FORMATS:
+        scratch.register(name, FORMATS.get(name))
+    monkeypatch.setattr(formats, "FORMATS", scratch)
+    register(PayloadFormat("test-only", lambda topic, payload, sub: Mapped(), summary="for this test"))
+    Subscription(topic="t/#", format="test-only")
+    parser = argparse.ArgumentParser()
+    register_cli(parser.add_subparsers())
+    argv = ["mqtt", "listen", "--broker", "mqtt://x", "--topic", "t/#", "--format", "test-only"]
+    assert parser.parse_args(argv).format == "test-only"
+    assert "test-only" not in FORMATS
 
 
 def test_session_and_limit_defaults() -> None:

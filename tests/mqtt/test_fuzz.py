@@ -97,7 +97,7 @@ json_values = st.recursive(
 
 def _check(fmt: str, sub: Subscription, topic: str, payload: bytes) -> None:
     try:
-        mapped = FORMATS[fmt].parse(topic, payload, sub)
+        mapped = FORMATS.get(fmt).parse(topic, payload, sub)
     except BadPayload as bad:
         assert bad.reason
         return

@@ -1,10 +1,11 @@
 """The payload formats: small mappers that register themselves here.
 
 Every module in this package defines one or more :class:`PayloadFormat` and passes
-each to :func:`register`. The package imports all its modules on first use, so the
-config's format choices, the CLI's ``--format`` choices and the fuzz test all come
-from :data:`FORMATS`. Adding a format is one module here plus a sample folder under
-``tests/mqtt/data/<format>/<model>/``.
+each to :func:`register`, which adds it to :data:`FORMATS` (a
+:class:`buurtwatt.registry.Registry`, like the other registries). The package imports
+all its modules on first use, so the config's format choices, the CLI's ``--format``
+choices and the fuzz test all come from the registry. Adding a format is one module
+here plus a sample folder under ``tests/mqtt/data/<format>/<model>/``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from buurtwatt.registry import Registry, UnknownName
 from collector.mqtt.mapped import Mapped
 
 if TYPE_CHECKING:  # config.py imports this package to check format names
@@ -43,18 +45,14 @@ class PayloadFormat:
     summary: str = ""  # one line for the docs and the CLI help
 
 
-class UnknownFormat(ValueError):
-    pass
+UnknownFormat = UnknownName  # its message lists the registered formats
 
-
-FORMATS: dict[str, PayloadFormat] = {}
+FORMATS: Registry[PayloadFormat] = Registry("MQTT format")
 
 
 def register(fmt: PayloadFormat) -> PayloadFormat:
-    """Add a format; a second format with the same name is a programming error."""
-    if fmt.name in FORMATS and FORMATS[fmt.name] is not fmt:
-        raise ValueError(f"MQTT format {fmt.name!r} is registered twice")
-    FORMATS[fmt.name] = fmt
+    """Add a format under its name; a second, different format with that name is an error."""
+    FORMATS.register(fmt.name, fmt)
     return fmt
 
 
@@ -64,14 +62,11 @@ def _load_all() -> None:
 
 
 def format_names() -> list[str]:
-    return sorted(FORMATS)
+    return sorted(FORMATS.names())
 
 
 def get_format(name: str) -> PayloadFormat:
-    try:
-        return FORMATS[name]
-    except KeyError:
-        raise UnknownFormat(f"unknown format {name!r}; choose one of: {', '.join(format_names())}") from None
+    return FORMATS.get(name)
 
 
 _load_all()
