@@ -7,8 +7,11 @@ VERSION2) -> Pipeline (validation, unit conversion, one writer) -> SqliteStore w
 1. Flood: every plug publishes as fast as it can; throughput = messages / time until the
    store committed the readings of the last one.
 2. Paced: 20 plugs at 250 messages/s each (5,000/s) for 10 s; the backlog must stay small.
+3. Restarts (issue 15): 10 plugs at 500 QoS 1 messages/s while the source is stopped and
+   started 10 times, against mosquitto with the queue settings of deploy/mosquitto; every
+   message must be committed exactly once.
 
-Run: .venv/bin/python bench/mqtt.py [--messages N]   (per plug, default 5000)
+Run: .venv/bin/python bench/mqtt.py [--messages N] [--only restarts]   (N per plug, default 5000)
 Results go to the "## mqtt" section of bench/RESULTS.md.
 """
 
@@ -21,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -33,7 +37,8 @@ from collector.mqtt.source import MqttSource  # noqa: E402
 from collector.pipeline import Pipeline  # noqa: E402
 from collector.source import SourceContext  # noqa: E402
 from sim.mqtt import tasmota_energy  # noqa: E402
-from tests.services import free_port, start_mosquitto  # noqa: E402
+from tests.mqtt.helpers import LoadPublisher, shipped_queue_settings  # noqa: E402
+from tests.services import free_port, start_mosquitto, wait_until  # noqa: E402
 
 PLUGS = 20
 PUBLISHERS = 2
@@ -142,10 +147,81 @@ def run_case(port: int, per_plug: int, rate_per_process: float | None) -> dict[s
         }
 
 
+def run_restarts(port: int, restarts: int = 10, rate: float = 500) -> dict[str, float]:
+    """Stop and start the source under QoS 1 load; count what the store got, and how often."""
+    values: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="bw-bench-mqtt-") as folder:
+        store = SqliteStore(Path(folder) / "bench.sqlite", site="bench")
+        pipeline = Pipeline(store, commit_interval=0.5)
+        pipeline.start()
+        config = MqttConfig.model_validate(
+            {
+                "type": "mqtt",
+                "name": "mqtt",
+                "broker": f"mqtt://127.0.0.1:{port}",
+                "client_id": "buurtwatt-bench-restarts",
+                "subscriptions": [{"topic": "restart/+/SENSOR", "format": "tasmota", "device": "{1}"}],
+            }
+        )
+        health = DeviceHealth(name="mqtt", type="mqtt")
+        emit = pipeline.emitter(health)
+
+        def record(readings: list) -> None:
+            values.extend(r.value for r in readings)
+            emit(readings)
+
+        def one_run(until: Callable[[], bool]) -> None:
+            ctx = SourceContext(emit=record, health=health)
+            thread = threading.Thread(target=MqttSource(config).run, args=(ctx,))
+            thread.start()
+            wait_until(lambda: health.state.value == "ok", 30, "the source to connect")
+            wait_until(until, 120, "the run's messages")
+            ctx.stopping.set()
+            thread.join(30)
+
+        # a first run leaves the session's subscription at the broker
+        one_run(lambda: True)
+        time.sleep(0.5)  # SUBACK follows CONNACK; nothing is published yet, so nothing is at stake
+        start = time.monotonic()
+        with LoadPublisher(port, "restart/plug{}/SENSOR", rate=rate) as load:
+            for _ in range(restarts):
+                have = len(values)
+                one_run(lambda: len(values) >= have + 100)  # noqa: B023
+                sent = load.sent
+                wait_until(lambda: load.sent >= sent + rate / 2, 60, "messages while away")  # noqa: B023
+            ctx = SourceContext(emit=record, health=health)
+            thread = threading.Thread(target=MqttSource(config).run, args=(ctx,))
+            thread.start()
+            load.stop()
+            wait_until(lambda: len(values) >= load.sent, 120, "every message")
+            time.sleep(1.0)  # anything stored twice would come now
+            ctx.stopping.set()
+            thread.join(30)
+        elapsed = time.monotonic() - start
+        pipeline.stop()
+        committed = pipeline.committed
+        store.close()
+    got = [int(v) for v in values]
+    return {
+        "sent": load.sent,
+        "restarts": restarts,
+        "seconds": elapsed,
+        "lost": len(set(range(load.sent)) - set(got)),
+        "twice": len(got) - len(set(got)),
+        "committed": committed,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=5000, help="messages per plug in the flood")
+    parser.add_argument(
+        "--only", choices=["restarts"], help="run one case and print it (RESULTS.md unchanged)"
+    )
     args = parser.parse_args()
+    if args.only == "restarts":
+        print(restarts_line(restarts_case()))
+        return
     load_before = os.getloadavg()[0]
     port = free_port()
     # no per-client queue limit: a slow subscriber must not lose QoS 0 messages in the broker
@@ -157,6 +233,7 @@ def main() -> None:
         paced = run_case(broker.port, 2500, TARGET / PUBLISHERS)  # 10 s at 5,000/s
     finally:
         broker.stop()
+    restarts = restarts_case()
     ok = "ok" if flood["rate"] >= TARGET else "MISSED"
     # keeping up: never more than 1 s of messages plus one commit interval behind
     kept_up = "ok" if paced["backlog_max"] <= TARGET * 1.5 else "MISSED"
@@ -174,9 +251,30 @@ def main() -> None:
         f"| {lost(flood)} |",
         f"| paced at {TARGET:,}/s for 10 s | {paced['messages']:,.0f} | {paced['rate']:,.0f} messages/s, "
         f"largest backlog {paced['backlog_max']:,.0f} messages | keeps up {kept_up} | {lost(paced)} |",
+        restarts_line(restarts),
     ]
     print("\n".join(lines))
     write_section("mqtt", lines)
+
+
+def restarts_case() -> dict[str, float]:
+    port = free_port()
+    broker = start_mosquitto(
+        f"listener {port} 127.0.0.1\nallow_anonymous true\n{shipped_queue_settings()}", port=port
+    )
+    try:
+        return run_restarts(broker.port)
+    finally:
+        broker.close()
+
+
+def restarts_line(r: dict[str, float]) -> str:
+    ok = "ok" if r["lost"] == 0 and r["twice"] == 0 else "MISSED"
+    return (
+        f"| {r['restarts']:.0f} source restarts at 500 QoS 1 messages/s (shipped mosquitto queues) "
+        f"| {r['sent']:,.0f} | {r['sent'] - r['lost']:,.0f} stored once, {r['twice']:,.0f} twice, "
+        f"{r['seconds']:.1f} s | zero loss, no duplicates {ok} | {r['lost']:,.0f} |"
+    )
 
 
 if __name__ == "__main__":

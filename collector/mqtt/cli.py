@@ -21,11 +21,11 @@ from buurtwatt.units import convert
 from buurtwatt.vocabulary import QUANTITIES
 from collector.health import DeviceHealth, State
 from collector.mqtt.config import MqttConfig
+from collector.mqtt.formats import format_names, get_format
 from collector.mqtt.source import MqttSource
 from collector.source import SourceContext
 
 HINT_AFTER_S = 10.0  # no reading shown after this long: say why (earlier when --seconds ends first)
-FORMATS = ("tasmota", "shelly-gen2", "zigbee2mqtt", "esphome", "json", "value")
 
 
 class PrintingHealth(DeviceHealth):
@@ -43,7 +43,12 @@ def register(sub: Any) -> None:
     listen = actions.add_parser("listen", help="print the readings each message on a topic gives")
     listen.add_argument("--broker", required=True, help="mqtt://HOST:PORT or mqtts://HOST:PORT")
     listen.add_argument("--topic", required=True, help="topic filter, e.g. tele/+/SENSOR or zigbee2mqtt/#")
-    listen.add_argument("--format", required=True, choices=FORMATS)
+    listen.add_argument(
+        "--format",
+        required=True,
+        choices=format_names(),
+        help="; ".join(f"{name}: {get_format(name).summary}" for name in format_names()),
+    )
     listen.add_argument(
         "--device", help="device name: literal or a topic level like {1} (default: the name the format finds)"
     )
@@ -89,6 +94,7 @@ def _config(args: argparse.Namespace) -> MqttConfig:
             "ca_file": args.ca_file,
             "password": SecretRef(env=args.password_env) if args.password_env else None,
             "client_id": f"buurtwatt-listen-{int(time.time())}",
+            "session_expiry": 0,  # a look at live traffic: nothing for the broker to keep afterwards
         }
     )
 
@@ -137,7 +143,7 @@ def listen_command(args: argparse.Namespace) -> int:
         key = "mqtt.listen.no_readings" if messages else "mqtt.listen.no_messages"
         nothing_read = bool(messages)
         print(
-            t(key, lang, n=messages, topic=args.topic, format=args.format, formats=", ".join(FORMATS)),
+            t(key, lang, n=messages, topic=args.topic, format=args.format, formats=", ".join(format_names())),
             file=sys.stderr,
             flush=True,
         )

@@ -16,6 +16,10 @@ Example::
 
 The readings are stored under the device names the subscriptions give
 (``kiln:power_w``), not under this connection's own name.
+
+The session is persistent: the client id stays the same (``buurtwatt-<site>-<name>``)
+and the broker keeps QoS 1 messages for ``session_expiry`` seconds while the
+collector is away (a restart, an update), so nothing it held is lost.
 """
 
 from __future__ import annotations
@@ -29,13 +33,16 @@ from pydantic import Field, field_validator, model_validator
 from buurtwatt.config_base import DeviceConfig, SecretRef, StrictModel
 from buurtwatt.units import UnitError, convert
 from buurtwatt.vocabulary import quantity as vocabulary_quantity
+from collector.mqtt.formats import UnknownFormat, format_names, get_format
 
-Format = Literal["tasmota", "shelly-gen2", "zigbee2mqtt", "esphome", "json", "value"]
+# a flood of made-up topics must not create endless series (/health and /metrics grow with them)
+MAX_DEVICES = 200
+MAX_SERIES = 2000
 
 
 class Subscription(StrictModel):
     topic: str = Field(description="topic filter with + and # wildcards")
-    format: Format
+    format: str = Field(description="payload format", json_schema_extra={"enum": format_names()})
     device: str = Field(
         default="{name}",
         description='device name: literal, a topic segment like "{1}" (0 = first), or "{name}", '
@@ -58,7 +65,22 @@ class Subscription(StrictModel):
         default="skip",
         description="retained values may be hours old; 'skip' stores only fresh ones",
     )
-    qos: Literal[0, 1, 2] = 1
+    qos: Literal[0, 1, 2] = Field(default=1, description="1: the broker keeps messages while we are away")
+    max_devices: int = Field(
+        default=MAX_DEVICES, ge=1, description="new devices beyond this are refused (counted as device_limit)"
+    )
+    max_series: int = Field(
+        default=MAX_SERIES, ge=1, description="new series beyond this are refused (counted as series_limit)"
+    )
+
+    @field_validator("format")
+    @classmethod
+    def _format_known(cls, value: str) -> str:
+        try:
+            get_format(value)
+        except UnknownFormat as exc:
+            raise ValueError(str(exc)) from None
+        return value
 
     @field_validator("topic")
     @classmethod
@@ -84,20 +106,7 @@ class Subscription(StrictModel):
                 convert(1.0, unit, target)
             except UnitError:
                 raise ValueError(f"units.{name}: cannot convert {unit!r} to {target!r}") from None
-        if self.format in ("json", "value") and "{name}" in self.device:
-            raise ValueError(
-                f'format "{self.format}" finds no device name in the topic; '
-                'set device = "plug1" or a topic level like "{1}"'
-            )
-        if self.format == "json" and not self.series:
-            raise ValueError(
-                'format "json" needs series = { quantity = "dotted.path" }, '
-                'e.g. series = { power_w = "ENERGY.Power" }'
-            )
-        if self.format == "value" and not (self.quantity or self.series):
-            raise ValueError(
-                'format "value" needs quantity = "power_w" or series = { quantity = "topic/filter" }'
-            )
+        get_format(self.format).check(self)
         return self
 
 
@@ -116,7 +125,20 @@ class MqttConfig(DeviceConfig):
     ca_file: Path | None = Field(default=None, description="CA certificate for mqtts (default: system CAs)")
     username: str | None = None
     password: SecretRef | None = None
-    client_id: str = Field(default="", description="default buurtwatt-<site>-<name>")
+    client_id: str = Field(
+        default="",
+        description="default buurtwatt-<site>-<name>; keep it stable, the broker's session hangs on it",
+    )
+    # 3.1.1 by default: every broker speaks it, also the demo's embedded amqtt (no MQTT 5)
+    protocol: Literal["3.1.1", "5"] = Field(default="3.1.1", description="MQTT version spoken to the broker")
+    session_expiry: int = Field(
+        default=86400,
+        ge=0,
+        description="seconds the broker keeps our session and QoS 1 messages while we are away "
+        "(MQTT 5; with 3.1.1 any value > 0 keeps the session and the broker's "
+        "persistent_client_expiration decides); 0 = a clean session every connect, "
+        "messages sent meanwhile are lost",
+    )
     keepalive: int = Field(default=60, ge=5, le=3600)
     max_message_bytes: int = Field(default=65536, ge=64, description="larger messages are dropped")
     subscriptions: list[Subscription] = Field(min_length=1)

@@ -1,8 +1,10 @@
 """What a payload mapper returns, and the helpers every mapper shares.
 
 A mapper is a pure function ``(topic, payload, subscription) -> Mapped``. It
-raises :class:`BadPayload` for input it cannot use; the source counts those per
-subscription. Receive time, device naming, merging and health are the source's job.
+raises :class:`BadPayload` for a message it cannot use at all; one unusable field
+(``"Total": "n/a"``) only drops that field: it goes into ``Mapped.bad`` and the
+values beside it are kept. The intake counts both per subscription. Receive time,
+device naming, merging and health are the intake's job.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -50,6 +52,27 @@ class Mapped:
     partial: bool = False  # a delta: merge into the last known state of its groups
     missing: str = ""  # some configured paths were absent: the values found are still used
     ignored: str = ""  # why a message carries nothing for us (not an error)
+    bad: tuple[BadPayload, ...] = ()  # fields dropped one by one; the other values are kept
+
+
+@dataclass
+class Found:
+    """Values collected field by field: a bad field is set aside, never the whole message."""
+
+    values: list[Value] = field(default_factory=list)
+    bad: list[BadPayload] = field(default_factory=list)
+
+    def add(
+        self, quantity: str, raw: Any, where: str, unit: str | None = None, channel: str = "", group: str = ""
+    ) -> None:
+        try:
+            self.values.append(Value(quantity, number(raw, where), unit, channel, group))
+        except BadPayload as bad:
+            self.bad.append(bad)
+
+    def extend(self, other: Found) -> None:
+        self.values += other.values
+        self.bad += other.bad
 
 
 def load_json(payload: bytes) -> Any:
@@ -116,16 +139,16 @@ def is_missing(value: Any) -> bool:
 
 def values_at_paths(
     data: Any, series: Mapping[str, str], units: Mapping[str, str], group: str = ""
-) -> tuple[list[Value], list[str]]:
-    """Values at the configured paths, and the paths that were missing."""
-    found: list[Value] = []
+) -> tuple[Found, list[str]]:
+    """Values at the configured paths (bad ones set aside), and the paths that were missing."""
+    found = Found()
     missing: list[str] = []
     for quantity, path in series.items():
         raw = lookup(data, path)
         if is_missing(raw):
             missing.append(path)
             continue
-        found.append(Value(quantity, number(raw, path), units.get(quantity), group=group))
+        found.add(quantity, raw, path, units.get(quantity), group=group)
     return found, missing
 
 
@@ -152,27 +175,20 @@ def known_values(
     where: str,
     group: str = "",
     channel: str = "",
-) -> list[Value]:
+) -> Found:
     """Values of the known keys of a block (``{"apower": ("power_w", None)}``); null means absent."""
-    found = []
+    found = Found()
     for key, (quantity, unit) in keys.items():
         raw = block.get(key)
         if raw is not None:
-            found.append(
-                Value(
-                    quantity,
-                    number(raw, f"{where}.{key}" if where else key),
-                    unit,
-                    channel=channel,
-                    group=group,
-                )
-            )
+            found.add(quantity, raw, f"{where}.{key}" if where else key, unit, channel, group)
     return found
 
 
-def with_overrides(defaults: list[Value], overrides: list[Value]) -> tuple[Value, ...]:
+def with_overrides(defaults: Found, overrides: Found) -> Found:
     """Configured series replace what the format would pick for the same quantity."""
-    if not overrides:
-        return tuple(defaults)
-    replaced = {v.quantity for v in overrides}
-    return (*(v for v in defaults if v.quantity not in replaced), *overrides)
+    if not overrides.values and not overrides.bad:
+        return defaults
+    replaced = {v.quantity for v in overrides.values}
+    kept = [v for v in defaults.values if v.quantity not in replaced]
+    return Found([*kept, *overrides.values], [*defaults.bad, *overrides.bad])

@@ -46,8 +46,18 @@ def clean_device_name(raw: str) -> str:
     return name if name[0].isalpha() else f"d_{name}"
 
 
+def clean_channel(raw: str) -> str:
+    """A channel suffix (``1``, ``MJ_HT_V1-a4c138``) in the same alphabet as device names."""
+    return _NOT_ALLOWED.sub("_", raw.strip().lower()).strip("_-") or "_"
+
+
 def device_name(template: str, topic: str, found: str, rename: Mapping[str, str]) -> str:
-    """Fill ``{N}`` (topic level N, from 0) and ``{name}`` (what the format found)."""
+    """The cleaned device name: see :func:`raw_device_name`."""
+    return clean_device_name(raw_device_name(template, topic, found, rename))
+
+
+def raw_device_name(template: str, topic: str, found: str, rename: Mapping[str, str]) -> str:
+    """Fill ``{N}`` (topic level N, from 0) and ``{name}`` (what the format found), then rename."""
     levels = topic.split("/")
 
     def fill(match: re.Match[str]) -> str:
@@ -62,5 +72,4 @@ def device_name(template: str, topic: str, found: str, rename: Mapping[str, str]
         return levels[index]
 
     raw = _PLACEHOLDER.sub(fill, template)
-    raw = rename.get(raw, raw)
-    return clean_device_name(raw)
+    return rename.get(raw, raw)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import ssl
 import threading
 import time
@@ -20,6 +21,9 @@ from collector.mqtt.config import MqttConfig
 from collector.mqtt.source import MqttSource
 from collector.source import SourceContext
 from tests.services import wait_until
+
+SHIPPED_CONF = Path(__file__).resolve().parents[2] / "deploy" / "mosquitto" / "mosquitto.conf"
+QUEUE_KEYS = ("max_queued_messages", "max_queued_bytes", "max_inflight_messages", "queue_qos0_messages")
 
 
 @dataclass
@@ -88,3 +92,59 @@ def publisher(
     finally:
         client.disconnect()
         client.loop_stop()
+
+
+def shipped_queue_settings() -> str:
+    """The queue lines of deploy/mosquitto/mosquitto.conf: the test runs what we ship."""
+    lines = [line for line in SHIPPED_CONF.read_text().splitlines() if line.split(" ")[0] in QUEUE_KEYS]
+    assert len(lines) == len(QUEUE_KEYS), lines
+    return "\n".join(lines) + "\n"
+
+
+class LoadPublisher:
+    """Publishes numbered QoS 1 messages (``{"ENERGY": {"Power": n}}``) at ``rate`` per second."""
+
+    def __init__(self, port: int, topic: str, rate: float = 500, plugs: int = 10) -> None:
+        self.topic = topic
+        self.rate = rate
+        self.plugs = plugs
+        self.sent = 0
+        self.acked = 0
+        self._stop = threading.Event()
+        self.client = Client(CallbackAPIVersion.VERSION2, client_id=f"load-{time.monotonic_ns()}")
+        self.client.max_inflight_messages_set(1000)
+        self.client.max_queued_messages_set(0)
+        self.client.on_publish = self._on_publish
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _on_publish(self, client: Client, userdata: Any, mid: int, reason: Any, properties: Any) -> None:
+        self.acked += 1  # paho's network thread only
+
+    def _run(self) -> None:
+        start = time.monotonic()
+        while not self._stop.is_set():
+            due = int((time.monotonic() - start) * self.rate)
+            while self.sent < due and not self._stop.is_set():
+                n = self.sent
+                payload = json.dumps({"ENERGY": {"Power": n}})
+                info = self.client.publish(self.topic.format(n % self.plugs), payload, qos=1)
+                assert info.rc == 0, info.rc
+                self.sent += 1
+            time.sleep(0.005)
+
+    def __enter__(self) -> LoadPublisher:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+        wait_until(lambda: self.acked == self.sent, 30, "the broker to acknowledge every message")
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(10)
+        self.client.disconnect()
+        self.client.loop_stop()

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from buurtwatt.config import ConfigError, parse_config
-from collector.mqtt.config import MqttConfig
+from buurtwatt.registry import Registry
+from collector.mqtt.config import MqttConfig, Subscription
+from collector.mqtt.formats import FORMATS, PayloadFormat, format_names, register
+from collector.mqtt.mapped import Mapped
 from sim.mqtt import Simulator
 
 SITE = """
@@ -108,3 +111,46 @@ def test_subscription_errors(subscription: str, says: str) -> None:
         f"[[devices.subscriptions]]\n{subscription}"
     )
     assert says in text and "devices[0].subscriptions[0]" in text
+
+
+def test_unknown_format_names_the_registered_ones() -> None:
+    text = _problems(
+        '[[devices]]\ntype = "mqtt"\nname = "m"\nbroker = "mqtt://x"\n'
+        '[[devices.subscriptions]]\ntopic = "a/#"\nformat = "mqtt-magic"\n'
+    )
+    assert "unknown MQTT format 'mqtt-magic'" in text
+    assert all(name in text for name in format_names())
+
+
+def test_a_registered_format_is_a_config_and_cli_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Config and CLI read the registry: registering is all a new format needs."""
+    import argparse
+
+    from collector.mqtt import formats
+    from collector.mqtt.cli import register as register_cli
+
+    scratch: Registry[PayloadFormat] = Registry("MQTT format")  # the real one stays as it was
+    for name in FORMATS:
+        scratch.register(name, FORMATS.get(name))
+    monkeypatch.setattr(formats, "FORMATS", scratch)
+    register(PayloadFormat("test-only", lambda topic, payload, sub: Mapped(), summary="for this test"))
+    Subscription(topic="t/#", format="test-only")
+    parser = argparse.ArgumentParser()
+    register_cli(parser.add_subparsers())
+    argv = ["mqtt", "listen", "--broker", "mqtt://x", "--topic", "t/#", "--format", "test-only"]
+    assert parser.parse_args(argv).format == "test-only"
+    assert "test-only" not in FORMATS
+
+
+def test_session_and_limit_defaults() -> None:
+    config = MqttConfig.model_validate(
+        {
+            "type": "mqtt",
+            "name": "mqtt",
+            "broker": "mqtt://localhost",
+            "subscriptions": [{"topic": "a/#", "format": "zigbee2mqtt"}],
+        }
+    )
+    assert (config.protocol, config.session_expiry) == ("3.1.1", 86400)
+    assert config.subscriptions[0].qos == 1
+    assert (config.subscriptions[0].max_devices, config.subscriptions[0].max_series) == (200, 2000)

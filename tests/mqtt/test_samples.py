@@ -53,13 +53,6 @@ def test_sample(case: Path) -> None:
         assert health.children[device].state.value == state, device
 
 
-def test_every_format_has_samples() -> None:
-    from collector.mqtt.formats import FORMATS
-
-    have = {json.loads((c / "subscription.json").read_text())["format"] for c in CASES}
-    assert have == set(FORMATS)
-
-
 def test_receive_time_is_the_timestamp() -> None:
     sub = Subscription(topic="tele/+/SENSOR", format="tasmota")
     intake = Intake([sub], DeviceHealth(name="mqtt"))

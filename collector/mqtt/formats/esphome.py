@@ -9,9 +9,13 @@ Energy has no default: ESPHome energy sensors are in Wh or kWh as the user chose
 
 from __future__ import annotations
 
-from collector.mqtt.config import Subscription
-from collector.mqtt.formats import PayloadFormat
+from typing import TYPE_CHECKING
+
+from collector.mqtt.formats import PayloadFormat, register
 from collector.mqtt.mapped import BadPayload, Mapped, Value, number, online_word, text
+
+if TYPE_CHECKING:
+    from collector.mqtt.config import Subscription
 
 WORDS = {
     "temperature": "temperature_c",
@@ -65,4 +69,6 @@ def availability_topics(topic_filter: str) -> list[str]:
     return []
 
 
-FORMAT = PayloadFormat("esphome", parse, availability_topics)
+FORMAT = register(
+    PayloadFormat("esphome", parse, availability_topics, summary="ESPHome <node>/sensor/<id>/state values")
+)

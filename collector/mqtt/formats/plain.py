@@ -5,18 +5,22 @@ Neither finds a device name in the topic; the subscription gives it (literal or 
 
 from __future__ import annotations
 
-from collector.mqtt.config import Subscription
-from collector.mqtt.formats import PayloadFormat, no_extra_topics
+from typing import TYPE_CHECKING
+
+from collector.mqtt.formats import PayloadFormat, register
 from collector.mqtt.mapped import BadPayload, Mapped, Value, load_json, number, text, values_at_paths
 from collector.mqtt.topics import topic_matches
+
+if TYPE_CHECKING:
+    from collector.mqtt.config import Subscription
 
 
 def parse_json(topic: str, payload: bytes, sub: Subscription) -> Mapped:
     data = load_json(payload)
-    values, missing = values_at_paths(data, sub.series, sub.units)
-    if not values:
+    found, missing = values_at_paths(data, sub.series, sub.units)
+    if not found.values and not found.bad:
         raise BadPayload("missing path", missing[0] if missing else "(none configured)")
-    return Mapped(values=tuple(values), missing=", ".join(missing))
+    return Mapped(values=tuple(found.values), missing=", ".join(missing), bad=tuple(found.bad))
 
 
 def parse_value(topic: str, payload: bytes, sub: Subscription) -> Mapped:
@@ -26,5 +30,34 @@ def parse_value(topic: str, payload: bytes, sub: Subscription) -> Mapped:
     return Mapped(values=(Value(quantity, number(text(payload), topic[-60:]), sub.units.get(quantity)),))
 
 
-JSON = PayloadFormat("json", parse_json, no_extra_topics)
-VALUE = PayloadFormat("value", parse_value, no_extra_topics)
+def _needs_device(sub: Subscription) -> None:
+    if "{name}" in sub.device:
+        raise ValueError(
+            f'format "{sub.format}" finds no device name in the topic; '
+            'set device = "plug1" or a topic level like "{1}"'
+        )
+
+
+def check_json(sub: Subscription) -> None:
+    _needs_device(sub)
+    if not sub.series:
+        raise ValueError(
+            'format "json" needs series = { quantity = "dotted.path" }, '
+            'e.g. series = { power_w = "ENERGY.Power" }'
+        )
+
+
+def check_value(sub: Subscription) -> None:
+    _needs_device(sub)
+    if not (sub.quantity or sub.series):
+        raise ValueError(
+            'format "value" needs quantity = "power_w" or series = { quantity = "topic/filter" }'
+        )
+
+
+JSON = register(
+    PayloadFormat("json", parse_json, check=check_json, summary="any JSON, values at dotted paths (series)")
+)
+VALUE = register(
+    PayloadFormat("value", parse_value, check=check_value, summary="one plain number per message")
+)

@@ -5,16 +5,19 @@ on). ``events/rpc`` NotifyStatus frames carry only the changed keys; they come b
 marked partial and the source merges them into the last full state per component.
 Energy counters arrive in Wh and are passed on with ``unit="Wh"``. Component id 0
 is the device itself; id N > 0 becomes device ``<name>-N`` (Plus 2PM, Pro 4PM).
+The ``temperature`` inside a switch, pm1, cover or light status (and in ``sys``) is
+the relay's own heat: ``device_temperature_c``. Only a ``temperature:N`` component
+(a room sensor such as the Plus H&T or an add-on probe) gives ``temperature_c``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from collector.mqtt.config import Subscription
-from collector.mqtt.formats import PayloadFormat
+from collector.mqtt.formats import PayloadFormat, register
 from collector.mqtt.mapped import (
     BadPayload,
+    Found,
     Mapped,
     Value,
     known_values,
@@ -25,6 +28,10 @@ from collector.mqtt.mapped import (
     with_overrides,
 )
 
+if TYPE_CHECKING:
+    from collector.mqtt.config import Subscription
+
+_DEVICE_HEAT = {"temperature.tC": ("device_temperature_c", None)}
 _SWITCH = {
     "apower": ("power_w", None),
     "voltage": ("voltage_v", None),
@@ -33,8 +40,8 @@ _SWITCH = {
 }
 # component type -> {key: (quantity, unit)}; nested keys are flattened with "."
 COMPONENT_KEYS: dict[str, dict[str, tuple[str, str | None]]] = {
-    "switch": {**_SWITCH, "aenergy.total": ("energy_kwh", "Wh")},
-    "pm1": {**_SWITCH, "aenergy.total": ("energy_kwh", "Wh")},
+    "switch": {**_SWITCH, "aenergy.total": ("energy_kwh", "Wh"), **_DEVICE_HEAT},
+    "pm1": {**_SWITCH, "aenergy.total": ("energy_kwh", "Wh"), **_DEVICE_HEAT},
     "em1": {
         "act_power": ("power_w", None),
         "voltage": ("voltage_v", None),
@@ -48,6 +55,9 @@ COMPONENT_KEYS: dict[str, dict[str, tuple[str, str | None]]] = {
         **{f"{p}_current": (f"current_l{n}_a", None) for n, p in enumerate("abc", 1)},
     },
     "emdata": {"total_act": ("import_kwh", "Wh"), "total_act_ret": ("export_kwh", "Wh")},
+    "cover": {**_SWITCH, "aenergy.total": ("energy_kwh", "Wh"), **_DEVICE_HEAT},
+    "light": _DEVICE_HEAT,
+    "sys": _DEVICE_HEAT,
     "temperature": {"tC": ("temperature_c", None)},
     "humidity": {"rh": ("humidity_pct", None)},
     "illuminance": {"lux": ("illuminance_lx", None)},
@@ -65,22 +75,21 @@ def _flatten(block: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
-def component_values(component: str, block: Any, sub: Subscription) -> list[Value]:
+def component_values(component: str, block: Any, sub: Subscription) -> Found:
     """Values of one component (``switch:0``) from its (possibly partial) status."""
     if not isinstance(block, dict):
-        return []
+        return Found()
     kind, _, ident = component.partition(":")
     keys = COMPONENT_KEYS.get(kind)
     channel = ident if ident not in ("", "0") else ""
     flat = _flatten(block)
-    defaults = known_values(flat, keys, component, group=component, channel=channel) if keys else []
+    defaults = known_values(flat, keys, component, group=component, channel=channel) if keys else Found()
     # configured series name "switch:0.temperature.tC": only those of this component apply
     prefix = component + "."
     mine = {q: path[len(prefix) :] for q, path in sub.series.items() if path.startswith(prefix)}
     overrides = values_at_paths(block, mine, sub.units, group=component)[0]
-    return list(
-        with_overrides(defaults, [Value(v.quantity, v.value, v.unit, channel, component) for v in overrides])
-    )
+    overrides.values = [Value(v.quantity, v.value, v.unit, channel, component) for v in overrides.values]
+    return with_overrides(defaults, overrides)
 
 
 def parse(topic: str, payload: bytes, sub: Subscription) -> Mapped:
@@ -95,23 +104,27 @@ def parse(topic: str, payload: bytes, sub: Subscription) -> Mapped:
         return Mapped(device, online=online)
     data = load_object(payload)
     if marker == "/status/":
-        values = component_values(rest, data, sub)
-        return Mapped(device, tuple(values), ignored="" if values else f"no readings in {rest}")
+        found = component_values(rest, data, sub)
+        return Mapped(
+            device,
+            tuple(found.values),
+            ignored="" if found.values or found.bad else f"no readings in {rest}",
+            bad=tuple(found.bad),
+        )
     method = data.get("method")
     params = data.get("params")
     if method not in ("NotifyStatus", "NotifyFullStatus") or not isinstance(params, dict):
         return Mapped(device, ignored=f"Shelly event {str(method)[:40]} carries no status")
-    values = [
-        v
-        for component, block in params.items()
-        if ":" in component
-        for v in component_values(component, block, sub)
-    ]
+    found = Found()
+    for component, block in params.items():
+        if ":" in component or component == "sys":
+            found.extend(component_values(component, block, sub))
     return Mapped(
         device,
-        tuple(values),
+        tuple(found.values),
         partial=method == "NotifyStatus",
-        ignored="" if values else "no readings in this update",
+        ignored="" if found.values or found.bad else "no readings in this update",
+        bad=tuple(found.bad),
     )
 
 
@@ -122,4 +135,12 @@ def availability_topics(topic_filter: str) -> list[str]:
     return []
 
 
-FORMAT = PayloadFormat("shelly-gen2", parse, availability_topics, merges_partials=True)
+FORMAT = register(
+    PayloadFormat(
+        "shelly-gen2",
+        parse,
+        availability_topics,
+        merges_partials=True,
+        summary="Shelly Gen2/3/4 <prefix>/status/<component> and <prefix>/events/rpc",
+    )
+)

@@ -8,8 +8,9 @@ word before, both accepted.
 
 from __future__ import annotations
 
-from collector.mqtt.config import Subscription
-from collector.mqtt.formats import PayloadFormat, no_extra_topics
+from typing import TYPE_CHECKING
+
+from collector.mqtt.formats import PayloadFormat, register
 from collector.mqtt.mapped import (
     BadPayload,
     Mapped,
@@ -23,12 +24,16 @@ from collector.mqtt.mapped import (
 )
 from collector.mqtt.topics import literal_prefix
 
+if TYPE_CHECKING:
+    from collector.mqtt.config import Subscription
+
 KEYS: dict[str, tuple[str, str | None]] = {
     "power": ("power_w", None),
     "energy": ("energy_kwh", None),
     "voltage": ("voltage_v", None),
     "current": ("current_a", None),
     "temperature": ("temperature_c", None),
+    "device_temperature": ("device_temperature_c", None),  # a plug's own chip, not the room
     "humidity": ("humidity_pct", None),
     "co2": ("co2_ppm", None),
     "illuminance_lux": ("illuminance_lx", None),
@@ -65,12 +70,18 @@ def parse(topic: str, payload: bytes, sub: Subscription) -> Mapped:
         keys = {k: v for k, v in KEYS.items() if k != "voltage"}
     defaults = known_values(data, keys, "")
     if "illuminance_lux" not in data and data.get("illuminance") is not None:  # 2.x renamed it
-        defaults += known_values(data, {"illuminance": ("illuminance_lx", None)}, "")
+        defaults.extend(known_values(data, {"illuminance": ("illuminance_lx", None)}, ""))
     overrides, missing = values_at_paths(data, sub.series, sub.units)
-    values = with_overrides(defaults, overrides)
-    if not values and missing:
+    found = with_overrides(defaults, overrides)
+    if not found.values and not found.bad and missing:
         raise BadPayload("missing path", missing[0])
-    return Mapped(name, values, missing=", ".join(missing), ignored="" if values else "no known values")
+    return Mapped(
+        name,
+        tuple(found.values),
+        missing=", ".join(missing),
+        ignored="" if found.values or found.bad else "no known values",
+        bad=tuple(found.bad),
+    )
 
 
-FORMAT = PayloadFormat("zigbee2mqtt", parse, no_extra_topics)
+FORMAT = register(PayloadFormat("zigbee2mqtt", parse, summary="Zigbee2MQTT zigbee2mqtt/<friendly name> JSON"))
