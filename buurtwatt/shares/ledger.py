@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 from buurtwatt.config import SiteConfig
@@ -27,7 +28,41 @@ def open_register(
     holdings = holdings or config.shares.holdings
     if participants is None or holdings is None:
         raise RegisterError([RegisterProblem.of(str(config.source_path or "config"), 0, "not_configured")])
-    return load_register(participants, holdings, config.installations)
+    register = load_register(participants, holdings, config.installations, config.shares.payments)
+    check_collective(config, register)
+    return register
+
+
+def check_collective(config: SiteConfig, register: Register) -> None:
+    """The building's own shares come from the register (its organisation row), never from a
+    second number in [balance.collective]: both together would count the same kWh twice."""
+    collective = config.balance.collective
+    if collective is None or not collective.shares_held:
+        return
+    inst = next((i for i in config.installations if i.name == collective.installation), None)
+    held = (
+        max(
+            (sum(register.shares_on(inst.name, h.start).values()) for h in register.holdings_of(inst.name)),
+            default=0,
+        )
+        if inst
+        else 0
+    )
+    if register.organisation is not None or (inst and held + collective.shares_held > inst.shares_issued):
+        raise RegisterError(
+            [
+                RegisterProblem.of(
+                    str(config.source_path or "config"),
+                    0,
+                    "collective_twice",
+                    name=collective.installation,
+                    held=held,
+                    extra=f"{collective.shares_held:g}",
+                    issued=inst.shares_issued if inst else "?",
+                    organisation=register.organisation or "-",
+                )
+            ]
+        )
 
 
 def find_installation(config: SiteConfig, name: str | None) -> InstallationConfig:
@@ -89,6 +124,7 @@ def settle_period(
         start,
         end,
         locked,
+        {pid: Fraction(kwh) for pid, kwh in register.consumption().items()},
     )
 
 
