@@ -57,6 +57,7 @@ class Allocation:
     installation: str
     title: str
     settled: RoundedSettlement
+    unpriced_years: tuple[int, ...] = ()  # no published figures: the euros of these years are not known
 
 
 @dataclass(frozen=True)
@@ -183,8 +184,9 @@ def summary(ctx: DashContext, pid: str, now: float) -> ParticipantSummary | None
 
 
 def statement_years(found: ParticipantSummary) -> list[int]:
-    """Last year (when there was anything) and this year so far."""
-    years = [found.today.year]
+    """Last year and this year so far, each only when the participant had kWh in it (a year
+    without shares or without production gets no statement)."""
+    years = [found.today.year] if found.this_year_kwh > 0 else []
     if found.last_year_kwh > 0:
         years.insert(0, found.today.year - 1)
     return years
@@ -221,7 +223,7 @@ def allocations(ctx: DashContext, year: int, now: float) -> list[Allocation]:
             except SettlementError as exc:
                 log.error("cannot split %s for %d: %s", inst.name, year, exc)
                 continue
-            out.append(Allocation(inst.name, inst.title, settled.rounded(3)))
+            out.append(Allocation(inst.name, inst.title, settled.rounded(3), settled.unpriced_years))
         return out
 
     return ctx.cached(("allocations", year, today), 86400, compute)
@@ -247,6 +249,22 @@ def register_rows(ctx: DashContext) -> list[dict[str, str]]:
             "stake_eur": str(p.stake_eur),
         }
         for p in reg.participants.values()
+    ]
+
+
+def payment_rows(ctx: DashContext) -> list[dict[str, str]]:
+    """payments.csv as read (date order), for the admin page."""
+    reg = register(ctx)
+    if reg is None:
+        return []
+    return [
+        {
+            "date": p.day.isoformat(),
+            "participant": p.participant_id,
+            "amount": str(p.amount_eur),
+            "kind": p.kind,
+        }
+        for p in reg.payments
     ]
 
 

@@ -137,7 +137,9 @@ def repayment_status(
     for (_inst, year), value in year_euros(settlements, participant_id).items():
         per_year[year] += value
     paid = sum((p.amount_eur for p in payments if p.towards_stake and p.day <= today), Decimal("0.00"))
-    window_start = (today.replace(day=1) - timedelta(days=335)).replace(day=1)
+    # this month and the 11 before it
+    months_back = today.year * 12 + today.month - 1 - 11
+    window_start = date(months_back // 12, months_back % 12 + 1, 1)
     recent = sum((_sum(s.eur.get(participant_id, {}), window_start, today) for s in settlements), Fraction(0))
     earned = sum(per_year.values(), Decimal("0.00"))
     repaid = min(stake, max(earned + paid, Decimal(0)))

@@ -205,9 +205,15 @@ def _allocation(alloc: shares_adapter.Allocation, year: int, names: dict[str, st
         unallocated=fmt.number(float(s.unallocated_kwh), lang, 3),
         estimated=s.estimated_days,
     )
+    unpriced = (
+        [dbc.Alert(t("admin.unpriced", lang, years=", ".join(map(str, alloc.unpriced_years))), color="info")]
+        if alloc.unpriced_years
+        else []
+    )
     return [
         html.H3(heading),
         html.P(totals),
+        *unpriced,
         html.Details(
             [
                 html.Summary(t("admin.allocation_rows", lang, n=len(s.rows))),
@@ -225,6 +231,25 @@ def _allocations(ctx: DashContext, lang: str, now: float) -> list:
         for alloc in shares_adapter.allocations(ctx, y, now):
             out += _allocation(alloc, y, names, lang)
     return out or [html.P(t("admin.no_allocations", lang))]
+
+
+def _payments(ctx: DashContext, lang: str) -> list:
+    rows = shares_adapter.payment_rows(ctx)
+    if not rows:
+        return [html.P(t("admin.no_payments", lang))]
+    cols = ("date", "participant", "amount", "kind")
+    return [
+        dbc.Table(
+            [
+                html.Thead(html.Tr([html.Th(t(f"admin.pay_{c}", lang)) for c in cols])),
+                html.Tbody([html.Tr([html.Td(r[c]) for c in cols]) for r in rows]),
+            ],
+            striped=True,
+            size="sm",
+            id="payments-table",
+            responsive=True,
+        )
+    ]
 
 
 def _part(build: Callable[[], list], lang: str) -> list:
@@ -267,6 +292,8 @@ def _admin(lang: str) -> list:
         ),
         html.H2(t("admin.register", lang)),
         *_part(lambda: _register(ctx, lang), lang),
+        html.H2(t("admin.payments", lang)),
+        *_part(lambda: _payments(ctx, lang), lang),
         html.H2(t("admin.allocations", lang)),
         *_part(lambda: _allocations(ctx, lang, now), lang),
         html.H2(t("admin.downloads", lang)),
