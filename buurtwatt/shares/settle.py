@@ -20,7 +20,7 @@ from buurtwatt.shares.config import InstallationConfig
 from buurtwatt.shares.locked import LockedYear, Pair
 from buurtwatt.shares.production import DailyProduction
 from buurtwatt.shares.register import Holding
-from buurtwatt.shares.rounding import largest_remainder, round_total
+from buurtwatt.shares.rounding import exact_sum, largest_remainder, round_total
 from buurtwatt.shares.tariffs import RatePeriod, Tariffs, rate_periods
 
 UNALLOCATED = "\x00unallocated"  # rounding key; sorts before every participant id
@@ -103,22 +103,22 @@ class Settlement:
 
     @property
     def total_kwh(self) -> Fraction:
-        return sum(self.total.values(), Fraction(0))
+        return exact_sum(self.total.values())
 
     def participant_kwh(self, participant_id: str) -> Fraction:
-        return sum(self.kwh.get(participant_id, {}).values(), Fraction(0))
+        return exact_sum(self.kwh.get(participant_id, {}).values())
 
     def participant_eur(self, participant_id: str) -> Fraction:
-        return sum(self.eur.get(participant_id, {}).values(), Fraction(0))
+        return exact_sum(self.eur.get(participant_id, {}).values())
 
     @property
     def unallocated_kwh(self) -> Fraction:
-        return self.total_kwh - sum((self.participant_kwh(p) for p in self.kwh), Fraction(0))
+        return self.total_kwh - exact_sum(self.participant_kwh(p) for p in self.kwh)
 
     def rounded(self, precision: int = 3) -> RoundedSettlement:
         """Round once for the whole period: participants + unallocated = total, exactly."""
         parts = {pid: self.participant_kwh(pid) for pid in self.kwh}
-        parts[UNALLOCATED] = self.unallocated_kwh
+        parts[UNALLOCATED] = self.total_kwh - exact_sum(parts.values())
         kwh = largest_remainder(parts, precision)
         eur = largest_remainder({pid: self.participant_eur(pid) for pid in self.kwh}, 2)
         rows = tuple(
@@ -175,13 +175,20 @@ class _Pricing:
     days_in_year: int
     consumption: Mapping[str, Fraction]  # yearly use per participant, where the register gives it
 
-    def euros(self, pid: str, begin: date, value: Fraction, running: Fraction, share_days: int) -> Fraction:
-        """``value`` kWh from ``begin``, after ``running`` kWh since 1 January (for the cap)."""
+    def cap_of(self, pid: str) -> Fraction:
+        """At most 10,000 kWh and at most the member's own use (the discount is on their bill)."""
+        return min(self.cap_kwh, self.consumption.get(pid, self.cap_kwh))
+
+    def euros(
+        self, begin: date, value: Fraction, before: _Running, cap: Fraction, share_days: int
+    ) -> Fraction:
+        """``value`` kWh from ``begin``, after the kWh ``before`` since 1 January (for the cap)."""
         period = _rate_at(self.periods, begin)
         sce = self.installation.sce
         if self.installation.scheme == "postcoderoos":
-            # the discount is on the member's own bill: at most 10,000 kWh and at most their own use
-            cap = min(self.cap_kwh, self.consumption.get(pid, self.cap_kwh))
+            if before.approx + float(value) < before.cap_float - 1:  # far under the cap: no exact check
+                return value * period.eur_per_kwh
+            running = before.exact()
             eligible = min(cap, running + value) - min(cap, running)
             return eligible * period.eur_per_kwh
         if sce is not None and sce.payout == "per_share":
@@ -195,24 +202,52 @@ class _Pricing:
         return value * period.eur_per_kwh * self.scale
 
 
+class _Running:
+    """kWh since 1 January: a float to see quickly that the cap is far, the exact sum when near."""
+
+    def __init__(self, cap: Fraction) -> None:
+        self.values: list[Fraction] = []
+        self.approx = 0.0
+        self.cap_float = float(cap)
+
+    def add(self, value: Fraction) -> None:
+        self.values.append(value)
+        self.approx += float(value)
+
+    def exact(self) -> Fraction:
+        return exact_sum(self.values)
+
+
 def _add_year(alloc: Allocation, pricing: _Pricing, first: date, out: _Figures) -> None:
     """Add the buckets of ``alloc`` from ``first`` on to ``out``, per month."""
     for pid, values in alloc.kwh.items():
-        running = Fraction(0)
+        cap = pricing.cap_of(pid)
+        running = _Running(cap)
+        kwh: dict[date, list[Fraction]] = defaultdict(list)
+        eur: dict[date, list[Fraction]] = defaultdict(list)
         for index, value in enumerate(values):
             begin = alloc.buckets[index]
             days = alloc.bucket_share_days[pid][index]
-            euros = pricing.euros(pid, begin, value, running, days)
-            running += value
+            euros = pricing.euros(begin, value, running, cap, days)
+            running.add(value)
             if begin < first:
                 continue
             month = begin.replace(day=1)
-            out.kwh[pid][month] += value
-            out.eur[pid][month] += euros
+            kwh[month].append(value)
+            eur[month].append(euros)
             out.share_days[pid] += days
+        _merge(out.kwh[pid], kwh)
+        _merge(out.eur[pid], eur)
     for index, begin in enumerate(alloc.buckets):
         if begin >= first:
             out.total[begin.replace(day=1)] += alloc.total[index]
+
+
+def _merge(into: dict[date, Fraction], new: dict[date, list[Fraction]]) -> None:
+    for month, values in new.items():
+        if month in into:
+            values.append(into[month])
+        into[month] = values[0] if len(values) == 1 else exact_sum(values)
 
 
 def _open_year(
