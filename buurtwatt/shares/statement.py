@@ -126,17 +126,29 @@ class _Pdf(FPDF):
         self.multi_cell(0, height, text, new_x="LMARGIN", new_y="NEXT")
 
 
+def statement_heading(year: int, as_of: date) -> tuple[str, str]:
+    """The title, and for a year still running the word "voorlopig" and a line saying so."""
+    if as_of >= date(year, 12, 31):
+        return f"Jaaroverzicht {year}", ""
+    return (
+        f"Jaaroverzicht {year} (voorlopig)",
+        f"Dit jaar is nog niet voorbij. Dit overzicht gaat tot en met {nl_date(as_of)}; "
+        "de cijfers kunnen nog veranderen.",
+    )
+
+
+def shares_line(as_of: date, shares: int) -> str:
+    """Shares held on the last day the statement covers (31 December only once it has passed)."""
+    return f"Delen op {nl_date(as_of)}: {shares}"
+
+
 def _header(pdf: _Pdf, cooperative: str, participant: Participant, year: int, as_of: date) -> None:
+    title, provisional = statement_heading(year, as_of)
     pdf.use_font(16, bold=True)
-    running = as_of < date(year, 12, 31)
-    pdf.text_line(10, f"Jaaroverzicht {year}" + (" (voorlopig)" if running else ""))
+    pdf.text_line(10, title)
     pdf.use_font(11)
-    if running:
-        pdf.paragraph(
-            6,
-            f"Dit jaar is nog niet voorbij. Dit overzicht gaat tot en met {nl_date(as_of)}; "
-            "de cijfers kunnen nog veranderen.",
-        )
+    if provisional:
+        pdf.paragraph(6, provisional)
     pdf.text_line(6, cooperative)
     pdf.ln(4)
     for text in (participant.name, participant.address, f"Deelnemer {participant.participant_id}"):
@@ -164,7 +176,7 @@ def _part(pdf: _Pdf, part: StatementPart, year: int, as_of: date) -> None:
     pdf.use_font(12, bold=True)
     pdf.text_line(8, f"{part.title} ({'postcoderoos' if part.scheme == 'postcoderoos' else 'SCE'})")
     pdf.use_font(10)
-    pdf.text_line(6, f"Delen op {nl_date(as_of)}: {part.shares_at_year_end}")
+    pdf.text_line(6, shares_line(as_of, part.shares_at_year_end))
     _month_table(pdf, part, year)
     pdf.use_font(10)
     label = (

@@ -15,7 +15,7 @@ from buurtwatt.config import load_config
 from buurtwatt.readings import Reading
 from buurtwatt.shares.ledger import ProductionSource, open_register
 from buurtwatt.shares.roof import roof_totals
-from buurtwatt.shares.statement import build_statement
+from buurtwatt.shares.statement import NoStatement, build_statement, shares_line, statement_heading
 from buurtwatt.shares.summary import participant_summary
 from buurtwatt.shares.tokens import TokenStore, verify_link
 from buurtwatt.store.sqlite import SqliteStore
@@ -242,3 +242,18 @@ def test_participant_summary_and_public_totals(site):
     finally:
         store.close()
     assert TokenStore(site / "tokens.json").verify_token("x" * 43) is None
+
+
+def test_statement_of_a_running_year_is_provisional_and_an_empty_year_gets_none(site):
+    # the year 2026 is running on 15 March: "voorlopig", shares on 15 March (not 31 December)
+    assert statement_heading(2026, TODAY)[0] == "Jaaroverzicht 2026 (voorlopig)"
+    assert "tot en met 15 maart 2026" in statement_heading(2026, TODAY)[1]
+    assert statement_heading(2025, date(2025, 12, 31)) == ("Jaaroverzicht 2025", "")
+    assert shares_line(TODAY, 4) == "Delen op 15 maart 2026: 4"
+    config = load_config(site / "site.toml")
+    source = ProductionSource(csv=site / "production.csv")
+    pdf = build_statement(config, None, "P017", 2026, TODAY, source=source)
+    assert pdf is not None and pdf.startswith(b"%PDF")
+    # the roof first delivered on 2020-06-15: nobody held shares or kWh in 2019
+    with pytest.raises(NoStatement):
+        build_statement(config, None, "P017", 2019, TODAY, source=source)
