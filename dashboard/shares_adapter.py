@@ -22,8 +22,10 @@ import flask
 
 from buurtwatt.ratelimit import FailureLimiter
 from buurtwatt.shares import roof
-from buurtwatt.shares.ledger import ProductionSource, open_register, settle_period
+from buurtwatt.shares.config import InstallationConfig
+from buurtwatt.shares.ledger import ProductionSource, open_register, settle_period, tariffs_for
 from buurtwatt.shares.register import Register, RegisterError, RegisterProblem
+from buurtwatt.shares.sce import SceYear, sce_years
 from buurtwatt.shares.settle import RoundedSettlement, SettlementError
 from buurtwatt.shares.statement import build_statement
 from buurtwatt.shares.summary import ParticipantSummary, participant_summary
@@ -250,6 +252,14 @@ def register_rows(ctx: DashContext) -> list[dict[str, str]]:
         }
         for p in reg.participants.values()
     ]
+
+
+def sce_figures(ctx: DashContext, now: float) -> list[tuple[InstallationConfig, list[SceYear]]]:
+    """Per SCE installation its figures per year up to this year, each with its source."""
+    year = local_date(now, ctx.tz).year
+    tariffs = tariffs_for(ctx.config)
+    found = [(inst, sce_years(inst, tariffs, year)) for inst in ctx.config.installations]
+    return [(inst, years) for inst, years in found if years]
 
 
 def payment_rows(ctx: DashContext) -> list[dict[str, str]]:

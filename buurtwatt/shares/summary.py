@@ -161,7 +161,7 @@ def repayment_status(
         _dec(recent, CENT),
         payoff,
         left == 0,
-        tuple(sorted(per_year.items())),
+        tuple((y, v) for y, v in sorted(per_year.items()) if v),  # years with nothing add nothing
         paid,
         scheme_end,
         end,

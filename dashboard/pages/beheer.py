@@ -15,6 +15,7 @@ from dash import html
 
 from buurtwatt.shares.register import RegisterProblem
 from buurtwatt.shares.register.problems import WARNING
+from buurtwatt.shares.sce import SceYear
 from buurtwatt.timeutil import local_date
 from dashboard import fmt, shares_adapter
 from dashboard.auth import is_admin
@@ -233,6 +234,41 @@ def _allocations(ctx: DashContext, lang: str, now: float) -> list:
     return out or [html.P(t("admin.no_allocations", lang))]
 
 
+def _sce_year_text(y: SceYear, lang: str) -> str:
+    if y.correctiebedrag is None or y.subsidy is None:
+        return t("admin.sce_year_missing", lang, year=y.year)
+    key = "admin.sce_year_floored" if y.floored else "admin.sce_year"
+    state = t("admin.sce_final" if y.final else "admin.sce_provisional", lang)
+    return t(
+        key,
+        lang,
+        year=y.year,
+        correction=fmt.number(float(y.correctiebedrag), lang, 4),
+        subsidy=fmt.number(float(y.subsidy), lang, 4),
+        state=state,
+        source=y.source or fmt.DASH,
+    )
+
+
+def _sce(ctx: DashContext, lang: str, now: float) -> list:
+    """The SCE figures per year with their sources, so the board can check them."""
+    out: list = []
+    for inst, years in shares_adapter.sce_figures(ctx, now):
+        sce = inst.sce
+        assert sce is not None and sce.basisbedrag is not None
+        out.append(html.H3(t("admin.sce_heading", lang, title=inst.title)))
+        base = t(
+            "admin.sce_base",
+            lang,
+            basisbedrag=fmt.number(float(sce.basisbedrag), lang, 4),
+            floor=fmt.number(float(sce.basisenergieprijs or 0), lang, 4),
+            source=sce.source or fmt.DASH,
+        )
+        out.append(html.P(base))
+        out.append(html.Ul([html.Li(_sce_year_text(y, lang)) for y in years], id=f"sce-{inst.name}"))
+    return out
+
+
 def _payments(ctx: DashContext, lang: str) -> list:
     rows = shares_adapter.payment_rows(ctx)
     if not rows:
@@ -296,6 +332,7 @@ def _admin(lang: str) -> list:
         *_part(lambda: _payments(ctx, lang), lang),
         html.H2(t("admin.allocations", lang)),
         *_part(lambda: _allocations(ctx, lang, now), lang),
+        *_part(lambda: _sce(ctx, lang, now), lang),
         html.H2(t("admin.downloads", lang)),
         html.Ul(
             [

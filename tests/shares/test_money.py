@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from buurtwatt.config import ConfigError, parse_config
 from buurtwatt.shares.endview import end_of_project
 from buurtwatt.shares.register import RegisterError, parse_register
+from buurtwatt.shares.sce import sce_years
 from buurtwatt.shares.settle import settle
 from buurtwatt.shares.summary import repayment_status, year_euros
 from buurtwatt.shares.tariffs import Tariffs, load_tariffs, scheme_end
@@ -185,3 +186,19 @@ def test_holdings_above_the_issued_shares_and_the_organisation_flag() -> None:
 
 def test_scheme_end_is_15_years_less_a_day() -> None:
     assert scheme_end(roof(delivery=date(2020, 6, 15)), load_tariffs()) == date(2035, 6, 14)
+
+
+def test_sce_figures_per_year_with_sources() -> None:
+    tariffs = Tariffs(
+        {},
+        sce_correction={2022: (D("0.037"), True), 2024: (D("0.122"), False)},
+        sce_sources={2022: "RVO 2022", 2024: "RVO 2024"},
+    )
+    years = {y.year: y for y in sce_years(_sce_roof(), tariffs, 2025)}
+    # 2022 floored: 0.124 - max(0.037, 0.05) = 0.074; 2023 and 2025 not published;
+    # 2024: 0.124 - 0.122 = 0.002, provisional
+    assert (years[2022].subsidy, years[2022].floored, years[2022].final) == (D("0.074"), True, True)
+    assert years[2022].source == "RVO 2022"
+    assert years[2023].correctiebedrag is None and years[2023].subsidy is None
+    assert (years[2024].subsidy, years[2024].final) == (D("0.002"), False)
+    assert years[2025].subsidy is None
