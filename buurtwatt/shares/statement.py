@@ -68,6 +68,8 @@ class StatementPart:
     eur: Decimal
     months: dict[date, Fraction]
     estimated_days: int
+    at_most: bool = False  # postcoderoos and the member's own use unknown: the discount is at most this
+    unpriced: bool = False  # no published figures for the year: the euros are not known yet
 
 
 def nl_number(value: Decimal, decimals: int) -> str:
@@ -80,7 +82,11 @@ def nl_date(day: date) -> str:
 
 
 def part_from(
-    settlement: Settlement, participant_id: str, shares_at_year_end: int, precision: int = 3
+    settlement: Settlement,
+    participant_id: str,
+    shares_at_year_end: int,
+    precision: int = 3,
+    own_use_known: bool = True,
 ) -> StatementPart:
     rounded = settlement.rounded(precision)
     row = next((r for r in rounded.rows if r.participant_id == participant_id), None)
@@ -94,6 +100,8 @@ def part_from(
         row.eur if row else Decimal(0),
         settlement.kwh.get(participant_id, {}),
         settlement.estimated_days,
+        inst.scheme == "postcoderoos" and not own_use_known,
+        bool(settlement.unpriced_years),
     )
 
 
@@ -171,6 +179,20 @@ def _month_table(pdf: _Pdf, part: StatementPart, year: int) -> None:
     pdf.cell(40, 6, nl_number(part.kwh, 3), border="T", align="R", new_x="LMARGIN", new_y="NEXT")
 
 
+def money_line(part: StatementPart, euro: str) -> str:
+    """The euros of one installation: "maximaal" without the member's own use, and "not known
+    yet" for a year without published figures (never a made-up amount)."""
+    if part.scheme == "postcoderoos":
+        label = "Korting op de energiebelasting (incl. btw, via uw energieleverancier)"
+        if part.at_most:
+            label = "Maximale korting op de energiebelasting (incl. btw, via uw energieleverancier)"
+    else:
+        label = "Uw deel van de SCE-subsidie"
+    if part.unpriced:
+        return f"{label}: nog niet bekend (de cijfers van de overheid voor dit jaar zijn er nog niet)"
+    return f"{label}: {euro} {nl_number(part.eur, 2)}"
+
+
 def _part(pdf: _Pdf, part: StatementPart, year: int, as_of: date) -> None:
     pdf.ln(5)
     pdf.use_font(12, bold=True)
@@ -179,12 +201,7 @@ def _part(pdf: _Pdf, part: StatementPart, year: int, as_of: date) -> None:
     pdf.text_line(6, shares_line(as_of, part.shares_at_year_end))
     _month_table(pdf, part, year)
     pdf.use_font(10)
-    label = (
-        "Korting op de energiebelasting (incl. btw, via uw energieleverancier)"
-        if part.scheme == "postcoderoos"
-        else "Uw deel van de SCE-subsidie"
-    )
-    pdf.text_line(7, f"{label}: {pdf.euro_sign} {nl_number(part.eur, 2)}")
+    pdf.text_line(7, money_line(part, pdf.euro_sign))
     if part.estimated_days:
         pdf.paragraph(
             5,
@@ -284,6 +301,7 @@ def build_statement(
                     participant_id,
                     sum(h.shares for h in holdings if h.active_on(last)),
                     precision,
+                    person.consumption_kwh is not None,
                 )
             )
         if person.repay_from_yield:

@@ -185,18 +185,25 @@ def _money_notes(found: ParticipantSummary, lang: str) -> list:
     return out
 
 
+def _year_euros(found: ParticipantSummary, year: int, amount: Decimal, lang: str) -> str:
+    """The year's euros with what they are; "not known yet" when that year has no published figures."""
+    if any(year in i.unpriced_years for i in found.installations):
+        return t("mine.eur_unknown", lang)
+    return f"{_money(amount, lang)} {_euro_note(found, lang)}"
+
+
 def _year_stats(found: ParticipantSummary, lang: str) -> dbc.Row:
-    euro_note = _euro_note(found, lang)
+    year = found.today.year
     this_year = stat(
-        t("mine.this_year", lang, year=found.today.year),
+        t("mine.this_year", lang, year=year),
         fmt.energy(float(found.this_year_kwh), lang),
-        f"{fmt.money(float(found.this_year_eur), lang)} {euro_note}",
+        _year_euros(found, year, found.this_year_eur, lang),
         tone="tone-solar",
     )
     last_year = stat(
-        t("mine.last_year", lang, year=found.today.year - 1),
+        t("mine.last_year", lang, year=year - 1),
         fmt.energy(float(found.last_year_kwh), lang),
-        f"{fmt.money(float(found.last_year_eur), lang)} {euro_note}",
+        _year_euros(found, year - 1, found.last_year_eur, lang),
     )
     return dbc.Row(
         [

@@ -17,6 +17,7 @@ from buurtwatt.shares.endview import end_of_project
 from buurtwatt.shares.register import RegisterError, parse_register
 from buurtwatt.shares.sce import sce_years
 from buurtwatt.shares.settle import settle
+from buurtwatt.shares.statement import StatementPart, money_line
 from buurtwatt.shares.summary import repayment_status, year_euros
 from buurtwatt.shares.tariffs import Tariffs, load_tariffs, scheme_end
 from tests.shares.helpers import flat, hold, roof
@@ -202,3 +203,15 @@ def test_sce_figures_per_year_with_sources() -> None:
     assert years[2023].correctiebedrag is None and years[2023].subsidy is None
     assert (years[2024].subsidy, years[2024].final) == (D("0.002"), False)
     assert years[2025].subsidy is None
+
+
+def test_statement_money_line_says_at_most_and_not_known() -> None:
+    part = StatementPart("Dak", "postcoderoos", True, 4, D("812.5"), D("82.81"), {}, 0)
+    assert money_line(part, "€").endswith("(incl. btw, via uw energieleverancier): € 82,81")
+    at_most = StatementPart("Dak", "postcoderoos", True, 4, D("812.5"), D("82.81"), {}, 0, at_most=True)
+    assert money_line(at_most, "€").startswith("Maximale korting")
+    unknown = StatementPart("Dak", "sce", True, 4, D("812.5"), D("0"), {}, 0, unpriced=True)
+    assert money_line(unknown, "€") == (
+        "Uw deel van de SCE-subsidie: nog niet bekend "
+        "(de cijfers van de overheid voor dit jaar zijn er nog niet)"
+    )
