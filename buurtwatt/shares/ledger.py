@@ -5,7 +5,7 @@ named in a site config, and hand them to the pure code.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -33,6 +33,21 @@ def open_register(
     return register
 
 
+def most_held(register: Register, installation: str) -> int:
+    """The most shares of ``installation`` held on any one day."""
+    changes: dict[date, int] = {}
+    for h in register.holdings_of(installation):
+        changes[h.start] = changes.get(h.start, 0) + h.shares
+        if h.end is not None:
+            after = h.end + timedelta(days=1)
+            changes[after] = changes.get(after, 0) - h.shares
+    held = most = 0
+    for day in sorted(changes):
+        held += changes[day]
+        most = max(most, held)
+    return most
+
+
 def check_collective(config: SiteConfig, register: Register) -> None:
     """The building's own shares come from the register (its organisation row), never from a
     second number in [balance.collective]: both together would count the same kWh twice."""
@@ -40,14 +55,7 @@ def check_collective(config: SiteConfig, register: Register) -> None:
     if collective is None or not collective.shares_held:
         return
     inst = next((i for i in config.installations if i.name == collective.installation), None)
-    held = (
-        max(
-            (sum(register.shares_on(inst.name, h.start).values()) for h in register.holdings_of(inst.name)),
-            default=0,
-        )
-        if inst
-        else 0
-    )
+    held = most_held(register, inst.name) if inst else 0
     if register.organisation is not None or (inst and held + collective.shares_held > inst.shares_issued):
         raise RegisterError(
             [

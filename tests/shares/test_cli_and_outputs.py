@@ -14,6 +14,7 @@ import pytest
 from buurtwatt.config import load_config
 from buurtwatt.readings import Reading
 from buurtwatt.shares.ledger import ProductionSource, open_register
+from buurtwatt.shares.register import RegisterError
 from buurtwatt.shares.roof import roof_totals
 from buurtwatt.shares.statement import NoStatement, build_statement, shares_line, statement_heading
 from buurtwatt.shares.summary import participant_summary
@@ -257,3 +258,25 @@ def test_statement_of_a_running_year_is_provisional_and_an_empty_year_gets_none(
     # the roof first delivered on 2020-06-15: nobody held shares or kWh in 2019
     with pytest.raises(NoStatement):
         build_statement(config, None, "P017", 2019, TODAY, source=source)
+
+
+def test_building_shares_counted_twice_is_refused(site):
+    # the example register holds at most 203 of the 220 shares; a [balance.collective] that
+    # credits the building with 22 more makes 203 + 22 = 225 > 220: the same kWh twice
+    text = (site / "site.toml").read_text(encoding="utf-8")
+    collective = (
+        '[balance.collective]\ninstallation = "moerwijk-dak"\nproduction = ["dak:energy_kwh"]\n'
+        "shares_held = 22\nshares_total = 220\n"
+    )
+    (site / "site.toml").write_text(text.replace("[[installations]]", collective + "[[installations]]", 1))
+    config = load_config(site / "site.toml")
+    with pytest.raises(RegisterError) as caught:
+        open_register(config)
+    message = caught.value.render()
+    assert "shares_held = 22" in message and "'moerwijk-dak'" in message
+    assert "up to 203 of its 220 shares" in message
+    # 17 is what is left over: 203 + 17 = 220 is allowed
+    (site / "site.toml").write_text(
+        text.replace("[[installations]]", collective.replace("= 22", "= 17") + "[[installations]]", 1)
+    )
+    assert open_register(load_config(site / "site.toml")).participants
