@@ -24,6 +24,7 @@ from buurtwatt.ratelimit import FailureLimiter
 from buurtwatt.shares import roof
 from buurtwatt.shares.config import InstallationConfig
 from buurtwatt.shares.ledger import ProductionSource, open_register, settle_period, tariffs_for
+from buurtwatt.shares.pcr import PcrYear, pcr_years
 from buurtwatt.shares.register import Register, RegisterError, RegisterProblem
 from buurtwatt.shares.sce import SceYear, sce_years
 from buurtwatt.shares.settle import RoundedSettlement, SettlementError
@@ -259,6 +260,14 @@ def sce_figures(ctx: DashContext, now: float) -> list[tuple[InstallationConfig, 
     year = local_date(now, ctx.tz).year
     tariffs = tariffs_for(ctx.config)
     found = [(inst, sce_years(inst, tariffs, year)) for inst in ctx.config.installations]
+    return [(inst, years) for inst, years in found if years]
+
+
+def pcr_figures(ctx: DashContext, now: float) -> list[tuple[InstallationConfig, list[PcrYear]]]:
+    """Per postcoderoos installation the energy-tax reduction per year, each with its source."""
+    year = local_date(now, ctx.tz).year
+    tariffs = tariffs_for(ctx.config)
+    found = [(inst, pcr_years(inst, tariffs, year)) for inst in ctx.config.installations]
     return [(inst, years) for inst, years in found if years]
 
 

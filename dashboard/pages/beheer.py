@@ -13,6 +13,7 @@ import flask
 import requests
 from dash import html
 
+from buurtwatt.shares.pcr import PcrYear
 from buurtwatt.shares.register import RegisterProblem
 from buurtwatt.shares.register.problems import WARNING
 from buurtwatt.shares.sce import SceYear
@@ -269,6 +270,28 @@ def _sce(ctx: DashContext, lang: str, now: float) -> list:
     return out
 
 
+def _pcr_year_text(y: PcrYear, lang: str) -> str:
+    if y.reduction is None:
+        return t("admin.pcr_year_missing", lang, year=y.year)
+    return t(
+        "admin.pcr_year" if y.verified else "admin.pcr_year_unverified",
+        lang,
+        year=y.year,
+        reduction=fmt.number(float(y.reduction), lang, 5),
+        btw=" / ".join(f"{fmt.number(float(p), lang)} %" for p in y.btw),
+        source=y.source or fmt.DASH,
+    )
+
+
+def _pcr(ctx: DashContext, lang: str, now: float) -> list:
+    """The energy-tax reduction per year with its source, so the board can check it."""
+    out: list = []
+    for inst, years in shares_adapter.pcr_figures(ctx, now):
+        out.append(html.H3(t("admin.pcr_heading", lang, title=inst.title)))
+        out.append(html.Ul([html.Li(_pcr_year_text(y, lang)) for y in years], id=f"pcr-{inst.name}"))
+    return out
+
+
 def _payments(ctx: DashContext, lang: str) -> list:
     rows = shares_adapter.payment_rows(ctx)
     if not rows:
@@ -333,6 +356,7 @@ def _admin(lang: str) -> list:
         html.H2(t("admin.allocations", lang)),
         *_part(lambda: _allocations(ctx, lang, now), lang),
         *_part(lambda: _sce(ctx, lang, now), lang),
+        *_part(lambda: _pcr(ctx, lang, now), lang),
         html.H2(t("admin.downloads", lang)),
         html.Ul(
             [

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from buurtwatt.config import ConfigError, parse_config
 from buurtwatt.shares.endview import end_of_project
+from buurtwatt.shares.pcr import pcr_years
 from buurtwatt.shares.register import RegisterError, parse_register
 from buurtwatt.shares.sce import sce_years
 from buurtwatt.shares.settle import settle
@@ -215,3 +216,17 @@ def test_statement_money_line_says_at_most_and_not_known() -> None:
         "Uw deel van de SCE-subsidie: nog niet bekend "
         "(de cijfers van de overheid voor dit jaar zijn er nog niet)"
     )
+
+
+def test_postcoderoos_figures_per_year_with_sources() -> None:
+    tariffs = load_tariffs()
+    years = {y.year: y for y in pcr_years(roof(delivery=date(2020, 6, 15)), tariffs, 2026)}
+    assert sorted(years) == list(range(2020, 2027))
+    assert years[2022].btw == (D(21), D(9)) and years[2022].reduction == D("0.03679")
+    assert years[2025].verified is False and "gelijkvergelijk" in years[2025].source
+    # a year missing from the table is said, not filled from another year
+    gap = Tariffs({2024: tariffs.energy_tax[2024]})
+    assert [y.reduction for y in pcr_years(roof(delivery=date(2020, 6, 15)), gap, 2025)][-2:] == [
+        D("0.10880"),
+        None,
+    ]
