@@ -14,6 +14,7 @@ import time
 import dash
 import flask
 
+from buurtwatt.shares.statement import NoStatement
 from dashboard import shares_adapter
 from dashboard.context import current
 from dashboard.i18n import t
@@ -40,6 +41,9 @@ def statement_download(token: str, year: int) -> flask.Response | str:
         return _unavailable()
     try:
         pdf = shares_adapter.statement(ctx, pid, year, time.time())
+    except NoStatement:  # a year without shares or production: say so, serve no empty PDF
+        text = t("mine.no_statement", request_language(), year=year)
+        return flask.Response(text, status=404, mimetype="text/plain", headers={"Cache-Control": "no-store"})
     except Exception:  # one broken input must not become an HTTP 500
         log.exception("cannot make the %d statement of participant %s", year, pid)
         return _unavailable()

@@ -22,8 +22,11 @@ import flask
 
 from buurtwatt.ratelimit import FailureLimiter
 from buurtwatt.shares import roof
-from buurtwatt.shares.ledger import ProductionSource, open_register, settle_period
+from buurtwatt.shares.config import InstallationConfig
+from buurtwatt.shares.ledger import ProductionSource, open_register, settle_period, tariffs_for
+from buurtwatt.shares.pcr import PcrYear, pcr_years
 from buurtwatt.shares.register import Register, RegisterError, RegisterProblem
+from buurtwatt.shares.sce import SceYear, sce_years
 from buurtwatt.shares.settle import RoundedSettlement, SettlementError
 from buurtwatt.shares.statement import build_statement
 from buurtwatt.shares.summary import ParticipantSummary, participant_summary
@@ -57,6 +60,7 @@ class Allocation:
     installation: str
     title: str
     settled: RoundedSettlement
+    unpriced_years: tuple[int, ...] = ()  # no published figures: the euros of these years are not known
 
 
 @dataclass(frozen=True)
@@ -183,8 +187,9 @@ def summary(ctx: DashContext, pid: str, now: float) -> ParticipantSummary | None
 
 
 def statement_years(found: ParticipantSummary) -> list[int]:
-    """Last year (when there was anything) and this year so far."""
-    years = [found.today.year]
+    """Last year and this year so far, each only when the participant had kWh in it (a year
+    without shares or without production gets no statement)."""
+    years = [found.today.year] if found.this_year_kwh > 0 else []
     if found.last_year_kwh > 0:
         years.insert(0, found.today.year - 1)
     return years
@@ -221,7 +226,7 @@ def allocations(ctx: DashContext, year: int, now: float) -> list[Allocation]:
             except SettlementError as exc:
                 log.error("cannot split %s for %d: %s", inst.name, year, exc)
                 continue
-            out.append(Allocation(inst.name, inst.title, settled.rounded(3)))
+            out.append(Allocation(inst.name, inst.title, settled.rounded(3), settled.unpriced_years))
         return out
 
     return ctx.cached(("allocations", year, today), 86400, compute)
@@ -247,6 +252,38 @@ def register_rows(ctx: DashContext) -> list[dict[str, str]]:
             "stake_eur": str(p.stake_eur),
         }
         for p in reg.participants.values()
+    ]
+
+
+def sce_figures(ctx: DashContext, now: float) -> list[tuple[InstallationConfig, list[SceYear]]]:
+    """Per SCE installation its figures per year up to this year, each with its source."""
+    year = local_date(now, ctx.tz).year
+    tariffs = tariffs_for(ctx.config)
+    found = [(inst, sce_years(inst, tariffs, year)) for inst in ctx.config.installations]
+    return [(inst, years) for inst, years in found if years]
+
+
+def pcr_figures(ctx: DashContext, now: float) -> list[tuple[InstallationConfig, list[PcrYear]]]:
+    """Per postcoderoos installation the energy-tax reduction per year, each with its source."""
+    year = local_date(now, ctx.tz).year
+    tariffs = tariffs_for(ctx.config)
+    found = [(inst, pcr_years(inst, tariffs, year)) for inst in ctx.config.installations]
+    return [(inst, years) for inst, years in found if years]
+
+
+def payment_rows(ctx: DashContext) -> list[dict[str, str]]:
+    """payments.csv as read (date order), for the admin page."""
+    reg = register(ctx)
+    if reg is None:
+        return []
+    return [
+        {
+            "date": p.day.isoformat(),
+            "participant": p.participant_id,
+            "amount": str(p.amount_eur),
+            "kind": p.kind,
+        }
+        for p in reg.payments
     ]
 
 

@@ -76,6 +76,10 @@ def _check(args: argparse.Namespace) -> int:
         return _fail(exc)
     today = _today(args)
     print(f"Participants  {len(register.participants)}")
+    if register.payments:
+        print(f"Payments      {len(register.payments)}")
+    if register.organisation:
+        print(f"Organisation  {register.organisation} (its shares are the building's own)")
     for inst in config.installations:
         held = register.shares_on(inst.name, today)
         total = sum(held.values())

@@ -12,11 +12,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from buurtwatt.config_base import StrictModel
 
 PC4 = r"^[1-9][0-9]{3}$"
+# the postcoderoos (Regeling Verlaagd Tarief) closed to new installations on 1 April 2021; SCE replaced it
+POSTCODEROOS_CLOSED = date(2021, 4, 1)
 
 
 class LinksConfig(StrictModel):
@@ -39,6 +41,9 @@ class SharesConfig(StrictModel):
     factors: Path | None = Field(
         default=None, description="energy-tax and SCE tables; default config/factors/nl.toml"
     )
+    payments: Path | None = Field(
+        default=None, description="payments to and from the cooperative: date,participant,amount,kind"
+    )
     links: LinksConfig = LinksConfig()
 
     def _beside_holdings(self, name: str) -> Path | None:
@@ -59,6 +64,12 @@ class SceConfig(StrictModel):
 
     payout: Literal["per_kwh", "per_share"] = "per_kwh"
     basisbedrag: Decimal | None = Field(default=None, ge=0, description="EUR/kWh from the beschikking")
+    basisenergieprijs: Decimal | None = Field(
+        default=None,
+        ge=0,
+        description="EUR/kWh from the beschikking: the floor under the correctiebedrag",
+    )
+    source: str = Field(default="", description="where basisbedrag and basisenergieprijs come from")
     kwp: Decimal | None = Field(default=None, gt=0, description="peak power; caps subsidised kWh")
     full_load_hours: int | None = Field(default=None, gt=0, description="default from the factors file")
     eur_per_kwh: dict[str, Decimal] = Field(
@@ -84,6 +95,11 @@ class SceConfig(StrictModel):
             raise ValueError('payout = "per_share" needs eur_per_share_year')
         if self.payout == "per_kwh" and self.basisbedrag is None and not self.eur_per_kwh:
             raise ValueError('payout = "per_kwh" needs basisbedrag (from the beschikking) or eur_per_kwh')
+        if self.basisbedrag is not None and self.basisenergieprijs is None:
+            raise ValueError(
+                "basisbedrag needs basisenergieprijs (also in the beschikking): the correctiebedrag "
+                "never counts below it, so without it the subsidy of a low-price year is overstated"
+            )
         return self
 
 
@@ -105,6 +121,19 @@ class InstallationConfig(StrictModel):
     )
     ean: str = ""
     sce: SceConfig | None = None
+
+    @field_validator("delivery_start")
+    @classmethod
+    def _scheme_open(cls, value: date, info: ValidationInfo) -> date:
+        """A postcoderoos roof must have been designated before the scheme closed."""
+        if info.data.get("scheme") == "postcoderoos" and value >= POSTCODEROOS_CLOSED:
+            raise ValueError(
+                f"installation {info.data.get('name', '?')!r} starts on {value}, but the postcoderoos "
+                f"scheme closed to new installations on {POSTCODEROOS_CLOSED}; a roof from then on "
+                'falls under the SCE subsidy: set scheme = "sce" with an [installations.sce] table '
+                "(basisbedrag and basisenergieprijs from the beschikking)"
+            )
+        return value
 
     @field_validator("rose")
     @classmethod

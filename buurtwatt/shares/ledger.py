@@ -5,8 +5,9 @@ named in a site config, and hand them to the pure code.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 from buurtwatt.config import SiteConfig
@@ -27,7 +28,49 @@ def open_register(
     holdings = holdings or config.shares.holdings
     if participants is None or holdings is None:
         raise RegisterError([RegisterProblem.of(str(config.source_path or "config"), 0, "not_configured")])
-    return load_register(participants, holdings, config.installations)
+    register = load_register(participants, holdings, config.installations, config.shares.payments)
+    check_collective(config, register)
+    return register
+
+
+def most_held(register: Register, installation: str) -> int:
+    """The most shares of ``installation`` held on any one day."""
+    changes: dict[date, int] = {}
+    for h in register.holdings_of(installation):
+        changes[h.start] = changes.get(h.start, 0) + h.shares
+        if h.end is not None:
+            after = h.end + timedelta(days=1)
+            changes[after] = changes.get(after, 0) - h.shares
+    held = most = 0
+    for day in sorted(changes):
+        held += changes[day]
+        most = max(most, held)
+    return most
+
+
+def check_collective(config: SiteConfig, register: Register) -> None:
+    """The building's own shares come from the register (its organisation row), never from a
+    second number in [balance.collective]: both together would count the same kWh twice."""
+    collective = config.balance.collective
+    if collective is None or not collective.shares_held:
+        return
+    inst = next((i for i in config.installations if i.name == collective.installation), None)
+    held = most_held(register, inst.name) if inst else 0
+    if register.organisation is not None or (inst and held + collective.shares_held > inst.shares_issued):
+        raise RegisterError(
+            [
+                RegisterProblem.of(
+                    str(config.source_path or "config"),
+                    0,
+                    "collective_twice",
+                    name=collective.installation,
+                    held=held,
+                    extra=f"{collective.shares_held:g}",
+                    issued=inst.shares_issued if inst else "?",
+                    organisation=register.organisation or "-",
+                )
+            ]
+        )
 
 
 def find_installation(config: SiteConfig, name: str | None) -> InstallationConfig:
@@ -89,6 +132,7 @@ def settle_period(
         start,
         end,
         locked,
+        {pid: Fraction(kwh) for pid, kwh in register.consumption().items()},
     )
 
 

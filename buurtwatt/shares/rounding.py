@@ -8,12 +8,22 @@ key, so the result does not depend on input order.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import TypeVar
 
 K = TypeVar("K", bound=Hashable)
+
+
+def exact_sum(values: Iterable[Fraction]) -> Fraction:
+    """The exact sum, over one common denominator: adding Fractions one by one spends its time
+    reducing every partial sum (gcd in Python), this does one lcm and integer additions."""
+    items = list(values)
+    if not items:
+        return Fraction(0)
+    common = math.lcm(*(v.denominator for v in items))
+    return Fraction(sum(v.numerator * (common // v.denominator) for v in items), common)
 
 
 def round_half_up(value: Fraction, precision: int) -> int:

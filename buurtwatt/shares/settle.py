@@ -9,6 +9,7 @@ the next open year. Pure: the caller supplies the production (see :func:`product
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -19,7 +20,7 @@ from buurtwatt.shares.config import InstallationConfig
 from buurtwatt.shares.locked import LockedYear, Pair
 from buurtwatt.shares.production import DailyProduction
 from buurtwatt.shares.register import Holding
-from buurtwatt.shares.rounding import largest_remainder, round_total
+from buurtwatt.shares.rounding import exact_sum, largest_remainder, round_total
 from buurtwatt.shares.tariffs import RatePeriod, Tariffs, rate_periods
 
 UNALLOCATED = "\x00unallocated"  # rounding key; sorts before every participant id
@@ -42,6 +43,7 @@ class _Figures:
     share_days: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     estimated_days: int = 0
     notes: set[str] = field(default_factory=set)
+    unpriced: set[int] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -97,25 +99,26 @@ class Settlement:
     locked_years: tuple[int, ...] = ()
     corrections: dict[int, dict[str, Pair]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    unpriced_years: tuple[int, ...] = ()  # years without published figures: their euros are not known
 
     @property
     def total_kwh(self) -> Fraction:
-        return sum(self.total.values(), Fraction(0))
+        return exact_sum(self.total.values())
 
     def participant_kwh(self, participant_id: str) -> Fraction:
-        return sum(self.kwh.get(participant_id, {}).values(), Fraction(0))
+        return exact_sum(self.kwh.get(participant_id, {}).values())
 
     def participant_eur(self, participant_id: str) -> Fraction:
-        return sum(self.eur.get(participant_id, {}).values(), Fraction(0))
+        return exact_sum(self.eur.get(participant_id, {}).values())
 
     @property
     def unallocated_kwh(self) -> Fraction:
-        return self.total_kwh - sum((self.participant_kwh(p) for p in self.kwh), Fraction(0))
+        return self.total_kwh - exact_sum(self.participant_kwh(p) for p in self.kwh)
 
     def rounded(self, precision: int = 3) -> RoundedSettlement:
         """Round once for the whole period: participants + unallocated = total, exactly."""
         parts = {pid: self.participant_kwh(pid) for pid in self.kwh}
-        parts[UNALLOCATED] = self.unallocated_kwh
+        parts[UNALLOCATED] = self.total_kwh - exact_sum(parts.values())
         kwh = largest_remainder(parts, precision)
         eur = largest_remainder({pid: self.participant_eur(pid) for pid in self.kwh}, 2)
         rows = tuple(
@@ -170,13 +173,23 @@ class _Pricing:
     cap_kwh: Fraction
     scale: Fraction
     days_in_year: int
+    consumption: Mapping[str, Fraction]  # yearly use per participant, where the register gives it
 
-    def euros(self, begin: date, value: Fraction, running: Fraction, share_days: int) -> Fraction:
-        """``value`` kWh from ``begin``, after ``running`` kWh since 1 January (for the cap)."""
+    def cap_of(self, pid: str) -> Fraction:
+        """At most 10,000 kWh and at most the member's own use (the discount is on their bill)."""
+        return min(self.cap_kwh, self.consumption.get(pid, self.cap_kwh))
+
+    def euros(
+        self, begin: date, value: Fraction, before: _Running, cap: Fraction, share_days: int
+    ) -> Fraction:
+        """``value`` kWh from ``begin``, after the kWh ``before`` since 1 January (for the cap)."""
         period = _rate_at(self.periods, begin)
         sce = self.installation.sce
         if self.installation.scheme == "postcoderoos":
-            eligible = min(self.cap_kwh, running + value) - min(self.cap_kwh, running)
+            if before.approx + float(value) < before.cap_float - 1:  # far under the cap: no exact check
+                return value * period.eur_per_kwh
+            running = before.exact()
+            eligible = min(cap, running + value) - min(cap, running)
             return eligible * period.eur_per_kwh
         if sce is not None and sce.payout == "per_share":
             assert sce.eur_per_share_year is not None
@@ -189,24 +202,52 @@ class _Pricing:
         return value * period.eur_per_kwh * self.scale
 
 
+class _Running:
+    """kWh since 1 January: a float to see quickly that the cap is far, the exact sum when near."""
+
+    def __init__(self, cap: Fraction) -> None:
+        self.values: list[Fraction] = []
+        self.approx = 0.0
+        self.cap_float = float(cap)
+
+    def add(self, value: Fraction) -> None:
+        self.values.append(value)
+        self.approx += float(value)
+
+    def exact(self) -> Fraction:
+        return exact_sum(self.values)
+
+
 def _add_year(alloc: Allocation, pricing: _Pricing, first: date, out: _Figures) -> None:
     """Add the buckets of ``alloc`` from ``first`` on to ``out``, per month."""
     for pid, values in alloc.kwh.items():
-        running = Fraction(0)
+        cap = pricing.cap_of(pid)
+        running = _Running(cap)
+        kwh: dict[date, list[Fraction]] = defaultdict(list)
+        eur: dict[date, list[Fraction]] = defaultdict(list)
         for index, value in enumerate(values):
             begin = alloc.buckets[index]
             days = alloc.bucket_share_days[pid][index]
-            euros = pricing.euros(begin, value, running, days)
-            running += value
+            euros = pricing.euros(begin, value, running, cap, days)
+            running.add(value)
             if begin < first:
                 continue
             month = begin.replace(day=1)
-            out.kwh[pid][month] += value
-            out.eur[pid][month] += euros
+            kwh[month].append(value)
+            eur[month].append(euros)
             out.share_days[pid] += days
+        _merge(out.kwh[pid], kwh)
+        _merge(out.eur[pid], eur)
     for index, begin in enumerate(alloc.buckets):
         if begin >= first:
             out.total[begin.replace(day=1)] += alloc.total[index]
+
+
+def _merge(into: dict[date, Fraction], new: dict[date, list[Fraction]]) -> None:
+    for month, values in new.items():
+        if month in into:
+            values.append(into[month])
+        into[month] = values[0] if len(values) == 1 else exact_sum(values)
 
 
 def _open_year(
@@ -218,6 +259,7 @@ def _open_year(
     first: date,
     last: date,
     out: _Figures,
+    consumption: Mapping[str, Fraction] | None = None,
 ) -> None:
     """Allocate year ``year`` from 1 January (for the cap) and add [first, last] to ``out``."""
     a = max(date(year, 1, 1), installation.delivery_start)
@@ -231,6 +273,7 @@ def _open_year(
             )
     periods = rate_periods(installation, tariffs, a, z)
     out.notes.update(p.note for p in periods if p.note and p.last >= first)
+    out.unpriced.update(p.first.year for p in periods if not p.known and p.last >= first)
     buckets = sorted({*month_starts(a, z), *(p.first for p in periods), max(first, a)})
     alloc = allocate_shares(
         production, holdings, installation.shares_issued, a, z, installation.count_unsold, buckets
@@ -241,7 +284,12 @@ def _open_year(
         out.notes.add(f"{year}: production above the SCE cap of {cap} kWh; subsidy scaled down")
     days_in_year = (date(year + 1, 1, 1) - date(year, 1, 1)).days
     pricing = _Pricing(
-        installation, periods, Fraction(tariffs.cap_kwh_per_year), scale or Fraction(1), days_in_year
+        installation,
+        periods,
+        Fraction(tariffs.cap_kwh_per_year),
+        scale or Fraction(1),
+        days_in_year,
+        consumption or {},
     )
     _add_year(alloc, pricing, first, out)
     out.estimated_days += sum(1 for d in production.estimated if first <= d <= z)
@@ -260,6 +308,30 @@ def _month_end(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - ONE_DAY
 
 
+def _from_locked(lock: LockedYear, holdings: list[Holding], first: date, last: date, out: _Figures) -> None:
+    """Add [first, last] of a confirmed year to ``out`` as it was frozen."""
+    year = lock.year
+    if first.day != 1 or last != _month_end(last):
+        raise SettlementError(
+            f"{year} is confirmed and can only be reported in whole months; "
+            f"choose a period from the 1st to the last day of a month"
+        )
+    whole = first == date(year, 1, 1) and last == date(year, 12, 31)
+    for month, value in lock.total.items():
+        if first <= month <= last:
+            out.total[month] += value
+    for pid, months in lock.kwh.items():
+        for month, value in months.items():
+            if first <= month <= last:
+                out.kwh[pid][month] += value
+                out.eur[pid][month] += lock.eur.get(pid, {}).get(month, Fraction(0))
+    days = lock.share_days if whole else _share_days(holdings, first, last)
+    for pid, n in days.items():
+        out.share_days[pid] += n
+    if whole:
+        out.estimated_days += lock.estimated_days
+
+
 def settle(
     installation: InstallationConfig,
     holdings: list[Holding],
@@ -268,8 +340,11 @@ def settle(
     start: date,
     end: date,
     locked: dict[int, LockedYear] | None = None,
+    consumption: Mapping[str, Fraction] | None = None,
 ) -> Settlement:
-    """kWh and euros per participant per month for [start, end] (local dates, inclusive)."""
+    """kWh and euros per participant per month for [start, end] (local dates, inclusive).
+
+    ``consumption``: a participant's yearly use, which limits a postcoderoos discount."""
     if end < start:
         raise SettlementError(f"the period ends ({end}) before it starts ({start})")
     locked = locked or {}
@@ -279,31 +354,14 @@ def settle(
     for year in range(start.year, end.year + 1):
         first, last = max(start, date(year, 1, 1)), min(end, date(year, 12, 31))
         if year in locked:
-            lock = locked[year]
-            if first.day != 1 or last != _month_end(last):
-                raise SettlementError(
-                    f"{year} is confirmed and can only be reported in whole months; "
-                    f"choose a period from the 1st to the last day of a month"
-                )
+            _from_locked(locked[year], holdings, first, last, out)
             used_locks.append(year)
-            whole = first == date(year, 1, 1) and last == date(year, 12, 31)
-            for month, value in lock.total.items():
-                if first <= month <= last:
-                    out.total[month] += value
-            for pid, months in lock.kwh.items():
-                for month, value in months.items():
-                    if first <= month <= last:
-                        out.kwh[pid][month] += value
-                        out.eur[pid][month] += lock.eur.get(pid, {}).get(month, Fraction(0))
-            days = lock.share_days if whole else _share_days(holdings, first, last)
-            for pid, n in days.items():
-                out.share_days[pid] += n
-            if whole:
-                out.estimated_days += lock.estimated_days
             continue
-        _open_year(installation, holdings, production, tariffs, year, first, last, out)
+        _open_year(installation, holdings, production, tariffs, year, first, last, out, consumption)
         if first == date(year, 1, 1):
-            _post_corrections(installation, holdings, production, tariffs, year, locked, out, corrections)
+            _post_corrections(
+                installation, holdings, production, tariffs, year, locked, out, corrections, consumption
+            )
     months = tuple(m for m in month_starts(start, end))
     keys = tuple(m.replace(day=1) for m in months)
     return Settlement(
@@ -319,6 +377,7 @@ def settle(
         tuple(used_locks),
         corrections,
         tuple(sorted(out.notes)),
+        tuple(sorted(out.unpriced)),
     )
 
 
@@ -331,6 +390,7 @@ def _post_corrections(
     locked: dict[int, LockedYear],
     out: _Figures,
     corrections: dict[int, dict[str, Pair]],
+    consumption: Mapping[str, Fraction] | None = None,
 ) -> None:
     """Recompute the confirmed years just before ``year`` and post what changed on 1 January."""
     earlier = year - 1
@@ -347,6 +407,7 @@ def _post_corrections(
             date(earlier, 1, 1),
             date(earlier, 12, 31),
             fresh,
+            consumption,
         )
         absorbed: dict[str, list[Fraction]] = defaultdict(lambda: [Fraction(0), Fraction(0)])
         # the locked figures include corrections of even earlier years, posted into this one

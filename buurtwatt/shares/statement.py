@@ -52,6 +52,10 @@ HOW_IT_WORKS = {
 }
 
 
+class NoStatement(LookupError):
+    """There is nothing to state for that year: no shares held, or no production yet."""
+
+
 @dataclass(frozen=True)
 class StatementPart:
     """One installation in the statement."""
@@ -64,6 +68,8 @@ class StatementPart:
     eur: Decimal
     months: dict[date, Fraction]
     estimated_days: int
+    at_most: bool = False  # postcoderoos and the member's own use unknown: the discount is at most this
+    unpriced: bool = False  # no published figures for the year: the euros are not known yet
 
 
 def nl_number(value: Decimal, decimals: int) -> str:
@@ -76,7 +82,11 @@ def nl_date(day: date) -> str:
 
 
 def part_from(
-    settlement: Settlement, participant_id: str, shares_at_year_end: int, precision: int = 3
+    settlement: Settlement,
+    participant_id: str,
+    shares_at_year_end: int,
+    precision: int = 3,
+    own_use_known: bool = True,
 ) -> StatementPart:
     rounded = settlement.rounded(precision)
     row = next((r for r in rounded.rows if r.participant_id == participant_id), None)
@@ -90,6 +100,8 @@ def part_from(
         row.eur if row else Decimal(0),
         settlement.kwh.get(participant_id, {}),
         settlement.estimated_days,
+        inst.scheme == "postcoderoos" and not own_use_known,
+        bool(settlement.unpriced_years),
     )
 
 
@@ -122,10 +134,29 @@ class _Pdf(FPDF):
         self.multi_cell(0, height, text, new_x="LMARGIN", new_y="NEXT")
 
 
-def _header(pdf: _Pdf, cooperative: str, participant: Participant, year: int) -> None:
+def statement_heading(year: int, as_of: date) -> tuple[str, str]:
+    """The title, and for a year still running the word "voorlopig" and a line saying so."""
+    if as_of >= date(year, 12, 31):
+        return f"Jaaroverzicht {year}", ""
+    return (
+        f"Jaaroverzicht {year} (voorlopig)",
+        f"Dit jaar is nog niet voorbij. Dit overzicht gaat tot en met {nl_date(as_of)}; "
+        "de cijfers kunnen nog veranderen.",
+    )
+
+
+def shares_line(as_of: date, shares: int) -> str:
+    """Shares held on the last day the statement covers (31 December only once it has passed)."""
+    return f"Delen op {nl_date(as_of)}: {shares}"
+
+
+def _header(pdf: _Pdf, cooperative: str, participant: Participant, year: int, as_of: date) -> None:
+    title, provisional = statement_heading(year, as_of)
     pdf.use_font(16, bold=True)
-    pdf.text_line(10, f"Jaaroverzicht {year}")
+    pdf.text_line(10, title)
     pdf.use_font(11)
+    if provisional:
+        pdf.paragraph(6, provisional)
     pdf.text_line(6, cooperative)
     pdf.ln(4)
     for text in (participant.name, participant.address, f"Deelnemer {participant.participant_id}"):
@@ -148,20 +179,29 @@ def _month_table(pdf: _Pdf, part: StatementPart, year: int) -> None:
     pdf.cell(40, 6, nl_number(part.kwh, 3), border="T", align="R", new_x="LMARGIN", new_y="NEXT")
 
 
-def _part(pdf: _Pdf, part: StatementPart, year: int) -> None:
+def money_line(part: StatementPart, euro: str) -> str:
+    """The euros of one installation: "maximaal" without the member's own use, and "not known
+    yet" for a year without published figures (never a made-up amount)."""
+    if part.scheme == "postcoderoos":
+        label = "Korting op de energiebelasting (incl. btw, via uw energieleverancier)"
+        if part.at_most:
+            label = "Maximale korting op de energiebelasting (incl. btw, via uw energieleverancier)"
+    else:
+        label = "Uw deel van de SCE-subsidie"
+    if part.unpriced:
+        return f"{label}: nog niet bekend (de cijfers van de overheid voor dit jaar zijn er nog niet)"
+    return f"{label}: {euro} {nl_number(part.eur, 2)}"
+
+
+def _part(pdf: _Pdf, part: StatementPart, year: int, as_of: date) -> None:
     pdf.ln(5)
     pdf.use_font(12, bold=True)
     pdf.text_line(8, f"{part.title} ({'postcoderoos' if part.scheme == 'postcoderoos' else 'SCE'})")
     pdf.use_font(10)
-    pdf.text_line(6, f"Delen op 31 december: {part.shares_at_year_end}")
+    pdf.text_line(6, shares_line(as_of, part.shares_at_year_end))
     _month_table(pdf, part, year)
     pdf.use_font(10)
-    label = (
-        "Korting op de energiebelasting (incl. btw, via uw energieleverancier)"
-        if part.scheme == "postcoderoos"
-        else "Uw deel van de SCE-subsidie"
-    )
-    pdf.text_line(7, f"{label}: {pdf.euro_sign} {nl_number(part.eur, 2)}")
+    pdf.text_line(7, money_line(part, pdf.euro_sign))
     if part.estimated_days:
         pdf.paragraph(
             5,
@@ -179,9 +219,12 @@ def _repayment(pdf: _Pdf, repayment: Repayment) -> None:
     pdf.text_line(8, "Terugbetalen uit de opbrengst")
     pdf.use_font(10)
     euro = pdf.euro_sign
-    lines = [
-        f"Inleg: {euro} {nl_number(repayment.stake_eur, 2)}",
-        f"Terugbetaald uit de opbrengst: {euro} {nl_number(repayment.repaid_eur, 2)}",
+    lines = [f"Inleg: {euro} {nl_number(repayment.stake_eur, 2)}"]
+    lines += [f"Uit de opbrengst van {y}: {euro} {nl_number(v, 2)}" for y, v in repayment.from_yield]
+    if repayment.paid_eur:
+        lines.append(f"Zelf betaald: {euro} {nl_number(repayment.paid_eur, 2)}")
+    lines += [
+        f"Terugbetaald: {euro} {nl_number(repayment.repaid_eur, 2)}",
         f"Nog te gaan: {euro} {nl_number(repayment.left_eur, 2)}",
     ]
     if repayment.done:
@@ -190,6 +233,11 @@ def _repayment(pdf: _Pdf, repayment: Repayment) -> None:
         lines.append(
             f"Verwacht afgelost rond {MONTHS_NL[repayment.payoff_date.month - 1]} "
             f"{repayment.payoff_date.year} (in het tempo van de laatste 12 maanden)."
+        )
+    if repayment.beyond_end and repayment.scheme_end:
+        lines.append(f"Let op: de regeling stopt op {nl_date(repayment.scheme_end)}. Daarna is er geen")
+        lines.append(
+            "opbrengst meer. Wat dan nog open staat, betaalt u zelf. Praat erover met de coöperatie."
         )
     for text in lines:
         pdf.text_line(6, text)
@@ -203,11 +251,12 @@ def statement_pdf(
     repayment: Repayment | None,
     made_on: date,
 ) -> bytes:
-    """The one-page statement of ``year``."""
+    """The one-page statement of ``year``; marked provisional while the year runs."""
     pdf = _Pdf()
-    _header(pdf, cooperative, participant, year)
+    as_of = min(date(year, 12, 31), made_on)
+    _header(pdf, cooperative, participant, year, as_of)
     for part in parts:
-        _part(pdf, part, year)
+        _part(pdf, part, year, as_of)
     if repayment is not None:
         _repayment(pdf, repayment)
     pdf.ln(6)
@@ -226,7 +275,8 @@ def build_statement(
     source: ProductionSource | None = None,
     precision: int = 3,
 ) -> bytes | None:
-    """The PDF for the participant page and ``buurtwatt shares statement`` (None: unknown id)."""
+    """The PDF for the participant page and ``buurtwatt shares statement`` (None: unknown id).
+    Raises :class:`NoStatement` for a year without shares or without production."""
     from buurtwatt.shares.ledger import open_register, settle_period
     from buurtwatt.shares.summary import repayment_status
 
@@ -251,13 +301,19 @@ def build_statement(
                     participant_id,
                     sum(h.shares for h in holdings if h.active_on(last)),
                     precision,
+                    person.consumption_kwh is not None,
                 )
             )
         if person.repay_from_yield:
             begin = max(inst.delivery_start, date(min(h.start for h in holdings).year, 1, 1))
             if begin <= last:
                 history.append(settle_period(config, register, inst, source, begin, last))
+    if not any(part.kwh > 0 for part in parts):
+        raise NoStatement(f"{participant_id} had no shares in {year}, or the roof produced nothing yet")
+    payments = register.payments_of(participant_id)
     repayment = (
-        repayment_status(person.stake_eur, history, participant_id, last) if person.repay_from_yield else None
+        repayment_status(person.stake_eur, history, participant_id, last, payments)
+        if person.repay_from_yield
+        else None
     )
     return statement_pdf(config.site.name, person, year, parts, repayment, today)

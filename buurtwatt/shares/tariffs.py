@@ -39,6 +39,7 @@ class Tariffs:
     scheme_years: int = 15
     sce_correction: dict[int, tuple[Decimal, bool]] = field(default_factory=dict)  # year -> (EUR/kWh, final)
     full_load_hours: int = 900
+    sce_sources: dict[int, str] = field(default_factory=dict)  # year -> where the correctiebedrag is from
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class RatePeriod:
     last: date
     eur_per_kwh: Fraction  # what one allocated kWh is worth to the member (PCR) or cooperative (SCE)
     note: str = ""
+    known: bool = True  # False: no published figures for this year; eur_per_kwh is 0 until they are
 
 
 def load_tariffs(path: Path | str | None = None) -> Tariffs:
@@ -63,12 +65,14 @@ def load_tariffs(path: Path | str | None = None) -> Tariffs:
         int(k): (Decimal(str(v["netlevering"])), bool(v.get("final", False)))
         for k, v in sce.get("correctiebedrag", {}).items()
     }
+    sources = {int(k): str(v.get("source", "")) for k, v in sce.get("correctiebedrag", {}).items()}
     return Tariffs(
         years,
         int(tax.get("cap_kwh_per_year", 10_000)),
         int(tax.get("scheme_years", 15)),
         corrections,
         int(sce.get("full_load_hours", 900)),
+        sources,
     )
 
 
@@ -83,17 +87,16 @@ def scheme_end(installation: InstallationConfig, tariffs: Tariffs) -> date:
 
 
 def _tax_year(tariffs: Tariffs, year: int) -> tuple[TaxYear | None, str]:
+    """The year's energy tax; a year missing from the table is said, never filled from another."""
     if year in tariffs.energy_tax:
         entry = tariffs.energy_tax[year]
         return entry, "" if entry.verified else f"energy tax {year} is not verified"
-    earlier = [y for y in tariffs.energy_tax if y < year]
-    if not earlier:
-        return None, f"no energy-tax discount before {min(tariffs.energy_tax, default=2014)}"
-    used = max(earlier)
-    return tariffs.energy_tax[used], f"no energy tax for {year} in the table; used {used}"
+    return None, f"no published energy tax for {year} in the table; the discount of {year} is not known yet"
 
 
-def sce_rate(installation: InstallationConfig, tariffs: Tariffs, year: int) -> tuple[Fraction, str]:
+def sce_rate(installation: InstallationConfig, tariffs: Tariffs, year: int) -> tuple[Fraction | None, str]:
+    """basisbedrag - max(correctiebedrag, basisenergieprijs), never below 0; None when the year's
+    correctiebedrag is not published (another year's is never used instead)."""
     sce = installation.sce
     assert sce is not None
     if str(year) in sce.eur_per_kwh:
@@ -103,22 +106,15 @@ def sce_rate(installation: InstallationConfig, tariffs: Tariffs, year: int) -> t
             f"installation {installation.name!r}: no SCE subsidy for {year}; "
             f'add eur_per_kwh = {{"{year}" = ...}} to its sce table'
         )
-    note = ""
-    if year in tariffs.sce_correction:
-        correction, final = tariffs.sce_correction[year]
-        if not final:
-            note = f"SCE correctiebedrag {year} is provisional"
-    else:
-        earlier = [y for y in tariffs.sce_correction if y <= year]
-        if not earlier:
-            raise TariffError(
-                f"no SCE correctiebedrag for {year} in the factors file; add "
-                f"[sce.correctiebedrag.{year}] or eur_per_kwh for {installation.name!r}"
-            )
-        used = max(earlier)
-        correction = tariffs.sce_correction[used][0]
-        note = f"no SCE correctiebedrag for {year}; used {used} (provisional)"
-    return max(Fraction(0), Fraction(sce.basisbedrag) - Fraction(correction)), note
+    if year not in tariffs.sce_correction:
+        return None, f"no published SCE correctiebedrag for {year}; the subsidy of {year} is not known yet"
+    correction, final = tariffs.sce_correction[year]
+    note = "" if final else f"SCE correctiebedrag {year} is provisional"
+    floor = Fraction(sce.basisenergieprijs or 0)
+    if floor > correction:
+        floored = f"{year}: correctiebedrag below the basisenergieprijs; floored"
+        note = "; ".join(filter(None, [note, floored]))
+    return max(Fraction(0), Fraction(sce.basisbedrag) - max(Fraction(correction), floor)), note
 
 
 def rate_periods(
@@ -143,11 +139,11 @@ def rate_periods(
                 out.append(RatePeriod(first, last, Fraction(0)))
             else:
                 rate, note = sce_rate(installation, tariffs, first.year)
-                out.append(RatePeriod(first, last, rate, note))
+                out.append(RatePeriod(first, last, rate or Fraction(0), note, rate is not None))
         else:
             entry, note = _tax_year(tariffs, first.year)
             if entry is None:
-                out.append(RatePeriod(first, last, Fraction(0), note))
+                out.append(RatePeriod(first, last, Fraction(0), note, known=False))
                 continue
             pct = next((p for b, p in reversed(entry.btw) if b <= first), entry.btw[0][1] if entry.btw else 0)
             out.append(RatePeriod(first, last, Fraction(entry.reduction) * (1 + Fraction(pct) / 100), note))

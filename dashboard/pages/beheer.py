@@ -13,8 +13,10 @@ import flask
 import requests
 from dash import html
 
+from buurtwatt.shares.pcr import PcrYear
 from buurtwatt.shares.register import RegisterProblem
 from buurtwatt.shares.register.problems import WARNING
+from buurtwatt.shares.sce import SceYear
 from buurtwatt.timeutil import local_date
 from dashboard import alerts_view, fmt, shares_adapter
 from dashboard.auth import is_admin
@@ -205,9 +207,15 @@ def _allocation(alloc: shares_adapter.Allocation, year: int, names: dict[str, st
         unallocated=fmt.number(float(s.unallocated_kwh), lang, 3),
         estimated=s.estimated_days,
     )
+    unpriced = (
+        [dbc.Alert(t("admin.unpriced", lang, years=", ".join(map(str, alloc.unpriced_years))), color="info")]
+        if alloc.unpriced_years
+        else []
+    )
     return [
         html.H3(heading),
         html.P(totals),
+        *unpriced,
         html.Details(
             [
                 html.Summary(t("admin.allocation_rows", lang, n=len(s.rows))),
@@ -225,6 +233,82 @@ def _allocations(ctx: DashContext, lang: str, now: float) -> list:
         for alloc in shares_adapter.allocations(ctx, y, now):
             out += _allocation(alloc, y, names, lang)
     return out or [html.P(t("admin.no_allocations", lang))]
+
+
+def _sce_year_text(y: SceYear, lang: str) -> str:
+    if y.correctiebedrag is None or y.subsidy is None:
+        return t("admin.sce_year_missing", lang, year=y.year)
+    key = "admin.sce_year_floored" if y.floored else "admin.sce_year"
+    state = t("admin.sce_final" if y.final else "admin.sce_provisional", lang)
+    return t(
+        key,
+        lang,
+        year=y.year,
+        correction=fmt.number(float(y.correctiebedrag), lang, 4),
+        subsidy=fmt.number(float(y.subsidy), lang, 4),
+        state=state,
+        source=y.source or fmt.DASH,
+    )
+
+
+def _sce(ctx: DashContext, lang: str, now: float) -> list:
+    """The SCE figures per year with their sources, so the board can check them."""
+    out: list = []
+    for inst, years in shares_adapter.sce_figures(ctx, now):
+        sce = inst.sce
+        assert sce is not None and sce.basisbedrag is not None
+        out.append(html.H3(t("admin.sce_heading", lang, title=inst.title)))
+        base = t(
+            "admin.sce_base",
+            lang,
+            basisbedrag=fmt.number(float(sce.basisbedrag), lang, 4),
+            floor=fmt.number(float(sce.basisenergieprijs or 0), lang, 4),
+            source=sce.source or fmt.DASH,
+        )
+        out.append(html.P(base))
+        out.append(html.Ul([html.Li(_sce_year_text(y, lang)) for y in years], id=f"sce-{inst.name}"))
+    return out
+
+
+def _pcr_year_text(y: PcrYear, lang: str) -> str:
+    if y.reduction is None:
+        return t("admin.pcr_year_missing", lang, year=y.year)
+    return t(
+        "admin.pcr_year" if y.verified else "admin.pcr_year_unverified",
+        lang,
+        year=y.year,
+        reduction=fmt.number(float(y.reduction), lang, 5),
+        btw=" / ".join(f"{fmt.number(float(p), lang)} %" for p in y.btw),
+        source=y.source or fmt.DASH,
+    )
+
+
+def _pcr(ctx: DashContext, lang: str, now: float) -> list:
+    """The energy-tax reduction per year with its source, so the board can check it."""
+    out: list = []
+    for inst, years in shares_adapter.pcr_figures(ctx, now):
+        out.append(html.H3(t("admin.pcr_heading", lang, title=inst.title)))
+        out.append(html.Ul([html.Li(_pcr_year_text(y, lang)) for y in years], id=f"pcr-{inst.name}"))
+    return out
+
+
+def _payments(ctx: DashContext, lang: str) -> list:
+    rows = shares_adapter.payment_rows(ctx)
+    if not rows:
+        return [html.P(t("admin.no_payments", lang))]
+    cols = ("date", "participant", "amount", "kind")
+    return [
+        dbc.Table(
+            [
+                html.Thead(html.Tr([html.Th(t(f"admin.pay_{c}", lang)) for c in cols])),
+                html.Tbody([html.Tr([html.Td(r[c]) for c in cols]) for r in rows]),
+            ],
+            striped=True,
+            size="sm",
+            id="payments-table",
+            responsive=True,
+        )
+    ]
 
 
 def _part(build: Callable[[], list], lang: str) -> list:
@@ -269,8 +353,12 @@ def _admin(lang: str) -> list:
         ),
         html.H2(t("admin.register", lang)),
         *_part(lambda: _register(ctx, lang), lang),
+        html.H2(t("admin.payments", lang)),
+        *_part(lambda: _payments(ctx, lang), lang),
         html.H2(t("admin.allocations", lang)),
         *_part(lambda: _allocations(ctx, lang, now), lang),
+        *_part(lambda: _sce(ctx, lang, now), lang),
+        *_part(lambda: _pcr(ctx, lang, now), lang),
         html.H2(t("admin.downloads", lang)),
         html.Ul(
             [

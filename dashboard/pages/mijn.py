@@ -11,12 +11,14 @@ from __future__ import annotations
 import logging
 import time
 from datetime import date
+from decimal import Decimal
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from buurtwatt.shares.summary import ParticipantSummary
+from buurtwatt.shares.endview import EndOfProject
+from buurtwatt.shares.summary import ParticipantSummary, Repayment
 from dashboard import charts, fmt, shares_adapter
 from dashboard.components import frame, not_found, stat
 from dashboard.context import current
@@ -70,7 +72,35 @@ def _months_figure(found: ParticipantSummary, lang: str) -> dict:
 
 def _euro_note(found: ParticipantSummary, lang: str) -> str:
     schemes = {i.scheme for i in found.installations}
-    return t("mine.eur_sce" if schemes == {"sce"} else "mine.eur_postcoderoos", lang)
+    if schemes == {"sce"}:
+        return t("mine.eur_sce", lang)
+    at_most = any(i.at_most for i in found.installations)
+    return t("mine.eur_postcoderoos_max" if at_most else "mine.eur_postcoderoos", lang)
+
+
+def _money(value: Decimal, lang: str) -> str:
+    return fmt.money(float(value), lang)
+
+
+def _repay_lines(r: Repayment, lang: str) -> list:
+    """The year amounts and payments that make up "repaid": the shown parts add up to it."""
+    items = [html.Li(t("mine.repay_year", lang, year=y, amount=_money(v, lang))) for y, v in r.from_yield]
+    if r.paid_eur:
+        items.append(html.Li(t("mine.repay_paid", lang, amount=_money(r.paid_eur, lang))))
+    items.append(html.Li(html.Strong(t("mine.repay_total", lang, amount=_money(r.repaid_eur, lang)))))
+    return [html.Ul(items, id="mine-repay-parts")]
+
+
+def _beyond(r: Repayment, lang: str) -> list:
+    if not r.beyond_end or r.scheme_end is None:
+        return []
+    end = fmt.day_of(r.scheme_end, lang)
+    if r.payoff_date is None:
+        text = t("mine.repay_beyond_unknown", lang, end=end)
+    else:
+        when = fmt.month_year(r.payoff_date, lang)
+        text = t("mine.repay_beyond", lang, when=when, end=end, left=_money(r.left_eur, lang))
+    return [dbc.Alert(text, color="warning", id="mine-repay-beyond")]
 
 
 def _repayment(found: ParticipantSummary, lang: str) -> list:
@@ -96,21 +126,84 @@ def _repayment(found: ParticipantSummary, lang: str) -> list:
             value=done, label=f"{done} %", style={"height": "32px"}, id="mine-repay-bar", color="success"
         ),
         html.P(text, className="mt-2", id="mine-repay"),
+        *_repay_lines(r, lang),
+        *_beyond(r, lang),
+        *_end_view(r.end, lang),
     ]
 
 
+def _end_view(end: EndOfProject | None, lang: str) -> list:
+    """A repay-from-yield participant next to one who paid at once, at the scheme's end."""
+    if end is None:
+        return []
+    rows = [
+        ("mine.end_paid", end.repayer.paid_eur, end.payer.paid_eur),
+        ("mine.end_received", end.repayer.received_eur, end.payer.received_eur),
+        ("mine.end_owed", end.repayer.still_owed_eur, end.payer.still_owed_eur),
+        ("mine.end_left", end.repayer.left_over_eur, end.payer.left_over_eur),
+    ]
+    head = html.Tr([html.Th(""), html.Th(t("mine.end_you", lang)), html.Th(t("mine.end_payer", lang))])
+    body = [
+        html.Tr([html.Td(t(k, lang)), html.Td(_money(a, lang)), html.Td(_money(b, lang))]) for k, a, b in rows
+    ]
+    notes = [t("mine.end_same", lang)] if end.same else []
+    if end.repayer.still_owed_eur:
+        notes.append(t("mine.end_owed_note", lang, owed=_money(end.repayer.still_owed_eur, lang)))
+    return [
+        html.H3(t("mine.end", lang, end=fmt.day_of(end.scheme_end, lang))),
+        html.P(t("mine.end_intro", lang, total=_money(end.expected_yield_eur, lang))),
+        dbc.Table([html.Thead(head), html.Tbody(body)], size="sm", id="mine-end"),
+        *(html.P(n, id=f"mine-end-note-{i}") for i, n in enumerate(notes)),
+    ]
+
+
+def _payments(found: ParticipantSummary, lang: str) -> list:
+    if not found.payments:
+        return []
+    rows = [
+        html.Tr(
+            [
+                html.Td(fmt.day_of(p.day, lang)),
+                html.Td(t(f"mine.payment_{p.kind}", lang)),
+                html.Td(_money(p.amount_eur, lang)),
+            ]
+        )
+        for p in found.payments
+    ]
+    return [html.H2(t("mine.payments", lang)), dbc.Table(html.Tbody(rows), size="sm", id="mine-payments")]
+
+
+def _money_notes(found: ParticipantSummary, lang: str) -> list:
+    """Where the euros shown are "at most", or not known yet."""
+    out = []
+    if any(i.at_most for i in found.installations):
+        out.append(html.P(t("mine.at_most", lang), className="small", id="mine-at-most"))
+    unpriced = sorted({y for i in found.installations for y in i.unpriced_years})
+    if unpriced:
+        years = ", ".join(str(y) for y in unpriced)
+        out.append(dbc.Alert(t("mine.unpriced", lang, years=years), color="info", id="mine-unpriced"))
+    return out
+
+
+def _year_euros(found: ParticipantSummary, year: int, amount: Decimal, lang: str) -> str:
+    """The year's euros with what they are; "not known yet" when that year has no published figures."""
+    if any(year in i.unpriced_years for i in found.installations):
+        return t("mine.eur_unknown", lang)
+    return f"{_money(amount, lang)} {_euro_note(found, lang)}"
+
+
 def _year_stats(found: ParticipantSummary, lang: str) -> dbc.Row:
-    euro_note = _euro_note(found, lang)
+    year = found.today.year
     this_year = stat(
-        t("mine.this_year", lang, year=found.today.year),
+        t("mine.this_year", lang, year=year),
         fmt.energy(float(found.this_year_kwh), lang),
-        f"{fmt.money(float(found.this_year_eur), lang)} {euro_note}",
+        _year_euros(found, year, found.this_year_eur, lang),
         tone="tone-solar",
     )
     last_year = stat(
-        t("mine.last_year", lang, year=found.today.year - 1),
+        t("mine.last_year", lang, year=year - 1),
         fmt.energy(float(found.last_year_kwh), lang),
-        f"{fmt.money(float(found.last_year_eur), lang)} {euro_note}",
+        _year_euros(found, year - 1, found.last_year_eur, lang),
     )
     return dbc.Row(
         [
@@ -146,6 +239,7 @@ def _page(token: str, found: ParticipantSummary, lang: str) -> html.Div:
             id="mine-shares",
         ),
         _year_stats(found, lang),
+        *_money_notes(found, lang),
         html.H2(t("mine.per_month", lang, year=found.today.year)),
         dcc.Graph(
             figure=_months_figure(found, lang),
@@ -162,6 +256,7 @@ def _page(token: str, found: ParticipantSummary, lang: str) -> html.Div:
             id="mine-roof",
         ),
         *_repayment(found, lang),
+        *_payments(found, lang),
     ]
     if found.estimated_days:
         estimated = t("mine.estimated", lang, days=fmt.number(found.estimated_days, lang))

@@ -43,5 +43,9 @@ def test_admin_refuses_wrong_password_and_hides_participants(site: Site, tabs: d
     # the dashboard's own alert check noticed that no collector answers
     assert "de collector draait niet" in page.inner_text("#alerts-table")
     assert "nog niet opgelost" in page.inner_text("#alerts-table")
+    # the energy-tax figures per year with their sources; 2026 is still unverified (issue 16)
+    figures = page.inner_text("#pcr-moerwijk-dak")
+    assert "2024: € 0,10880 per kWh zonder btw, btw 21 %" in figures
+    assert "2026: € 0,09160" in figures and "NOG NIET GECONTROLEERD" in figures
     page.screenshot(path=str(ARTIFACTS / "beheer-admin-1920x1080.png"), full_page=True)
     page.context.clear_cookies()

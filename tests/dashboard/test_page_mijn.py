@@ -34,7 +34,17 @@ def test_participant_page_shows_own_figures_and_statement(site: Site, tabs: dict
     assert fmt.money(float(expected.this_year_eur), "nl") in page.inner_text("#mine-this-year")
     assert fmt.energy(float(expected.last_year_kwh), "nl") in page.inner_text("#mine-last-year")
     assert f"{expected.shares_held} zonnedelen" in page.inner_text("#mine-shares")
-    assert fmt.money(float(expected.repayment.repaid_eur), "nl") in page.inner_text("#mine-repay")
+    r = expected.repayment
+    assert fmt.money(float(r.repaid_eur), "nl") in page.inner_text("#mine-repay")
+    # the year amounts shown add up to the "terugbetaald" shown (issue 16 item 4)
+    parts = page.inner_text("#mine-repay-parts")
+    assert all(fmt.money(float(v), "nl") in parts for _y, v in r.from_yield)
+    assert sum(v for _y, v in r.from_yield) + r.paid_eur == r.repaid_eur
+    assert f"Terugbetaald: {fmt.money(float(r.repaid_eur), 'nl')}" in parts
+    # the end of the scheme, next to someone who paid at once: both are left with the same
+    assert r.end is not None and r.end.same
+    end_table = page.inner_text("#mine-end")
+    assert end_table.count(fmt.money(float(r.end.payer.left_over_eur), "nl")) >= 2
     months = page.evaluate("() => document.querySelector('#mine-months .js-plotly-plot').data[0].y")
     assert len(months) == len(expected.installations[0].months)
     page.screenshot(path=str(ARTIFACTS / "mijn-390x844.png"), full_page=True)

@@ -35,6 +35,7 @@ def demo_config(folder: Path) -> tuple[Path, int, int]:
         '"../var/demo/locked"': f'"{folder / "locked"}"',
         '"shares/participants.example.csv"': f'"{shares / "participants.example.csv"}"',
         '"shares/holdings.example.csv"': f'"{shares / "holdings.example.csv"}"',
+        '"shares/payments.example.csv"': f'"{shares / "payments.example.csv"}"',
         "port = 8050": f"port = {dash_port}",
         "health_port = 8765": f"health_port = {health_port}",
         "tcp_port = 18023": f"tcp_port = {free_port()}",

@@ -14,8 +14,9 @@ import pytest
 from buurtwatt.config import load_config
 from buurtwatt.readings import Reading
 from buurtwatt.shares.ledger import ProductionSource, open_register
+from buurtwatt.shares.register import RegisterError
 from buurtwatt.shares.roof import roof_totals
-from buurtwatt.shares.statement import build_statement
+from buurtwatt.shares.statement import NoStatement, build_statement, shares_line, statement_heading
 from buurtwatt.shares.summary import participant_summary
 from buurtwatt.shares.tokens import TokenStore, verify_link
 from buurtwatt.store.sqlite import SqliteStore
@@ -242,3 +243,40 @@ def test_participant_summary_and_public_totals(site):
     finally:
         store.close()
     assert TokenStore(site / "tokens.json").verify_token("x" * 43) is None
+
+
+def test_statement_of_a_running_year_is_provisional_and_an_empty_year_gets_none(site):
+    # the year 2026 is running on 15 March: "voorlopig", shares on 15 March (not 31 December)
+    assert statement_heading(2026, TODAY)[0] == "Jaaroverzicht 2026 (voorlopig)"
+    assert "tot en met 15 maart 2026" in statement_heading(2026, TODAY)[1]
+    assert statement_heading(2025, date(2025, 12, 31)) == ("Jaaroverzicht 2025", "")
+    assert shares_line(TODAY, 4) == "Delen op 15 maart 2026: 4"
+    config = load_config(site / "site.toml")
+    source = ProductionSource(csv=site / "production.csv")
+    pdf = build_statement(config, None, "P017", 2026, TODAY, source=source)
+    assert pdf is not None and pdf.startswith(b"%PDF")
+    # the roof first delivered on 2020-06-15: nobody held shares or kWh in 2019
+    with pytest.raises(NoStatement):
+        build_statement(config, None, "P017", 2019, TODAY, source=source)
+
+
+def test_building_shares_counted_twice_is_refused(site):
+    # the example register holds at most 203 of the 220 shares; a [balance.collective] that
+    # credits the building with 22 more makes 203 + 22 = 225 > 220: the same kWh twice
+    text = (site / "site.toml").read_text(encoding="utf-8")
+    collective = (
+        '[balance.collective]\ninstallation = "moerwijk-dak"\nproduction = ["dak:energy_kwh"]\n'
+        "shares_held = 22\nshares_total = 220\n"
+    )
+    (site / "site.toml").write_text(text.replace("[[installations]]", collective + "[[installations]]", 1))
+    config = load_config(site / "site.toml")
+    with pytest.raises(RegisterError) as caught:
+        open_register(config)
+    message = caught.value.render()
+    assert "shares_held = 22" in message and "'moerwijk-dak'" in message
+    assert "up to 203 of its 220 shares" in message
+    # 17 is what is left over: 203 + 17 = 220 is allowed
+    (site / "site.toml").write_text(
+        text.replace("[[installations]]", collective.replace("= 22", "= 17") + "[[installations]]", 1)
+    )
+    assert open_register(load_config(site / "site.toml")).participants

@@ -64,7 +64,13 @@ def test_postcode_outside_the_rose_is_an_error_for_postcoderoos():
 
 
 def test_postcode_outside_the_rose_is_a_warning_for_sce():
-    sce = [roof(issued=10, scheme="sce", sce={"payout": "per_kwh", "basisbedrag": "0.124"})]
+    sce = [
+        roof(
+            issued=10,
+            scheme="sce",
+            sce={"payout": "per_kwh", "basisbedrag": "0.124", "basisenergieprijs": "0.05"},
+        )
+    ]
     register = parse_register(
         HEADER_P + "P1,Ann,,1011 AB,1,,false,0\n", HEADER_H + "P1,dak,1,2024-01-01,\n", sce
     )

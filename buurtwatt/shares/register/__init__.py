@@ -5,12 +5,13 @@ read and check one file each; ``checks`` look across both; ``load`` puts it toge
 """
 
 from buurtwatt.shares.register.load import load_register, parse_register
-from buurtwatt.shares.register.model import Holding, Participant, Register
+from buurtwatt.shares.register.model import Holding, Participant, Payment, Register
 from buurtwatt.shares.register.problems import RegisterError, RegisterProblem
 
 __all__ = [
     "Holding",
     "Participant",
+    "Payment",
     "Register",
     "RegisterError",
     "RegisterProblem",

@@ -11,6 +11,7 @@ from buurtwatt.shares.register.checks import check_issued, check_rose
 from buurtwatt.shares.register.holdings import parse_holdings
 from buurtwatt.shares.register.model import Register
 from buurtwatt.shares.register.participants import parse_participants
+from buurtwatt.shares.register.payments import parse_payments
 from buurtwatt.shares.register.problems import ERROR, RegisterError, RegisterProblem
 
 
@@ -20,18 +21,21 @@ def parse_register(
     installations: Sequence[InstallationConfig],
     participants_file: str = "participants.csv",
     holdings_file: str = "holdings.csv",
+    payments_text: str | None = None,
+    payments_file: str = "payments.csv",
 ) -> Register:
-    """Check both files together; raise :class:`RegisterError` if anything is wrong."""
+    """Check the files together; raise :class:`RegisterError` if anything is wrong."""
     problems: list[RegisterProblem] = []
     by_name = {i.name: i for i in installations}
     people = parse_participants(participants_text, participants_file, problems)
     holdings = parse_holdings(holdings_text, holdings_file, people.all_ids, by_name, problems)
     problems += check_issued(holdings, by_name, holdings_file)
     problems += check_rose(people.valid, holdings, by_name, participants_file)
+    payments = parse_payments(payments_text, payments_file, people.all_ids, problems) if payments_text else []
     if any(p.severity == ERROR for p in problems):
         raise RegisterError(problems)
     holdings.sort(key=lambda h: (h.installation, h.start, h.participant_id, h.line))
-    return Register(people.valid, tuple(holdings), tuple(problems))
+    return Register(people.valid, tuple(holdings), tuple(problems), tuple(payments))
 
 
 def read_text(path: Path) -> str:
@@ -45,9 +49,18 @@ def read_text(path: Path) -> str:
 
 
 def load_register(
-    participants: Path, holdings: Path, installations: Sequence[InstallationConfig]
+    participants: Path,
+    holdings: Path,
+    installations: Sequence[InstallationConfig],
+    payments: Path | None = None,
 ) -> Register:
-    """Read both register files and check them."""
+    """Read the register files (payments when given) and check them."""
     return parse_register(
-        read_text(participants), read_text(holdings), installations, str(participants), str(holdings)
+        read_text(participants),
+        read_text(holdings),
+        installations,
+        str(participants),
+        str(holdings),
+        read_text(payments) if payments else None,
+        str(payments) if payments else "payments.csv",
     )

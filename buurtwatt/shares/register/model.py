@@ -26,6 +26,8 @@ class Participant:
     supplier: str = ""
     supplier_customer_number: str = ""
     line: int = 0
+    consumption_kwh: Decimal | None = None  # own yearly use; None: not in the register
+    organisation: bool = False  # the building's own organisation (its shares are the building's)
 
     @property
     def pc4(self) -> str:
@@ -53,11 +55,45 @@ class Holding:
         return self.start <= day and (self.end is None or day <= self.end)
 
 
+PAYMENT_KINDS = ("stake", "instalment", "payout")
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """Money that changed hands. ``stake`` and ``instalment``: the participant paid the
+    cooperative (all at once, or in parts); ``payout``: the cooperative paid the participant."""
+
+    day: date
+    participant_id: str
+    amount_eur: Decimal
+    kind: str
+    line: int = 0
+
+    @property
+    def towards_stake(self) -> bool:
+        return self.kind in ("stake", "instalment")
+
+
 @dataclass(frozen=True)
 class Register:
     participants: dict[str, Participant]
     holdings: tuple[Holding, ...]
     warnings: tuple[RegisterProblem, ...] = field(default=())
+    payments: tuple[Payment, ...] = field(default=())
+
+    def payments_of(self, participant_id: str) -> list[Payment]:
+        return [p for p in self.payments if p.participant_id == participant_id]
+
+    @property
+    def organisation(self) -> str | None:
+        """The participant id of the building's own organisation, if the register has one."""
+        return next((p.participant_id for p in self.participants.values() if p.organisation), None)
+
+    def consumption(self) -> dict[str, Decimal]:
+        """Yearly use per participant, for those the register gives it."""
+        return {
+            pid: p.consumption_kwh for pid, p in self.participants.items() if p.consumption_kwh is not None
+        }
 
     def holdings_of(self, installation: str, participant_id: str | None = None) -> list[Holding]:
         """The rows of one installation (of one participant, when given)."""

@@ -20,7 +20,14 @@ PARTICIPANT_COLUMNS = (
     "repay_from_yield",
     "stake_eur",
 )
-PARTICIPANT_OPTIONAL = ("street", "city", "supplier", "supplier_customer_number")
+PARTICIPANT_OPTIONAL = (
+    "street",
+    "city",
+    "supplier",
+    "supplier_customer_number",
+    "consumption_kwh",  # own yearly use: limits a postcoderoos discount
+    "organisation",  # true for the building's own organisation
+)
 POSTCODE_COLUMN = PARTICIPANT_COLUMNS.index("postcode") + 1
 
 _POSTCODE = re.compile(r"^([1-9][0-9]{3}) ?([A-Za-z]{2})$")
@@ -48,6 +55,28 @@ def _stake(rows: CsvRows, line: int, text: str) -> Decimal | None:
     except InvalidOperation:
         pass
     rows.at(line, "stake_eur", "not_an_amount_comma" if "," in text else "not_an_amount", text=text)
+    return None
+
+
+def _consumption(rows: CsvRows, line: int, text: str) -> tuple[bool, Decimal | None]:
+    """(fine?, yearly kWh or None when left empty)."""
+    if not text:
+        return True, None
+    try:
+        value = Decimal(text)
+        if value.is_finite() and value >= 0:
+            return True, value
+    except InvalidOperation:
+        pass
+    rows.at(line, "consumption_kwh", "bad_consumption", text=text)
+    return False, None
+
+
+def _flag(rows: CsvRows, line: int, row: dict[str, str], name: str) -> bool | None:
+    text = row.get(name, "").lower()
+    if text in _TRUE | _FALSE:
+        return text in _TRUE
+    rows.at(line, name, "bad_flag", text=row[name])
     return None
 
 
@@ -82,14 +111,12 @@ def _participant(
     rows: CsvRows, line: int, row: dict[str, str], seen: dict[str, Participant]
 ) -> Participant | None:
     ok, postcode = _identity(rows, line, row, seen)
-    flag = row["repay_from_yield"].lower()
-    if flag not in _TRUE | _FALSE:
-        rows.at(line, "repay_from_yield", "bad_flag", text=row["repay_from_yield"])
-        ok = False
+    repay, organisation = _flag(rows, line, row, "repay_from_yield"), _flag(rows, line, row, "organisation")
+    use_ok, consumption = _consumption(rows, line, row.get("consumption_kwh", ""))
     stake = _stake(rows, line, row["stake_eur"])
-    if not ok or postcode is None or stake is None:
+    if not ok or postcode is None or stake is None or repay is None or organisation is None or not use_ok:
         return None
-    if flag in _TRUE and stake == 0:
+    if repay and stake == 0:
         rows.at(line, "stake_eur", "stake_missing")
         return None
     return Participant(
@@ -99,13 +126,15 @@ def _participant(
         postcode=f"{postcode.group(1)} {postcode.group(2).upper()}",
         house_number=row["house_number"],
         ean=row["ean"],
-        repay_from_yield=flag in _TRUE,
+        repay_from_yield=repay,
         stake_eur=stake,
         street=row.get("street", ""),
         city=row.get("city", ""),
         supplier=row.get("supplier", ""),
         supplier_customer_number=row.get("supplier_customer_number", ""),
         line=line,
+        consumption_kwh=consumption,
+        organisation=organisation,
     )
 
 
@@ -117,8 +146,13 @@ def parse_participants(text: str, file: str, problems: list[RegisterProblem]) ->
         if row["participant_id"]:
             ids.add(row["participant_id"])
         person = _participant(rows, line, row, valid)
-        if person is not None:
-            valid[person.participant_id] = person
+        if person is None:
+            continue
+        first = next((p for p in valid.values() if p.organisation), None)
+        if person.organisation and first is not None:
+            rows.at(line, "organisation", "organisation_twice", id=person.participant_id, first=first.line)
+            continue
+        valid[person.participant_id] = person
     if "participant_id" in rows.columns:  # ids on lines that could not be read at all
         index = rows.columns.index("participant_id")
         unread = rows.miscounted if rows.ok else list(rows.reader)
