@@ -215,7 +215,8 @@ class SqliteStore:
                     self.after_write(con, result)
                 con.execute("COMMIT")
             except BaseException:
-                con.execute("ROLLBACK")
+                if con.in_transaction:  # SQLite already rolled back after SQLITE_FULL and I/O errors
+                    con.execute("ROLLBACK")
                 self._series.clear()  # state may be ahead of the database now
                 self._load_series()
                 raise
@@ -255,7 +256,7 @@ class SqliteStore:
                     meter = r.meter or last_meter
                     if last_value is None:
                         inc = 0.0
-                    elif meter != last_meter or v < last_value:
+                    elif meter != last_meter or v < last_value or r.restart:
                         inc, restarted = 0.0, True  # a new meter: no step, never negative
                     else:
                         inc = v - last_value

@@ -106,7 +106,6 @@ def run_polling(
                     if watch.zero_at_night:
                         zeros = night_zeros(device.name, started, set())
                         ctx.emit(zeros)
-                        ctx.health.count_readings(len(zeros), started)
                 elif exc.quiet:
                     ctx.health.set_state(State.OFFLINE, quiet_reason(exc))
                 else:
@@ -128,8 +127,7 @@ def run_polling(
                 else:
                     ctx.health.set_state(State.OK)
                 if readings:
-                    ctx.emit(readings)
-                    ctx.health.count_readings(len(readings), started)
+                    ctx.emit(readings)  # the gate counts them
             if not ctx.sleep(max(0.0, delay - (time.time() - started))):
                 break
     finally:

@@ -166,13 +166,13 @@ class Intake:
             device.last_seen, device.silent = now, False
             if not device.names.issuperset(counts):
                 device.names.update(counts)
-        for name, n in counts.items():
+        for name in counts:
             child = self._children.get(name)
             if child is None:
                 child = self._children[name] = self.health.child(name, "mqtt")
             if child.state is not State.OK:
                 child.set_state(State.OK)
-            child.count_readings(n, now)
+            # the gate counts the readings in this child (the reading's device)
 
     def _availability(self, base: str, sub: Subscription, online: bool, now: float) -> None:
         with self._lock:

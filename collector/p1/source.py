@@ -166,8 +166,7 @@ class P1Source:
         for reason, detail in outcome.partial_drops:
             ctx.health.drop(reason, 1, detail)
         if outcome.readings:
-            ctx.emit(outcome.readings)
-            ctx.health.count_readings(len(outcome.readings), outcome.readings[0].ts)
+            ctx.emit(outcome.readings)  # the gate counts them
         fallbacks = {k: v for k, v in self.stream.stats.items() if k.startswith("time_from_receive")}
         if fallbacks:
             ctx.health.set_events(fallbacks)
