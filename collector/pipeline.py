@@ -103,7 +103,7 @@ class Gate:
         is counted in the child of that name.
         """
         out: list[Reading] = []
-        counted: dict[DeviceHealth, list[float]] = {}  # health -> [readings, newest ts]
+        counted: dict[int, list] = {}  # id(health) -> [health, readings, newest ts]
         with self._lock:
             series = self._series
             for r in readings:
@@ -116,15 +116,15 @@ class Gate:
                 n = len(out)
                 self._check(g, r, out)
                 if len(out) > n:
-                    c = counted.get(g.health)
+                    c = counted.get(id(g.health))
                     if c is None:
-                        counted[g.health] = [len(out) - n, out[-1].ts]
+                        counted[id(g.health)] = [g.health, len(out) - n, out[-1].ts]
                     else:
-                        c[0] += len(out) - n
-                        if out[-1].ts > c[1]:
-                            c[1] = out[-1].ts
-        for h, (n, newest) in counted.items():
-            h.count_readings(int(n), newest)
+                        c[1] += len(out) - n
+                        if out[-1].ts > c[2]:
+                            c[2] = out[-1].ts
+        for h, n, newest in counted.values():
+            h.count_readings(n, newest)
         return out
 
     def _new_series(self, r: Reading, health: DeviceHealth, limits: DeviceLimits | None) -> _SeriesGate:
