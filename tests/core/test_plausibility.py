@@ -201,7 +201,6 @@ def faulty_sequences(draw: st.DrawFn) -> tuple[list[float], float, float | None]
     truth = true[-1] - true[0]
     # faults at positions at least 5 apart, never within 4 of the end, so each one is decided
     position = 4
-    offset = 0.0
     while True:
         position += draw(st.integers(5, 25))
         if position >= n - 4:
