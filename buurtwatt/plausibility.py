@@ -179,14 +179,30 @@ class MeterClock:
     readings after it (the store ignores readings not newer than its newest).
     """
 
-    __slots__ = ("max_skew_s", "offset")
+    __slots__ = ("max_skew_s", "offset", "repeated", "_ts", "_received", "_result")
 
     def __init__(self, max_skew_s: float) -> None:
         self.max_skew_s = max_skew_s
         self.offset: float | None = None
+        # the readings of one telegram share ts and received: judged once, counted once
+        self.repeated = False
+        self._ts = self._received = float("nan")
+        self._result: float | None = None
 
     def time(self, ts: float, received: float) -> float | None:
-        """The time to store, or None when ``ts`` is within the skew (keep it)."""
+        """The time to store, or None when ``ts`` is within the skew (keep it).
+
+        ``repeated`` tells whether this (ts, received) was judged by the previous call.
+        """
+        if ts == self._ts and received == self._received:
+            self.repeated = True
+            return self._result
+        self.repeated = False
+        self._ts, self._received = ts, received
+        self._result = self._judge(ts, received)
+        return self._result
+
+    def _judge(self, ts: float, received: float) -> float | None:
         skew = received - ts
         limit = self.max_skew_s
         if -limit <= skew <= limit:

@@ -197,16 +197,9 @@ class Gate:
             before = clock.offset
             fixed = clock.time(ts, r.received)
             if fixed is not None:
-                g.health.count_event("clock_off")
-                if clock.offset != before:
-                    log.warning(
-                        "%s: the device clock is %.0f s off the receive time (more than "
-                        "max_clock_skew_s = %g); using the receive time",
-                        r.device,
-                        -clock.offset,  # type: ignore[operator]
-                        self.max_clock_skew_s,
-                    )
                 ts = fixed
+                if not clock.repeated:
+                    self._clock_off(g, clock, before)
         track = g.track
         if track is not None:
             if track.wrap is None and r.wrap is not None:
@@ -231,6 +224,17 @@ class Gate:
             out.append(r)  # the common case: nothing to change, nothing to allocate
         else:
             out.append(Reading(r.device, r.quantity, ts, value, r.meter))
+
+    def _clock_off(self, g: _SeriesGate, clock: MeterClock, before: float | None) -> None:
+        g.health.count_event("clock_off")  # once per telegram, not per reading
+        if clock.offset != before:
+            log.warning(
+                "%s: the device clock is %.0f s off the receive time (more than "
+                "max_clock_skew_s = %g); using the receive time",
+                g.series.device,
+                -(clock.offset or 0.0),
+                self.max_clock_skew_s,
+            )
 
     def _reset(self, g: _SeriesGate, r: Reading, track: CounterTrack, out: list[Reading]) -> None:
         released = track.released

@@ -58,6 +58,7 @@ class P1Source:
             spec=config.spec,
             interval_s=config.interval_s,
             max_clock_skew_s=config.max_clock_skew_s,
+            live=config.replay is None,
         )
         self._settings = serial_settings(config) if config.port else []
         self._setting = 0
