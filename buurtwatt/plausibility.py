@@ -179,7 +179,7 @@ class MeterClock:
     readings after it (the store ignores readings not newer than its newest).
     """
 
-    __slots__ = ("max_skew_s", "offset", "repeated", "_ts", "_received", "_result")
+    __slots__ = ("max_skew_s", "offset", "repeated", "_ts", "_received", "_result", "_last")
 
     def __init__(self, max_skew_s: float) -> None:
         self.max_skew_s = max_skew_s
@@ -188,6 +188,7 @@ class MeterClock:
         self.repeated = False
         self._ts = self._received = float("nan")
         self._result: float | None = None
+        self._last = float("-inf")  # the last time this clock gave out
 
     def time(self, ts: float, received: float) -> float | None:
         """The time to store, or None when ``ts`` is within the skew (keep it).
@@ -199,8 +200,11 @@ class MeterClock:
             return self._result
         self.repeated = False
         self._ts, self._received = ts, received
-        self._result = self._judge(ts, received)
-        return self._result
+        self._result = result = self._judge(ts, received)
+        out = ts if result is None else result
+        if out > self._last:
+            self._last = out
+        return result
 
     def _judge(self, ts: float, received: float) -> float | None:
         skew = received - ts
@@ -209,5 +213,6 @@ class MeterClock:
             self.offset = None
             return None
         if self.offset is None or abs(skew - self.offset) > limit:
-            self.offset = skew
+            # a new offset; never earlier than what was given out (the store ignores older)
+            self.offset = max(skew, self._last + 0.001 - ts)
         return ts + self.offset

@@ -47,23 +47,34 @@ DEFAULT_RESET_AFTER = 3
 
 
 class DeviceLimits:
-    """A device's own maxima from its config (``max_power_w``, ``max_flow_m3_h``)."""
+    """A device's own limits from its config (``max_power_w``, ``max_flow_m3_h``, and
+    ``max_clock_skew_s`` for device types that have it); None: the default."""
 
-    __slots__ = ("max_power_w", "max_flow_m3_h")
+    __slots__ = ("max_power_w", "max_flow_m3_h", "max_clock_skew_s")
 
-    def __init__(self, max_power_w: float | None = None, max_flow_m3_h: float | None = None) -> None:
+    def __init__(
+        self,
+        max_power_w: float | None = None,
+        max_flow_m3_h: float | None = None,
+        max_clock_skew_s: float | None = None,
+    ) -> None:
         self.max_power_w = max_power_w
         self.max_flow_m3_h = max_flow_m3_h
+        self.max_clock_skew_s = max_clock_skew_s
 
     @classmethod
     def of(cls, device_config: Any) -> DeviceLimits:
-        return cls(getattr(device_config, "max_power_w", None), getattr(device_config, "max_flow_m3_h", None))
+        return cls(
+            getattr(device_config, "max_power_w", None),
+            getattr(device_config, "max_flow_m3_h", None),
+            getattr(device_config, "max_clock_skew_s", None),
+        )
 
 
 class _SeriesGate:
     """Everything the gate needs for one series, worked out once, on its first reading."""
 
-    __slots__ = ("series", "spec", "health", "limits", "unit", "scale", "offset", "track", "refused")
+    __slots__ = ("series", "spec", "health", "limits", "skew", "unit", "scale", "offset", "track", "refused")
 
     def __init__(
         self, series: Series, spec: Quantity | None, health: DeviceHealth, limits: Limits | None
@@ -72,6 +83,7 @@ class _SeriesGate:
         self.spec = spec
         self.health = health
         self.limits = limits
+        self.skew = 0.0  # max_clock_skew_s for this device
         self.unit: str | None = None
         self.scale, self.offset = 1.0, 0.0
         self.track: CounterTrack | None = None
@@ -135,6 +147,7 @@ class Gate:
             return _SeriesGate(s, None, device_health, None)
         lim = limits or DeviceLimits()
         g = _SeriesGate(s, spec, device_health, limits_for(spec, lim.max_power_w, lim.max_flow_m3_h))
+        g.skew = lim.max_clock_skew_s or self.max_clock_skew_s
         if spec.is_counter:
             g.track = CounterTrack(g.limits.max_per_s, self.reset_after)
             self._seed(g)
@@ -193,7 +206,7 @@ class Gate:
         if r.received is not None:
             clock = self._clocks.get(r.device)
             if clock is None:
-                clock = self._clocks[r.device] = MeterClock(self.max_clock_skew_s)
+                clock = self._clocks[r.device] = MeterClock(g.skew)
             before = clock.offset
             fixed = clock.time(ts, r.received)
             if fixed is not None:
@@ -233,7 +246,7 @@ class Gate:
                 "max_clock_skew_s = %g); using the receive time",
                 g.series.device,
                 -(clock.offset or 0.0),
-                self.max_clock_skew_s,
+                clock.max_skew_s,
             )
 
     def _reset(self, g: _SeriesGate, r: Reading, track: CounterTrack, out: list[Reading]) -> None:
