@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from buurtwatt.cli import main as buurtwatt
 from buurtwatt.config import parse_config
 from collector.modbus.simulator import SunSpecSimulator
 from collector.runtime import Collector
@@ -185,3 +186,43 @@ device = "{{1}}"
     )
     per_device = assert_counts_agree(collector)
     assert per_device == {"plugs": 0, "plug1": 80, "plug2": 80}
+
+
+def test_refusals_show_with_their_reason_in_health_metrics_and_status(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A meter said to take at most 100 W: its power readings are refused, the device is degraded."""
+    case = CASES / "v5_three_phase_gas"
+    collector = collector_for(
+        tmp_path,
+        f"""
+[[devices]]
+type = "p1"
+name = "meter"
+replay = "{case / "telegrams.txt"}"
+max_clock_skew_s = 1e9
+max_power_w = 100
+""",
+    )
+    try:
+        wait_until(
+            lambda: collector.devices["meter"].snapshot()["state"] == "degraded", 20, "the meter to degrade"
+        )
+        drain(collector)
+        meter = http_health(collector)["devices"][0]
+        assert meter["state"] == "degraded" and "meter:import_w: out_of_range" in meter["message"]
+        refused = meter["drops"]["out_of_range"]
+        assert refused > 0
+        host, port = collector.health_server.server.server_address[:2]  # type: ignore[union-attr]
+        with urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=5) as response:
+            text = response.read().decode()
+        assert f'buurtwatt_device_dropped_total{{device="meter",reason="out_of_range"}} {refused:.1f}' in text
+        assert 'buurtwatt_device_state{device="meter",state="degraded"} 1.0' in text
+        config = tmp_path / "site.toml"
+        config.write_text(BASE.format(health_port=port))
+        code = buurtwatt(["status", "--config", str(config)])
+        out = capsys.readouterr().out
+        assert code == 1
+        assert "degraded" in out and f"geweigerd {refused} x out_of_range" in out
+    finally:
+        collector.stop()
