@@ -110,6 +110,12 @@ class CounterTrack:
         """Start from the store's last value, so a collector restart makes no step."""
         self.level, self.ts, self.since = value, ts, ts
 
+    def forget(self) -> None:
+        """A new meter behind the series (its serial changed): start again from its next reading."""
+        self.discarded.extend(h.reason for h in self.held)
+        self.held.clear()
+        self.level, self.last_raw, self.offset = None, None, 0.0
+
     def _unwrap(self, raw: float) -> float:
         wrap = self.wrap
         if not wrap:

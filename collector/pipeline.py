@@ -74,7 +74,19 @@ class DeviceLimits:
 class _SeriesGate:
     """Everything the gate needs for one series, worked out once, on its first reading."""
 
-    __slots__ = ("series", "spec", "health", "limits", "skew", "unit", "scale", "offset", "track", "refused")
+    __slots__ = (
+        "series",
+        "spec",
+        "health",
+        "limits",
+        "skew",
+        "unit",
+        "scale",
+        "offset",
+        "track",
+        "meter",
+        "refused",
+    )
 
     def __init__(
         self, series: Series, spec: Quantity | None, health: DeviceHealth, limits: Limits | None
@@ -87,6 +99,7 @@ class _SeriesGate:
         self.unit: str | None = None
         self.scale, self.offset = 1.0, 0.0
         self.track: CounterTrack | None = None
+        self.meter: str | None = None  # serial of the meter behind a counter, when the source knows it
         self.refused = 0  # refusals in a row; DEGRADED_AFTER of them make the device degraded
 
 
@@ -217,6 +230,12 @@ class Gate:
         if track is not None:
             if track.wrap is None and r.wrap is not None:
                 track.wrap = r.wrap * g.scale
+            if r.meter is not None and r.meter != g.meter:
+                if g.meter is not None:  # a new meter: the store restarts the counter on the serial
+                    log.warning("%s: meter %s replaced by %s", g.series, g.meter, r.meter)
+                    g.health.count_event("meter_swap")
+                    track.forget()
+                g.meter = r.meter
             verdict = track.feed(ts, value)
             if track.discarded:
                 for reason in track.discarded:

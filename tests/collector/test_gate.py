@@ -201,3 +201,12 @@ def test_stored_increase_equals_the_true_one_in_a_real_store(case) -> None:
         pipeline.emitter(health)(readings)
         wait_until(lambda: pipeline.committed >= health.readings, 10, "the writer to commit")
         assert increase(store, "meter:import_kwh") == pytest.approx(truth, abs=1e-6, rel=1e-9)
+
+
+def test_a_new_meter_serial_restarts_at_once(tmp_path: Path) -> None:
+    with gate(tmp_path / "s.sqlite") as (pipeline, health, store):
+        old = counter("meter", "import_kwh", [20_000.0, 20_000.5], meter="A")
+        new = counter("meter", "import_kwh", [3.0, 3.25], start=T0 + 120, meter="B")
+        send(pipeline, health, old + new)
+        assert increase(store, "meter:import_kwh") == pytest.approx(0.5 + 0.25)
+        assert health.events == {"meter_swap": 1} and not health.drops
