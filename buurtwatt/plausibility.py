@@ -182,7 +182,9 @@ class MeterClock:
     Within ``max_skew_s`` of the receive time the device's time is kept. Further off, the
     receive time is used; the offset found then is kept while it holds, so readings that
     arrive in a burst keep their spacing. A meter clock ahead can then never block the
-    readings after it (the store ignores readings not newer than its newest).
+    readings after it (the store ignores readings not newer than its newest). The times given
+    out never go back: when the meter's time is within the skew again but behind a time already
+    given out, the gap closes at half the meter's pace.
     """
 
     __slots__ = ("max_skew_s", "offset", "repeated", "_ts", "_received", "_result", "_last")
@@ -205,8 +207,8 @@ class MeterClock:
             self.repeated = True
             return self._result
         self.repeated = False
-        self._ts, self._received = ts, received
         self._result = result = self._judge(ts, received)
+        self._ts, self._received = ts, received
         out = ts if result is None else result
         if out > self._last:
             self._last = out
@@ -216,8 +218,15 @@ class MeterClock:
         skew = received - ts
         limit = self.max_skew_s
         if -limit <= skew <= limit:
-            self.offset = None
-            return None
+            if self.offset is None or ts > self._last:
+                self.offset = None
+                return None
+            # back within the skew, but behind a time already given out: close the gap at half
+            # the meter's pace, so no reading lands before an earlier one and none pile up
+            step = max(ts - self._ts, 0.002) / 2 if self._ts == self._ts else 0.5
+            out = self._last + step
+            self.offset = out - ts
+            return out
         if self.offset is None or abs(skew - self.offset) > limit:
             # a new offset; never earlier than what was given out (the store ignores older)
             self.offset = max(skew, self._last + 0.001 - ts)

@@ -153,6 +153,17 @@ def test_meter_clock() -> None:
     assert clock.offset is None
 
 
+def test_a_meter_clock_coming_back_within_the_skew_never_goes_back_in_time() -> None:
+    """31 s behind, then 29 s behind: the second keeps the offset, or the store would ignore it."""
+    clock = MeterClock(30)
+    first = clock.time(1000.0, 1031.0)
+    assert first == pytest.approx(1031.0)
+    times = [clock.time(1000.0 + i, 1029.0 + i) for i in range(1, 100)]
+    given = [t if t is not None else 1000.0 + i for i, t in enumerate(times, start=1)]
+    assert all(b > a for a, b in zip([first, *given], given, strict=False))
+    assert times[-1] is None and clock.offset is None  # caught up: the meter's own time again
+
+
 @pytest.mark.parametrize(
     ("value", "unit", "target", "expected"),
     [
