@@ -112,7 +112,9 @@ class Gate:
         max_clock_skew_s: float = DEFAULT_SKEW_S,
         counter_reset_after: int = DEFAULT_RESET_AFTER,
     ) -> None:
-        self.store = store  # only read, to seed counters with their last stored value
+        # only read, to seed counters with their last stored value; the InfluxDB store keeps
+        # those in its local SQLite copy, which answers without the network (never a stall here)
+        self.store = getattr(store, "local", None) or store
         self.max_clock_skew_s = max_clock_skew_s
         self.reset_after = counter_reset_after
         self._series: dict[tuple[str, str], _SeriesGate] = {}
