@@ -21,8 +21,6 @@ LABELS = {
     "truncated": "truncated",
     "unknown_spec": "unknown spec",
     "unparsable": "unparsable",
-    "counter_backwards": "counter went backwards",
-    "counter_jump": "counter jumped",
     "serial_unconfirmed": "unconfirmed meter serial",
 }
 SPEC_CHOICES = ("auto", "v5", "v4", "v2_2", "belgian")

@@ -29,8 +29,6 @@ BAD_REASONS = frozenset(
         "bad_crc",
         "unparsable",
         "unknown_spec",
-        "counter_backwards",
-        "counter_jump",
         "serial_unconfirmed",
     }
 )
