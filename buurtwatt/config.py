@@ -117,6 +117,24 @@ class CollectorConfig(StrictModel):
     health_port: int = Field(default=8765, ge=0, le=65535)
     commit_interval_s: float = Field(default=0.5, gt=0, le=1)
     log_format: Literal["text", "json"] = "text"
+    max_clock_skew_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="trust a device's own clock only this close to the receive time; further off, "
+        "the receive time is used and counted as clock_off",
+    )
+    counter_reset_after: int = Field(
+        default=3,
+        ge=1,
+        description="readings in a row at a lower (or far higher) level before a counter counts as "
+        "reset or swapped; fewer are glitches",
+    )
+    spool_max_readings: int = Field(
+        default=200_000,
+        ge=1000,
+        description="readings kept in memory while the store cannot write; beyond it the oldest are "
+        "dropped and counted as spool_full",
+    )
 
 
 class DashboardConfig(StrictModel):

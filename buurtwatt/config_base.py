@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class StrictModel(BaseModel):
@@ -60,6 +60,10 @@ class DeviceConfig(StrictModel):
     type: str
     name: str
     enabled: bool = True
+    # Plausibility (see docs/schema.md): the most this device can deliver or take. Power above it
+    # is refused, and so is a counter step larger than it over the time passed.
+    max_power_w: float | None = Field(default=None, gt=0)
+    max_flow_m3_h: float | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
     def _name_ok(self) -> DeviceConfig:

@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 
 from buurtwatt.commands.config import load_or_exit
+from buurtwatt.i18n import cli_language, t
 from buurtwatt.logs import setup_logging
 from collector.runtime import Collector
 
@@ -45,6 +46,7 @@ def _ago(ts: float | None) -> str:
 
 def _status(args: argparse.Namespace) -> int:
     config = load_or_exit(args.config)
+    lang = cli_language(config.dashboard.language)
     c = config.collector
     url = f"http://{c.health_host}:{c.health_port}/health"
     try:
@@ -72,11 +74,26 @@ def _status(args: argparse.Namespace) -> int:
                 f"{row['readings']:>9} {sum(row['drops'].values()):>8} {row['reconnects']:>10}"
                 + (f"  {row['message']}" if row["message"] else "")
             )
+            # every refusal with its reason: a count alone does not say what to fix
+            for reason, n in sorted(row["drops"].items()):
+                print(" " * 22 + t("status.refused", lang, n=n, reason=reason))
+            for event, n in sorted(row.get("events", {}).items()):
+                print(" " * 22 + t("status.noted", lang, n=n, event=event))
     store = health["store"]
     print(
         f"store: {store.get('kind', '?')} {'ok' if store.get('ok', True) else 'PROBLEM'} "
         + (f"outbox {store['outbox']}" if store.get("outbox") else "")
     )
+    writer = store.get("writer") or {}
+    if writer:
+        print(
+            t("status.writer", lang, state=writer.get("state", "?"))
+            + (f" ({writer['message']})" if writer.get("message") else "")
+        )
+        if writer.get("spooled"):
+            print(" " * 22 + t("status.spooled", lang, n=writer["spooled"]))
+        for reason, n in sorted((writer.get("drops") or {}).items()):
+            print(" " * 22 + t("status.lost", lang, n=n, reason=reason))
     return 0 if health["status"] == "ok" else 1
 
 

@@ -16,6 +16,9 @@ class State(StrEnum):
     ASLEEP = "asleep"  # an inverter at night: expected, not a fault
     OFFLINE = "offline"  # not reachable or silent; the source keeps retrying
     ERROR = "error"  # something a person must fix (bad credentials, wrong port)
+    # readings arrive but the gate refuses them (out of range, a counter that went back), or
+    # the store cannot take them; shown over ``ok`` while it lasts
+    DEGRADED = "degraded"
 
 
 @dataclass
@@ -33,6 +36,7 @@ class DeviceHealth:
     drops: dict[str, int] = field(default_factory=dict)
     events: dict[str, int] = field(default_factory=dict)  # worth knowing, not a loss (time fallbacks)
     children: dict[str, DeviceHealth] = field(default_factory=dict)
+    refusing: dict[str, str] = field(default_factory=dict)  # series -> why all its readings are refused
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _last_drop_log: float = 0.0
 
@@ -46,13 +50,44 @@ class DeviceHealth:
             if state is self.state and message == self.message:
                 return
             self.state, self.message, self.since = state, message, time.time()
-        level = logging.WARNING if state in (State.ERROR, State.OFFLINE) else logging.INFO
+        level = logging.WARNING if state in (State.ERROR, State.OFFLINE, State.DEGRADED) else logging.INFO
         self.log.log(level, "%s: %s%s", self.name, state.value, f" ({message})" if message else "")
 
     def count_readings(self, n: int, ts: float | None = None) -> None:
         with self._lock:
             self.readings += n
             self.last_reading = ts if ts is not None else time.time()
+
+    def count_event(self, name: str, n: int = 1) -> None:
+        """Count something worth knowing that lost nothing (a meter clock that is off, a reset)."""
+        with self._lock:
+            self.events[name] = self.events.get(name, 0) + n
+
+    def set_refusing(self, series: str, reason: str | None) -> None:
+        """The gate refuses every reading of ``series`` for ``reason`` (None: it accepts again)."""
+        with self._lock:
+            if reason is None:
+                if self.refusing.pop(series, None) is None:
+                    return
+            else:
+                if self.refusing.get(series) == reason:
+                    return
+                self.refusing[series] = reason
+        if reason is None:
+            self.log.info("%s: readings of %s are accepted again", self.name, series)
+        else:
+            self.log.warning("%s: every reading of %s is refused (%s)", self.name, series, reason)
+
+    def effective(self) -> tuple[State, str]:
+        """The state to show: ``degraded`` over ``ok`` while the gate refuses a series."""
+        with self._lock:
+            return self._effective()
+
+    def _effective(self) -> tuple[State, str]:
+        if self.refusing and self.state in (State.OK, State.STARTING, State.ASLEEP):
+            why = ", ".join(f"{series}: {reason}" for series, reason in sorted(self.refusing.items()))
+            return State.DEGRADED, f"readings refused ({why})"
+        return self.state, self.message
 
     def count_reconnect(self) -> None:
         with self._lock:
@@ -93,11 +128,12 @@ class DeviceHealth:
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
+            state, message = self._effective()
             return {
                 "name": self.name,
                 "type": self.type,
-                "state": self.state.value,
-                "message": self.message,
+                "state": state.value,
+                "message": message,
                 "since": self.since,
                 "last_reading": self.last_reading,
                 "readings": self.readings,

@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING, Any
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from collector.health import State
+
 if TYPE_CHECKING:
     from collector.runtime import Collector
 
 log = logging.getLogger(__name__)
-STATES = ("starting", "ok", "asleep", "offline", "error")
+STATES = tuple(s.value for s in State)
 
 
 class _HealthMetrics:
@@ -30,7 +32,14 @@ class _HealthMetrics:
             "buurtwatt_device_state", "1 for the device's current state", labels=["device", "state"]
         )
         readings = CounterMetricFamily("buurtwatt_device_readings", "readings accepted", labels=["device"])
-        drops = CounterMetricFamily("buurtwatt_device_dropped", "input dropped", labels=["device", "reason"])
+        drops = CounterMetricFamily(
+            "buurtwatt_device_dropped", "input refused or dropped, by reason", labels=["device", "reason"]
+        )
+        events = CounterMetricFamily(
+            "buurtwatt_device_events",
+            "worth knowing, nothing lost (clock_off, counter_reset)",
+            labels=["device", "event"],
+        )
         reconnects = CounterMetricFamily("buurtwatt_device_reconnects", "reconnects", labels=["device"])
         last = GaugeMetricFamily(
             "buurtwatt_device_last_reading_seconds", "time of the newest reading", labels=["device"]
@@ -42,12 +51,33 @@ class _HealthMetrics:
             reconnects.add_metric([d["name"]], d["reconnects"])
             for reason, n in d["drops"].items():
                 drops.add_metric([d["name"], reason], n)
+            for event, n in d["events"].items():
+                events.add_metric([d["name"], event], n)
             if d["last_reading"]:
                 last.add_metric([d["name"]], d["last_reading"])
-        yield from (state, readings, drops, reconnects, last)
+        yield from (state, readings, drops, events, reconnects, last)
         yield GaugeMetricFamily(
             "buurtwatt_committed_readings", "readings committed to the store", value=health["committed"]
         )
+        writer = health["store"].get("writer") or {}
+        writer_state = GaugeMetricFamily(
+            "buurtwatt_store_writer_state", "1 for the writer's state", labels=["state"]
+        )
+        for s in STATES:
+            writer_state.add_metric([s], 1.0 if writer.get("state") == s else 0.0)
+        yield writer_state
+        writer_drops = CounterMetricFamily(
+            "buurtwatt_store_writer_dropped", "readings the writer lost, by reason", labels=["reason"]
+        )
+        for reason, n in (writer.get("drops") or {}).items():
+            writer_drops.add_metric([reason], n)
+        yield writer_drops
+        if isinstance(writer.get("spooled"), int):
+            yield GaugeMetricFamily(
+                "buurtwatt_store_spooled_readings",
+                "readings kept in memory until the store takes them",
+                value=writer["spooled"],
+            )
         outbox = health["store"].get("outbox") or {}
         for key in ("depth", "oldest_age_s", "dropped_raw"):
             if isinstance(outbox.get(key), int | float):

@@ -27,7 +27,14 @@ class Collector:
     def __init__(self, config: SiteConfig, store: Store | None = None) -> None:
         self.config = config
         self.store = store or open_store(config)
-        self.pipeline = Pipeline(self.store, config.collector.commit_interval_s)
+        c = config.collector
+        self.pipeline = Pipeline(
+            self.store,
+            c.commit_interval_s,
+            max_clock_skew_s=c.max_clock_skew_s,
+            counter_reset_after=c.counter_reset_after,
+            spool_max_readings=c.spool_max_readings,
+        )
         self.stopping = threading.Event()
         self.devices: dict[str, DeviceHealth] = {}
         self._threads: list[threading.Thread] = []
@@ -39,7 +46,7 @@ class Collector:
         """Run one source; if it ever crashes, log it and start it again after a pause."""
         backoff = Backoff(initial=2, maximum=60)
         ctx = SourceContext(
-            emit=self.pipeline.emitter(health),
+            emit=self.pipeline.emitter(health, device),
             health=health,
             stopping=self.stopping,
             watch=self.pipeline.watch,
@@ -114,8 +121,15 @@ class Collector:
             store_status = self.store.status()
         except Exception as exc:  # an unreachable database is a state to show, not a crash
             store_status = {"ok": False, "error": str(exc)}
-        store_status["writer"] = self.pipeline.health.snapshot()
+        writer = self.pipeline.health.snapshot()
+        writer["spooled"] = self.pipeline.spooled
+        writer["spool_max"] = self.pipeline.spool_max
+        writer["store_counts"] = dict(self.pipeline.store_counts)
+        store_status["writer"] = writer
         ok = all(d["state"] in (State.OK.value, State.ASLEEP.value) for d in devices)
+        # a plug behind an MQTT broker may go offline by itself; refused readings are a fault
+        ok = ok and not any(d["state"] == State.DEGRADED.value for d in _all(devices))
+        ok = ok and writer["state"] in (State.OK.value, State.STARTING.value)
         return {
             "site": self.config.site.id,
             "status": "ok" if ok and store_status.get("ok", True) else "degraded",
@@ -126,3 +140,12 @@ class Collector:
             "devices": devices,
             "store": store_status,
         }
+
+
+def _all(devices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Devices and the devices found behind them (MQTT plugs, a gas meter)."""
+    out = []
+    for d in devices:
+        out.append(d)
+        out += _all(d.get("children", []))
+    return out

@@ -56,8 +56,11 @@ class P1Config(DeviceConfig):
     interval_s: float = Field(
         default=0.0, ge=0, description="store at most one telegram per interval; 0 = every telegram"
     )
-    max_clock_skew_s: float = Field(
-        default=86400.0, gt=0, description="use the receive time when the meter clock is further off"
+    max_clock_skew_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="use the receive time when the meter clock is further off; "
+        "default: [collector] max_clock_skew_s",
     )
     probe_s: float = Field(
         default=25.0, gt=0, description="with baud = auto: time to wait for a good telegram per setting"

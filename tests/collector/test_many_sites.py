@@ -58,6 +58,8 @@ type = "p1"
 name = "meter"
 host = "127.0.0.1"
 tcp_port = {p1_port}
+# a large building: more than the 3 x 80 A default a home connection allows
+max_power_w = 150000
 """.replace("'", '"')
     )
     return path
