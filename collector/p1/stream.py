@@ -152,7 +152,10 @@ class TelegramStream:
         if elapsed >= self.interval_s or elapsed < 0:  # < 0: the clock went back; thin from there
             self._last_emit = ts
             out.readings = self._electricity(telegram, ts, stamp)
-        out.readings.extend(self._mbus(telegram, received if self.live else None))
+        # an M-Bus capture is judged by the meter's own clock: it lags the receive time by design
+        # (up to an hour on DSMR 4), so its receive time is shifted by the same lag
+        lag_base = (received - clock) if self.live and clock is not None else None
+        out.readings.extend(self._mbus(telegram, lag_base))
         if not out.readings:
             out.reason = "thinned"  # interval_s keeps this one out; not a fault
         return out
@@ -169,7 +172,8 @@ class TelegramStream:
         ]
         return out
 
-    def _mbus(self, telegram: MeterTelegram, received: float | None) -> list[Reading]:
+    def _mbus(self, telegram: MeterTelegram, clock_offset: float | None) -> list[Reading]:
+        """M-Bus readings; ``clock_offset`` is receive time minus meter time (None: not live)."""
         out = []
         for m in telegram.mbus:
             key = (m.meter, m.captured)
@@ -184,7 +188,7 @@ class TelegramStream:
                     m.value,
                     meter=m.meter,
                     unit=m.unit,
-                    received=received,
+                    received=None if clock_offset is None else m.captured + clock_offset,
                 )
             )
         return out
