@@ -1,6 +1,6 @@
 """Physics a reading must obey before it becomes stored energy. Pure: no I/O, no clocks.
 
-The collector's gate (``collector/pipeline.py``) keeps one :class:`CounterTrack` per counter
+The collector's gate keeps one :class:`CounterTrack` per counter
 series and one :class:`MeterClock` per device, and asks :func:`limits_for` once per series.
 
 Counters, in the counter's own unit:
