@@ -61,6 +61,11 @@ class DeviceConfig(StrictModel):
     name: str
     enabled: bool = True
 
+    @property
+    def series_devices(self) -> tuple[str, ...]:
+        """The device names this device stores series under (a P1 meter adds its gas channel)."""
+        return (self.name,)
+
     @model_validator(mode="after")
     def _name_ok(self) -> DeviceConfig:
         import re
