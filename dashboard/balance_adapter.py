@@ -190,6 +190,28 @@ def rooms(ctx: DashContext) -> list[RoomClimate]:
     return room_climate(ctx.store, ctx.roles())
 
 
+@dataclass(frozen=True)
+class PeriodRows:
+    """The buckets of one period, each at its place in the period (hour 0-23, day 0-30, month 0-11).
+
+    A place without a bucket has no data: it gets no bar, never a zero.
+    """
+
+    first: date
+    slots: list[float]  # start of every place in the period
+    rows: list[tuple[int, EnergyBucket]]  # (place, bucket) for places with data
+
+    def values(self, key: str, sign: float = 1.0) -> list[float | None]:
+        out: list[float | None] = [None] * len(self.slots)
+        for i, r in self.rows:
+            out[i] = sign * getattr(r, key)
+        return out
+
+    @property
+    def buckets(self) -> list[EnergyBucket]:
+        return [r for _, r in self.rows]
+
+
 def buckets(ctx: DashContext, start: float, end: float, resolution: Resolution) -> list[EnergyBucket]:
     """Energy per chart bucket (the balance's definitions per bucket)."""
     return energy_buckets(ctx.store, ctx.roles(), start, end, resolution)

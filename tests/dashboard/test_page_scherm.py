@@ -76,7 +76,7 @@ FIT_JS = """
 
 LOADED_JS = (
     "() => { const t = [...document.querySelectorAll('.k-panel.active, #k-verdict, .k-footer')]"
-    ".map(e => e.innerText).join(' '); return t.length > 0 && !t.includes('…') }"
+    ".map(e => e.innerText).join(' '); return !t.includes('…') && /kg[\\s\\S]*kWh/.test(t) }"
 )
 
 
@@ -104,7 +104,7 @@ def test_screen_fits_every_size(site: Site, browser: Any, size: tuple[int, int])
             page = tab.visit(f"{site.url}/scherm?panel={panel}&lang=nl", expected["nl"], timeout=15000)
             page.wait_for_function(LOADED_JS, timeout=10000)
             page.wait_for_function(
-                "() => /\\d\\d:\\d\\d/.test(document.querySelector('.k-updated').innerText)"
+                "() => /\\d\\d:\\d\\d/.test((document.querySelector('.k-updated') || {}).innerText || '')"
             )
             found = page.evaluate(FIT_JS)
             if found:
@@ -145,7 +145,7 @@ def test_updated_time_is_filled_in(site: Site, tabs: dict[str, Tab]) -> None:
     for path, where in (("/?lang=nl", ".updated"), ("/scherm?lang=nl", ".k-updated")):
         page = tabs["wide"].visit(site.url + path)
         page.wait_for_function(
-            "sel => /Bijgewerkt om \\d\\d:\\d\\d/.test(document.querySelector(sel).innerText)",
+            "sel => /Bijgewerkt om \\d\\d:\\d\\d/.test((document.querySelector(sel) || {}).innerText || '')",
             arg=where,
             timeout=6000,
         )
