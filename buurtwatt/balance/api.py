@@ -283,9 +283,10 @@ def plug_energy(store: Store, roles: Roles, start: float, end: float) -> dict[st
         if rows:
             out[plug] = sum(r.value for r in rows if r.value is not None)
             continue
-        hours = [r for r in store.read(str(roles.plug_w(plug)), start, end, Resolution.HOUR) if r.count]
+        first_hour = start - start % 3600  # the bucket that holds ``start`` counts in part
+        hours = [r for r in store.read(str(roles.plug_w(plug)), first_hour, end, Resolution.HOUR) if r.count]
         if hours:
-            # the bucket that holds ``end`` (or ``start``) only counts for the part inside the range
+            # the buckets that hold ``start`` and ``end`` count only for their part inside the range
             total = 0.0
             for r in hours:
                 if r.value is None:

@@ -69,6 +69,7 @@ class Writer:
                         Reading("meter", "export_w", now, 0.0),
                         Reading("pv", "power_w", now, self.solar_w),
                         Reading("plug-koelkast", "power_w", now, 85.0),
+                        Reading("plug-tv", "power_w", now, 0.4),
                         Reading("zaal", "co2_ppm", now, 950.0),
                     ]
                 )
