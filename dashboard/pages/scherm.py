@@ -69,7 +69,7 @@ def _verdict_strip(lang: str) -> html.Section:
 
     return html.Section(
         [
-            html.Div("", className="k-v-label"),
+            html.Div("", className="k-v-label k-v-corner"),
             html.Div(t("k.verdict_co2", lang), className="k-v-head"),
             html.Div(t("k.verdict_energy", lang), className="k-v-head"),
             *row("year"),
@@ -133,7 +133,14 @@ def _panels(lang: str, ctx: DashContext) -> list[html.Section]:
             t("k.power", lang),
             [
                 html.Div(
-                    dcc.Graph(id="k-power", config=charts.STATIC, className="k-graph-inner"),
+                    # responsive: follows its box when the strip below grows, not only the window
+                    dcc.Graph(
+                        id="k-power",
+                        config=charts.STATIC,
+                        className="k-graph-inner",
+                        responsive=True,
+                        style={"height": "100%", "width": "100%"},
+                    ),
                     className="k-graph",
                 )
             ],
@@ -267,7 +274,10 @@ def _power_figure(ctx: DashContext, lang: str, font_px: int, now: float) -> dict
     fig_layout["font"]["color"] = "#ffffff"
     fig_layout["separators"] = ",." if lang == "nl" else ".,"
     fig_layout["margin"] = {"l": font_px * 4, "r": font_px, "t": font_px, "b": font_px * 2}
+    # the legend's symbols keep a fixed width: room after each name keeps the entries apart
     fig_layout["legend"] = {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0}
+    for trace in data:
+        trace["name"] += "\u2003\u2003"
     fig_layout["xaxis"].update(gridcolor="#3a3f47", tickformat="%H:%M", type="date")
     fig_layout["yaxis"].update(gridcolor="#3a3f47", zerolinecolor="#bbbbbb")
     if not points:
@@ -352,8 +362,10 @@ def _slow(_n: int | None, view: dict | None, lang: str | None):
     ctx = current()
     lang = pick_language(lang, default=ctx.config.dashboard.language)
     now = time.time()
-    short = min((view or {}).get("w", 1920), (view or {}).get("h", 1080) * 16 / 9)
-    font_px = max(14, round(short * 0.016))  # about 30 px on a 1920x1080 screen
+    w, h = (view or {}).get("w", 1920), (view or {}).get("h", 1080)
+    # the stylesheet's --u (landscape and portrait), so the graph's text matches the page's
+    u = min(h / 100, w * 0.5625 / 100) if w >= h else min(w * 0.92 / 100, h * 0.5 / 100)
+    font_px = max(14, round(3.2 * u))  # about 35 px on a 1920x1080 screen
     parts = {"plugs": _plugs, "rooms": _rooms}  # only the panels this site has are on the page
     keys = [o["id"]["key"] for o in dash.callback_context.outputs_list[1]]
     return _power_figure(ctx, lang, font_px, now), [parts[k](ctx, lang, now) for k in keys]
