@@ -21,6 +21,7 @@ from dashboard.i18n import pick_language, t
 log = logging.getLogger(__name__)
 
 TINY = 0.5  # kg CO2 or kWh: below this a difference is neither praised nor blamed
+CO2_OK, CO2_HIGH = 800, 1200  # ppm in a room: the usual thresholds for "open a window" and "ventilate now"
 MAX_ARROW_PX = 44
 FULL_SCALE_W = 10_000  # arrow at full thickness; a sqrt scale keeps small flows visible
 
@@ -66,6 +67,13 @@ def _today(ctx: DashContext, lang: str, now: float) -> dict[str, str]:
         key, amount = cmp[0]
         out["co2_compare"] = t(f"cmp.{key}", lang, amount=fmt.number(amount, lang, 0 if amount >= 10 else 1))
     return out
+
+
+def co2_advice(ppm: float | None) -> str:
+    """ "good" below 800 ppm, "open" up to 1200, "ventilate" above; "" without a value."""
+    if ppm is None:
+        return ""
+    return "good" if ppm < CO2_OK else ("open" if ppm < CO2_HIGH else "ventilate")
 
 
 def _today_co2_sentence(net_kg: float, lang: str) -> str:

@@ -22,13 +22,13 @@ from dashboard.components import flow, icon, live_machinery, live_text, stale_ba
 from dashboard.context import DashContext, current
 from dashboard.i18n import locale, pick_language, t
 from dashboard.lang import page_language, request_language
+from dashboard.live import co2_advice
 
 # the first panel has numbers; panels without data on this site (no plugs, no rooms) are left out
 PANELS = ("flow", "today", "co2", "power", "plugs", "climate", "roof", "clock")
 SLOW_MS = 30_000  # graph, plugs and rooms: every 30 s is plenty for a wall
 ROOM_STALE_S = 15 * 60
 TOP_PLUGS = 5
-CO2_OK, CO2_HIGH = 800, 1200  # ppm: the usual thresholds for "open a window" and "ventilate now"
 
 
 def title(**_: str) -> str:
@@ -310,13 +310,6 @@ def _plugs(ctx: DashContext, lang: str, now: float) -> list[Any]:
             html.Div(fmt.energy(kwh, lang), className="k-plug-kwh"),
         ]
     return [html.Div(rows, className="k-plug-grid"), html.P(t("k.plugs_note", lang), className="k-sentence")]
-
-
-def co2_advice(ppm: float | None) -> str:
-    """ "good" below 800 ppm, "open" up to 1200, "ventilate" above; "" without a value."""
-    if ppm is None:
-        return ""
-    return "good" if ppm < CO2_OK else ("open" if ppm < CO2_HIGH else "ventilate")
 
 
 def _rooms(ctx: DashContext, lang: str, now: float) -> list[Any]:
