@@ -12,6 +12,7 @@ import math
 import time
 from typing import Any
 
+import dash
 from dash import ALL, Dash, Input, Output, State
 
 from dashboard import balance_adapter, fmt, shares_adapter
@@ -141,7 +142,12 @@ def _roof(ctx: DashContext, lang: str, now: float) -> dict[str, str]:
     return {"roof_today": fmt.energy(roof.today_kwh, lang), "roof_year": fmt.energy(roof.year_kwh, lang)}
 
 
-def snapshot(ctx: DashContext, lang: str, now: float | None = None) -> dict[str, Any]:
+def snapshot(
+    ctx: DashContext, lang: str, now: float | None = None, extras: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Every live text of a page. ``extras`` names optional parts a page asks for with a
+    ``{"type": "live-part", "key": ...}`` store ("verdict": the wall screen's strip), so pages
+    without them do not pay for them."""
     now = now or time.time()
     live = balance_adapter.live(ctx)
     stale_after = ctx.config.dashboard.stale_after_s
@@ -167,7 +173,8 @@ def snapshot(ctx: DashContext, lang: str, now: float | None = None) -> dict[str,
             use_verb=t("flow.use_verb", lang),
             grid_verb=t(f"flow.grid_{direction}", lang),
         )
-    for part in (_today, _verdict, _roof):
+    parts = [_today, _roof] + ([_verdict] if "verdict" in extras else [])
+    for part in parts:
         try:
             text.update(part(ctx, lang, now))
         except Exception:  # one broken part must not blank the whole screen
@@ -223,11 +230,18 @@ function(data, tick, rootClass) {
 
 
 def register(app: Dash) -> None:
-    @app.callback(Output("live-data", "data"), Input("live-tick", "n_intervals"), State("page-lang", "data"))
-    def _live(_n: int | None, lang: str | None) -> dict[str, Any]:
+    @app.callback(
+        Output("live-data", "data"),
+        Input("live-tick", "n_intervals"),
+        State("page-lang", "data"),
+        State({"type": "live-part", "key": ALL}, "data"),
+    )
+    def _live(_n: int | None, lang: str | None, _parts: list) -> dict[str, Any]:
         ctx = current()
         lang = pick_language(lang, default=ctx.config.dashboard.language)
-        return ctx.cached(("snapshot", lang), 1.0, lambda: snapshot(ctx, lang))
+        states = dash.callback_context.states_list[1] if dash.callback_context.states_list else []
+        extras = tuple(sorted(s["id"]["key"] for s in states))
+        return ctx.cached(("snapshot", lang, extras), 1.0, lambda: snapshot(ctx, lang, extras=extras))
 
     app.clientside_callback(
         SPREAD_JS,

@@ -212,6 +212,7 @@ def layout(
                 },
             ),
             dcc.Store(id="k-view"),
+            dcc.Store(id={"type": "live-part", "key": "verdict"}),  # the live data include the strip
             dcc.Interval(id="k-slow", interval=SLOW_MS),
             *live_machinery(lang),
             stale_banner(),
