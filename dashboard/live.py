@@ -63,7 +63,8 @@ def _today(ctx: DashContext, lang: str, now: float) -> dict[str, str]:
     else:
         out["face"] = "happy" if co2.co2_positive else ("neutral" if half else "sad")
         out["face_text"] = t(f"co2.face_{out['face']}", lang)
-    cmp = balance_adapter.comparisons(ctx, co2.net_kg)
+    cmp = balance_adapter.comparisons(ctx, co2.net_kg) if abs(co2.net_kg) >= TINY else []
+    out["co2_compare"] = ""  # a tiny amount gets no comparison either
     if cmp:
         key, amount = cmp[0]
         out["co2_compare"] = t(f"cmp.{key}", lang, amount=fmt.number(amount, lang, 0 if amount >= 10 else 1))
