@@ -65,6 +65,11 @@ class DeviceConfig(StrictModel):
     max_power_w: float | None = Field(default=None, gt=0)
     max_flow_m3_h: float | None = Field(default=None, gt=0)
 
+    @property
+    def series_devices(self) -> tuple[str, ...]:
+        """The device names this device stores series under (a P1 meter adds its gas channel)."""
+        return (self.name,)
+
     @model_validator(mode="after")
     def _name_ok(self) -> DeviceConfig:
         import re

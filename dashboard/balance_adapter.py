@@ -23,13 +23,17 @@ from buurtwatt.balance import (
     LivePower,
     PeriodBalance,
     Projection,
+    RoomClimate,
     balance_for,
     energy_buckets,
     energy_of,
     equivalents,
     factors_for,
     live_now,
+    plug_energy,
+    power_history,
     projection,
+    room_climate,
     today_so_far,
 )
 from buurtwatt.balance.compute import co2_from_sums
@@ -142,6 +146,70 @@ def today(ctx: DashContext, now: float, store: Store | None = None) -> PeriodBal
 def live(ctx: DashContext) -> LivePower:
     """Power now, with the balance's definitions."""
     return live_now(ctx.store, ctx.roles())
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Is the building CO2-positive and energy-positive, this calendar year and since the start?"""
+
+    year_first: date  # 1 January, or the start when it began later this year
+    year: PeriodBalance
+    started: date
+    since_start: PeriodBalance  # the same figure as /co2's "since the start"
+
+
+def verdict(ctx: DashContext, now: float) -> Verdict:
+    """Cached a minute: the year's figure moves slowly, and every screen asks every 2 s."""
+    return ctx.cached(("verdict", ctx.store.site, int(now // 60)), 60, lambda: _verdict(ctx, now))
+
+
+def _verdict(ctx: DashContext, now: float) -> Verdict:
+    day = local_date(now, ctx.tz)
+    started = min(start_date(ctx, now), day)
+    first = max(date(day.year, 1, 1), started)
+    year = report(ctx, ctx.store, first, day + timedelta(days=1), "total", now).total
+    return Verdict(first, year, started, co2_overview(ctx, now).total)
+
+
+def power_24h(ctx: DashContext, now: float) -> list[LivePower]:
+    """Power per 15 minutes over the last 24 hours (the screen's rolling graph); cached a minute."""
+    key = ("power24", ctx.store.site, int(now // 60))
+    return ctx.cached(key, 60, lambda: power_history(ctx.store, ctx.roles(), now - 86400, now + 1))
+
+
+def plugs_today(ctx: DashContext, now: float) -> list[tuple[str, float]]:
+    """(plug, kWh today), most first: who used most today."""
+    start = local_midnight(local_date(now, ctx.tz), ctx.tz)
+    key = ("plugs-today", ctx.store.site, int(now // 30))
+    used = ctx.cached(key, 30, lambda: plug_energy(ctx.store, ctx.roles(), start, now))
+    return sorted(used.items(), key=lambda kv: -kv[1])
+
+
+def rooms(ctx: DashContext) -> list[RoomClimate]:
+    """The newest climate of every room sensor."""
+    return room_climate(ctx.store, ctx.roles())
+
+
+@dataclass(frozen=True)
+class PeriodRows:
+    """The buckets of one period, each at its place in the period (hour 0-23, day 0-30, month 0-11).
+
+    A place without a bucket has no data: it gets no bar, never a zero.
+    """
+
+    first: date
+    slots: list[float]  # start of every place in the period
+    rows: list[tuple[int, EnergyBucket]]  # (place, bucket) for places with data
+
+    def values(self, key: str, sign: float = 1.0) -> list[float | None]:
+        out: list[float | None] = [None] * len(self.slots)
+        for i, r in self.rows:
+            out[i] = sign * getattr(r, key)
+        return out
+
+    @property
+    def buckets(self) -> list[EnergyBucket]:
+        return [r for _, r in self.rows]
 
 
 def buckets(ctx: DashContext, start: float, end: float, resolution: Resolution) -> list[EnergyBucket]:

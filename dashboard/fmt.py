@@ -7,6 +7,7 @@ Units scale by themselves (W/kW/MW, kWh/MWh) so a screen never shows
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime
 
 from babel.dates import format_date, format_datetime, format_time
@@ -16,6 +17,8 @@ from buurtwatt.timeutil import zone
 from dashboard.i18n import locale
 
 DASH = "–"
+# words in front of a device id that say what kind of device it is, not what it is for
+DEVICE_PREFIXES = {"plug", "stekker", "shelly", "tasmota", "sensor", "room", "kamer"}
 
 
 def number(value: float | None, lang: str, decimals: int = 0) -> str:
@@ -37,8 +40,14 @@ def _scaled(value: float | None, lang: str, steps: tuple[tuple[float, str, int],
 
 
 def power(watts: float | None, lang: str) -> str:
-    """Power now: '850 W', '3,2 kW', '1,25 MW'."""
-    return _scaled(watts, lang, ((999.5, "W", 0), (99_950, "kW", 1), (999_500, "kW", 0), (math.inf, "MW", 2)))
+    """Power now: '0,4 W' (a plug on standby), '850 W', '3,2 kW', '1,25 MW'. Exactly zero is '0 W'."""
+    if watts == 0:
+        return "0\u00a0W"
+    return _scaled(
+        watts,
+        lang,
+        ((9.95, "W", 1), (999.5, "W", 0), (99_950, "kW", 1), (999_500, "kW", 0), (math.inf, "MW", 2)),
+    )
 
 
 def energy(kwh: float | None, lang: str) -> str:
@@ -68,6 +77,28 @@ def kg(value: float | None, lang: str) -> str:
     if value is None or not math.isfinite(value):
         return DASH
     return f"{number(value, lang, 1 if abs(value) < 10 else 0)}\u00a0kg"
+
+
+def ppm(value: float | None, lang: str) -> str:
+    """CO2 in the air: '850 ppm'."""
+    return DASH if value is None or not math.isfinite(value) else f"{number(value, lang)}\u00a0ppm"
+
+
+def celsius(value: float | None, lang: str) -> str:
+    return DASH if value is None or not math.isfinite(value) else f"{number(value, lang, 1)}\u00a0°C"
+
+
+def humidity(value: float | None, lang: str) -> str:
+    return DASH if value is None or not math.isfinite(value) else f"{number(value, lang)}\u00a0%"
+
+
+def device_label(name: str) -> str:
+    """A device id as words for a screen: 'plug-koelkast' -> 'Koelkast', 'zaal_sensor' -> 'Zaal sensor'."""
+    words = re.split(r"[-_]+", name)
+    if len(words) > 1 and words[0].lower() in DEVICE_PREFIXES:
+        words = words[1:]
+    text = " ".join(w for w in words if w)
+    return text[:1].upper() + text[1:]
 
 
 def gas(m3: float | None, lang: str) -> str:

@@ -35,6 +35,9 @@ Public API for the dashboard::
     live = live_now(store, roles)                 # LivePower: import_w, export_w, production_w,
                                                   #   consumption_w (same definitions as the kWh)
     energy_buckets(store, roles, start, end, Resolution.HOUR)  # [EnergyBucket] for charts
+    power_history(store, roles, start, end)       # [LivePower] per 15 minutes: a 24-hour graph
+    plug_energy(store, roles, start, end)         # {plug: kWh}: who used most today
+    room_climate(store, roles)                    # [RoomClimate]: newest CO2 ppm, °C, % per room
     roles = site_roles(site_config, store)        # buurtwatt.roles.Roles; pass roles= to reuse
 
     proj = projection(store, site_config)   # Projection: status, cumulative_net_kg,
@@ -46,12 +49,16 @@ Dates are local dates; ``end`` is exclusive. ``by`` is "hour", "day", "month", "
 
 from buurtwatt.balance.api import (
     BalanceReport,
+    RoomClimate,
     balance_for,
     energy_buckets,
     energy_of,
     factors_for,
     live_now,
+    plug_energy,
+    power_history,
     projection,
+    room_climate,
     site_roles,
     today_so_far,
 )
@@ -86,6 +93,10 @@ __all__ = [
     "equivalents",
     "factors_for",
     "live_now",
+    "plug_energy",
+    "power_history",
+    "room_climate",
+    "RoomClimate",
     "load_factors",
     "projection",
     "site_roles",

@@ -15,7 +15,7 @@ from buurtwatt.balance.factors import DEFAULT_FACTORS_FILE, FactorError, Factors
 from buurtwatt.balance.model import EnergyBalance, EnergyBucket, LivePower, PeriodBalance
 from buurtwatt.balance.projection import Projection, project
 from buurtwatt.balance.reader import read_hourly, series_roles
-from buurtwatt.roles import Roles, resolve_roles
+from buurtwatt.roles import ROOM_QUANTITIES, Roles, resolve_roles
 from buurtwatt.series import Series
 from buurtwatt.store.base import Resolution, Store
 from buurtwatt.timeutil import local_date, local_midnight, split_periods, today_range
@@ -116,7 +116,8 @@ def site_roles(config: SiteConfig, store: Store) -> Roles:
 def check_roles(config: SiteConfig, roles: Roles, factors: Factors) -> list[str]:
     """Problems with the roles and the [balance] section that the config model alone cannot see."""
     cfg = config.balance
-    names = {d.name for d in config.devices}
+    # a device may store series under more than one name (a P1 meter's gas channel)
+    names = {n for d in config.devices for n in d.series_devices}
     problems = list(roles.notes)
     for label, device in [
         ("grid_meter", cfg.grid_meter),
@@ -248,6 +249,87 @@ def energy_buckets(
     ]
 
 
+def power_history(store: Store, roles: Roles, start: float, end: float) -> list[LivePower]:
+    """Power per 15 minutes (means), with the balance's definition of consumption, for a graph.
+
+    A bucket where the grid meter has no data is left out: a gap, never a zero.
+    """
+
+    def means(series: tuple[Series | None, ...]) -> dict[float, float]:
+        out: dict[float, float] = {}
+        for s in series:
+            if s is None:
+                continue
+            for row in store.read(str(s), start, end, Resolution.MIN15):
+                if row.value is not None and row.count:
+                    out[row.ts] = out.get(row.ts, 0.0) + row.value
+        return out
+
+    imp, exp, sun = means((roles.import_w,)), means((roles.export_w,)), means(roles.solar_w)
+    out = []
+    for ts in sorted(set(imp) | set(exp)):
+        i, e, p = imp.get(ts, 0.0), exp.get(ts, 0.0), sun.get(ts)
+        out.append(LivePower(ts, i, e, p, consumption(i, e, p or 0.0)))
+    return out
+
+
+def plug_energy(store: Store, roles: Roles, start: float, end: float) -> dict[str, float]:
+    """kWh per plug over [start, end): its energy counter where it has one, else its mean power
+    per hour times the hour (an hour without samples adds nothing; plugs without data are left out)."""
+    out: dict[str, float] = {}
+    for plug in roles.plugs:
+        counter = [r for r in store.read(str(Series(plug, "energy_kwh")), start, end, Resolution.HOUR)]
+        rows = [r for r in counter if r.value is not None and r.count]
+        if rows:
+            out[plug] = sum(r.value for r in rows if r.value is not None)
+            continue
+        first_hour = start - start % 3600  # the bucket that holds ``start`` counts in part
+        hours = [r for r in store.read(str(roles.plug_w(plug)), first_hour, end, Resolution.HOUR) if r.count]
+        if hours:
+            # the buckets that hold ``start`` and ``end`` count only for their part inside the range
+            total = 0.0
+            for r in hours:
+                if r.value is None:
+                    continue
+                span = min(r.ts + 3600, end) - max(r.ts, start)
+                total += r.value * max(span, 0.0) / 3.6e6
+            out[plug] = total
+    return out
+
+
+@dataclass(frozen=True)
+class RoomClimate:
+    room: str
+    ts: float | None
+    co2_ppm: float | None
+    temperature_c: float | None
+    humidity_pct: float | None
+
+
+def room_climate(store: Store, roles: Roles) -> list[RoomClimate]:
+    """The newest CO2, temperature and humidity of each room sensor."""
+    names = {(room, q): str(Series(room, q)) for room in roles.rooms for q in ROOM_QUANTITIES}
+    rows = store.latest(names.values())
+    out = []
+    for room in roles.rooms:
+        found = {q: row for q in ROOM_QUANTITIES if (row := rows.get(names[(room, q)])) is not None}
+        stamps = [r.ts for r in found.values()]
+
+        def value(q: str, found: dict = found) -> float | None:
+            return found[q].value if q in found else None
+
+        out.append(
+            RoomClimate(
+                room,
+                max(stamps) if stamps else None,
+                co2_ppm=value("co2_ppm"),
+                temperature_c=value("temperature_c"),
+                humidity_pct=value("humidity_pct"),
+            )
+        )
+    return out
+
+
 def energy_of(buckets: list[EnergyBucket], config: BalanceConfig) -> EnergyBalance:
     """The energy balance over the sum of some buckets (the definitions apply to the sums)."""
     return energy_from_sums(
@@ -305,7 +387,10 @@ __all__ = [
     "energy_of",
     "factors_for",
     "live_now",
+    "plug_energy",
+    "power_history",
     "projection",
+    "room_climate",
     "series_roles",
     "site_roles",
     "today_so_far",

@@ -23,6 +23,10 @@ class P1Config(DeviceConfig):
     gas_name: str = Field(default="gas", pattern=DEVICE_NAME_PATTERN)
     water_name: str = Field(default="water", pattern=DEVICE_NAME_PATTERN)
 
+    @property
+    def series_devices(self) -> tuple[str, ...]:
+        return (self.name, self.gas_name)
+
     # transports
     port: str | None = Field(default=None, description="serial device, best /dev/serial/by-id/...")
     baud: Literal["auto", 115200, 9600] = "auto"

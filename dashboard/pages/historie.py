@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import time
+from bisect import bisect_right
 from dataclasses import fields
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
@@ -14,8 +16,9 @@ from dash import Input, Output, State, callback, dcc, html
 
 from buurtwatt.balance import EnergyBucket
 from buurtwatt.store.base import Resolution
-from buurtwatt.timeutil import local_date, local_midnight, zone
+from buurtwatt.timeutil import local_date, local_midnight, split_periods, zone
 from dashboard import balance_adapter, charts, costs_adapter, fmt
+from dashboard.balance_adapter import PeriodRows
 from dashboard.components import explain, frame, stat
 from dashboard.context import current
 from dashboard.costs_view import cost_block
@@ -23,6 +26,8 @@ from dashboard.i18n import pick_language, t
 from dashboard.lang import page_language, request_language
 
 VIEWS = ("day", "week", "month", "year")
+CHART_PX = 360
+HOVER = "%{customdata}: %{y:.2f}<extra>%{fullData.name}</extra>"
 RESOLUTION = {
     "day": Resolution.HOUR,
     "week": Resolution.DAY,
@@ -114,21 +119,28 @@ def layout(lang: str | None = None, view: str | None = None, day: str | None = N
                 className="g-3 align-items-end",
             ),
             html.Div(id="hist-totals", className="mt-3"),
-            dcc.Graph(id="hist-energy", config=charts.CONFIG),
-            dcc.Graph(id="hist-grid", config=charts.CONFIG),
-            dcc.Graph(id="hist-gas", config=charts.CONFIG),
+            dcc.Graph(id="hist-energy", config=charts.CONFIG, style={"height": f"{CHART_PX}px"}),
+            dcc.Graph(id="hist-grid", config=charts.CONFIG, style={"height": f"{CHART_PX}px"}),
+            dcc.Graph(id="hist-gas", config=charts.CONFIG, style={"height": f"{CHART_PX}px"}),
             explain(t("hist.explain1", lang), t("hist.explain2", lang)),
         ],
     )
 
 
-def _read(view: str, anchor: str, shift: int) -> list[EnergyBucket]:
+SLOT = {"day": "hour", "week": "day", "month": "day", "year": "month"}
+
+
+def _read(view: str, anchor: str, shift: int) -> PeriodRows:
     ctx = current()
     first, last = period(view, date.fromisoformat(anchor), shift)
     start, end = local_midnight(first, ctx.tz), local_midnight(last, ctx.tz)
     key = ("hist", view, start, end)
     ttl = 10 if end > time.time() else 600  # closed periods do not change
-    return ctx.cached(key, ttl, lambda: balance_adapter.buckets(ctx, start, end, RESOLUTION[view]))
+    rows = ctx.cached(key, ttl, lambda: balance_adapter.buckets(ctx, start, end, RESOLUTION[view]))
+    slots = [p.start for p in split_periods(first, last, SLOT[view], ctx.tz)]
+    return PeriodRows(
+        first, slots, [(bisect_right(slots, r.start) - 1, r) for r in rows if r.start >= slots[0]]
+    )
 
 
 def _labels(view: str, stamps: list[float], lang: str) -> list[str]:
@@ -136,8 +148,41 @@ def _labels(view: str, stamps: list[float], lang: str) -> list[str]:
     if view == "day":
         return [fmt.clock(ts, tz, lang) for ts in stamps]
     if view == "year":
-        return [fmt.month_name(ts, tz, lang) for ts in stamps]
+        return [fmt.short_month(local_date(ts, tz), lang) for ts in stamps]
+    if view == "month":
+        return [str(local_date(ts, tz).day) for ts in stamps]
     return [fmt.day(ts, tz, lang, "EEE d MMM") for ts in stamps]
+
+
+def _axis(view: str, now: PeriodRows, lang: str) -> dict[str, Any]:
+    """Places 0..n-1 on a numeric axis with the current period's labels: the period before is
+    drawn at the same places (its November at this November), and no two bars share a label."""
+    labels = _labels(view, now.slots, lang)
+    step = {"day": 2, "month": 2}.get(view, 1)  # every other hour or day: labels stay readable
+    ticks = list(range(0, len(labels), step))
+    return {
+        "tickmode": "array",
+        "tickvals": ticks,
+        "ticktext": [labels[i] for i in ticks],
+        "range": [-0.5, len(labels) - 0.5],
+        "gridcolor": "#e3e3e3",
+        "automargin": True,
+    }
+
+
+def _empty(fig: dict[str, Any], lang: str) -> dict[str, Any]:
+    fig["layout"]["annotations"] = [
+        {
+            "text": t("hist.no_data_period", lang),
+            "showarrow": False,
+            "xref": "paper",
+            "yref": "paper",
+            "x": 0.5,
+            "y": 0.5,
+            "font": {"size": 18},
+        }
+    ]
+    return fig
 
 
 @callback(
@@ -153,59 +198,82 @@ def _labels(view: str, stamps: list[float], lang: str) -> list[str]:
 def _update(view: str, anchor: str | None, compare: list[str], lang: str | None):
     lang = pick_language(lang)
     anchor = (anchor or date.today().isoformat())[:10]
-    rows = _read(view, anchor, 0)
+    now = _read(view, anchor, 0)
     ctx = current()
-    x = _labels(view, [r.start for r in rows], lang)
+    x = list(range(len(now.slots)))
+    labels = _labels(view, now.slots, lang)
 
-    def ys(key: str, sign: float = 1.0) -> list[float]:
-        return [sign * getattr(r, key) for r in rows]
+    def layout(title: str, ytitle: str, **extra: Any) -> dict[str, Any]:
+        # a fixed height: with the comparison on, a figure must never collapse to 0 px
+        out = charts.layout(title=title, ytitle=ytitle, height=CHART_PX, **extra)
+        out["xaxis"] = _axis(view, now, lang)
+        out["separators"] = ",." if lang == "nl" else ".,"
+        return out
+
+    def bars(key: str, name: str, colour: str, sign: float = 1.0) -> dict[str, Any]:
+        return charts.bar_trace(
+            x, now.values(key, sign), name, colour, customdata=labels, hovertemplate=HOVER
+        )
 
     energy = charts.figure(
         [
-            charts.bar_trace(x, ys("production_kwh"), t("series.solar", lang), "solar"),
-            charts.bar_trace(x, ys("consumption_kwh"), t("series.use", lang), "use"),
+            bars("production_kwh", t("series.solar", lang), "solar"),
+            bars("consumption_kwh", t("series.use", lang), "use"),
         ],
-        charts.layout(title=t("hist.chart_energy", lang), barmode="group", ytitle="kWh"),
+        layout(t("hist.chart_energy", lang), "kWh", barmode="group"),
     )
     grid = charts.figure(
         [
-            charts.bar_trace(x, ys("import_kwh"), t("series.import", lang), "import"),
-            charts.bar_trace(x, ys("export_kwh", -1), t("series.export", lang), "export"),
+            bars("import_kwh", t("series.import", lang), "import"),
+            bars("export_kwh", t("series.export", lang), "export", -1),
         ],
-        charts.layout(title=t("hist.chart_grid", lang), barmode="relative", ytitle="kWh"),
+        layout(t("hist.chart_grid", lang), "kWh", barmode="relative"),
     )
     gas = charts.figure(
-        [charts.bar_trace(x, ys("gas_m3"), t("series.gas", lang), "gas")],
-        charts.layout(title=t("hist.chart_gas", lang), ytitle="m³"),
+        [bars("gas_m3", t("series.gas", lang), "gas")],
+        layout(t("hist.chart_gas", lang), "m³"),
     )
-    totals = balance_adapter.energy_over(ctx, rows)
+    if not now.rows:
+        for fig in (energy, grid, gas):
+            _empty(fig, lang)
+    totals = balance_adapter.energy_over(ctx, now.buckets) if now.rows else None
     previous = None
     if compare:
         before = _read(view, anchor, 1)
-        previous = balance_adapter.energy_over(ctx, before)
-        before_use = [r.consumption_kwh for r in before]
+        previous = balance_adapter.energy_over(ctx, before.buckets) if before.rows else None
+        # each value at its own place in its period, cut to the places this period has
+        places = [(i, r) for i, r in before.rows if i < len(x)]
         energy["data"].append(
             {
                 "type": "scatter",
-                "x": x[: len(before_use)],
-                "y": before_use[: len(x)],
+                "x": [i for i, _ in places],
+                "y": [r.consumption_kwh for _, r in places],
+                "customdata": [labels[i] for i, _ in places],
+                "hovertemplate": HOVER,
                 "name": t("hist.previous_use", lang),
                 "mode": "lines+markers",
                 "line": {"color": "#1b1e24", "dash": "dash"},
+                "meta": "previous",
             }
         )
 
-    def cell(label: str, value: float | None, unit_fmt, prev: float | None) -> dbc.Col:
-        sub = t("hist.before", lang, value=unit_fmt(prev, lang)) if prev is not None else ""
-        return dbc.Col(stat(label, unit_fmt(value, lang), sub), xs=6, lg=3)
+    def shown(value: float | None) -> str:
+        return t("hist.no_data", lang) if value is None else fmt.energy(value, lang)
 
-    p = previous
+    def cell(label: str, key: str) -> dbc.Col:
+        value = getattr(totals, key) if totals else None
+        sub = ""
+        if compare:
+            prev = getattr(previous, key) if previous else None
+            sub = t("hist.before", lang, value=shown(prev))
+        return dbc.Col(stat(label, shown(value), sub), xs=6, lg=3)
+
     cards = dbc.Row(
         [
-            cell(t("series.solar", lang), totals.production_kwh, fmt.energy, p.production_kwh if p else None),
-            cell(t("series.use", lang), totals.consumption_kwh, fmt.energy, p.consumption_kwh if p else None),
-            cell(t("series.import", lang), totals.import_kwh, fmt.energy, p.import_kwh if p else None),
-            cell(t("series.export", lang), totals.export_kwh, fmt.energy, p.export_kwh if p else None),
+            cell(t("series.solar", lang), "production_kwh"),
+            cell(t("series.use", lang), "consumption_kwh"),
+            cell(t("series.import", lang), "import_kwh"),
+            cell(t("series.export", lang), "export_kwh"),
         ],
         className="g-3",
         id="hist-cards",
@@ -227,7 +295,7 @@ def _update(view: str, anchor: str | None, compare: list[str], lang: str | None)
 )
 def _csv(_n: int, view: str, anchor: str | None):
     anchor = (anchor or date.today().isoformat())[:10]
-    rows = _read(view, anchor, 0)
+    rows = _read(view, anchor, 0).buckets
     tz = zone(current().tz)
     # the columns are the balance's own names, as in `buurtwatt balance --json`
     columns = [f.name for f in fields(EnergyBucket) if f.name != "start"]

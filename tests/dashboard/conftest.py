@@ -44,6 +44,8 @@ OTHER_NAME = "Anouk de Vries"  # P001, must never show on P017's page
 
 ALL_SHOTS = os.environ.get("BW_SCREENSHOTS") == "all"
 VIEWPORTS = [(1280, 720), (1366, 768), (1920, 1080), (390, 844)] if ALL_SHOTS else [(1920, 1080), (390, 844)]
+# the wall screen at every size it meets, portrait too (always, not only with BW_SCREENSHOTS=all)
+SCREEN_VIEWPORTS = [(1280, 720), (1366, 768), (1920, 1080), (3840, 2160), (1080, 1920)]
 SHOT_LANGUAGES = ("nl", "en") if ALL_SHOTS else ("nl",)
 
 
@@ -67,6 +69,8 @@ class Writer:
                         Reading("meter", "export_w", now, 0.0),
                         Reading("pv", "power_w", now, self.solar_w),
                         Reading("plug-koelkast", "power_w", now, 85.0),
+                        Reading("plug-tv", "power_w", now, 0.4),
+                        Reading("zaal", "co2_ppm", now, 950.0),
                     ]
                 )
 

@@ -1,4 +1,4 @@
-"""A store filled with a believable workshop: sun, use, grid, gas and a smart plug.
+"""A store filled with a believable workshop: sun, use, grid, gas, two smart plugs and a room sensor.
 
 Shared by the browser tests and bench/dashboard.py.
 """
@@ -105,6 +105,12 @@ def use_w(ts: float) -> float:
     return 600 + (2200 if 8 <= hour <= 17 else 0) + 300 * math.sin(ts / 900)
 
 
+def room_co2_ppm(ts: float) -> float:
+    """People in the workshop by day: the air needs a window open now and then."""
+    hour = (ts % 86400) / 3600 + 1
+    return 950.0 if 9 <= hour <= 17 else 520.0
+
+
 def readings(start: float, end: float, step: float, scale: float = 1.0) -> list[Reading]:
     """Counters grow with the power; ``scale`` makes a second site clearly different."""
     out: list[Reading] = []
@@ -127,6 +133,10 @@ def readings(start: float, end: float, step: float, scale: float = 1.0) -> list[
             Reading("pv", "power_w", ts, s),
             Reading("pv", "energy_kwh", ts, round(pv, 3)),
             Reading("plug-koelkast", "power_w", ts, 85.0),
+            Reading("plug-tv", "power_w", ts, 0.4),  # on standby: shown as 0,4 W, never "0 W"
+            Reading("zaal", "co2_ppm", ts, room_co2_ppm(ts)),
+            Reading("zaal", "temperature_c", ts, 20.5),
+            Reading("zaal", "humidity_pct", ts, 48.0),
             Reading("dak", "power_w", ts, sun_w(ts, 60_000.0)),
             Reading("dak", "energy_kwh", ts, round(roof, 3)),
         ]

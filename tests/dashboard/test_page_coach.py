@@ -22,3 +22,13 @@ def test_the_what_if_shows_costs_under_the_chosen_rules(site: Site, tabs: dict[s
     assert re.search(r"Kosten stroom en gas\s+€\s?-?[\d.]+\s+€\s?-?[\d.]+", row), row
     assert "zonder saldering" in page.inner_text("#wi-rules")
     assert not tabs["wide"].errors, tabs["wide"].errors
+
+
+def test_a_standby_plug_shows_its_small_power(site: Site, tabs: dict[str, Tab]) -> None:
+    """The store holds 0.4 W for the TV on standby: the page says 0,4 W, never "0 W"."""
+    page = tabs["wide"].visit(site.url + "/coach?lang=nl", re.compile(r"85\sW"))
+    page.click("#plug-pick")
+    page.get_by_text("plug-tv", exact=True).click()
+    page.wait_for_function(
+        "() => /^0,4\\sW$/.test((document.getElementById('plug-watts') || {}).innerText || '')", timeout=8000
+    )
