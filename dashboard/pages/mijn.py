@@ -167,14 +167,14 @@ def _page(token: str, found: ParticipantSummary, lang: str) -> html.Div:
         estimated = t("mine.estimated", lang, days=fmt.number(found.estimated_days, lang))
         body.append(html.P(estimated, className="small", id="mine-estimated"))
     body += [*_statements(token, found, lang), html.P(t("mine.explain", lang), className="explain")]
-    return frame(lang, "/mijn", body)
+    return frame(lang, f"/mijn/{token}", body)  # the language link keeps the token
 
 
-def _unavailable(lang: str) -> html.Div:
+def _unavailable(token: str, lang: str) -> html.Div:
     """For a valid link whose figures cannot be worked out now."""
     return frame(
         lang,
-        "/mijn",
+        f"/mijn/{token}",
         [
             html.H1(t("mine.unavailable_heading", lang)),
             html.P(t("mine.unavailable", lang), className="lead", id="mine-unavailable"),
@@ -189,10 +189,10 @@ def layout(token: str = "", lang: str | None = None, **_: str) -> html.Div:
     if pid is None:
         return not_found(lang)  # the same page as any unknown address; it tells nothing
     if shares_adapter.register(ctx) is None:
-        return _unavailable(lang)  # the register was refused: /beheer says why
+        return _unavailable(token, lang)  # the register was refused: /beheer says why
     try:
         found = shares_adapter.summary(ctx, pid, time.time())
     except Exception:  # a broken factors file or store must not become an HTTP 500
         log.exception("cannot work out the figures of participant %s", pid)
-        return _unavailable(lang)
+        return _unavailable(token, lang)
     return not_found(lang) if found is None else _page(token, found, lang)

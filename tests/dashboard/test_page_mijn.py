@@ -55,3 +55,18 @@ def test_wrong_token_gets_the_same_404_and_no_statement(site: Site, tabs: dict[s
         site.url + f"/mijn/{'b' * 43}/jaaroverzicht-{local_date(time.time(), TZ).year}.pdf"
     ) as r:
         assert r.headers["Content-Type"].startswith("text/html")  # the app's page, which shows the 404
+
+
+def test_language_link_keeps_the_participant_link(site: Site, tabs: dict[str, Tab]) -> None:
+    """On /mijn/<token>, "English" must lead to the same page in English, not to /mijn (a 404)."""
+    tab = tabs["phone"]
+    page = tab.visit(site.url + "/mijn/" + site.token, re.compile(r"\d\s?kWh"))
+    page.click("#lang-en")
+    page.wait_for_selector("#mine-name")
+    assert page.url.startswith(site.url + "/mijn/" + site.token + "?lang=en")
+    assert "does not exist" not in page.inner_text("body")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    page.click("#lang-nl")
+    page.wait_for_function("document.documentElement.lang === 'nl'")
+    assert "Quinten Bakker" in page.inner_text("#mine-name")
+    page.context.clear_cookies()
