@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests talk to for real: a MQTT broker, an InfluxDB server,
-# Chromium with its driver, and docker-compose (only to validate docker-compose.yml).
+# Chromium with its driver, npm (for axe-core), and docker-compose (only to validate docker-compose.yml).
 # As root it installs what is missing; otherwise it only says what is missing, and the tests
 # that need it are skipped (or fail when CI=true).
 set -euo pipefail
@@ -10,6 +10,15 @@ command -v influxd >/dev/null 2>&1 || need+=(influxdb)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+# axe-core (the accessibility check in tests/dashboard/test_a11y.py), pinned in its package-lock.json
+axe="$(dirname "$0")/../tests/dashboard/axe"
+if [ ! -f "$axe/node_modules/axe-core/axe.min.js" ]; then
+    if command -v npm >/dev/null 2>&1; then
+        npm ci --prefix "$axe" --no-audit --no-fund --loglevel=error
+    else
+        need+=(npm)
+    fi
+fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing Debian packages for the tests: ${need[*]}"
