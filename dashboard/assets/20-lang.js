@@ -1,6 +1,7 @@
 /* buurtwatt: the page's language everywhere the browser looks for it.
  * 1. <html lang> follows the page (in-app navigation swaps pages without a reload).
- * 2. Plotly draws numbers and dates in the page's language: decimal comma and thousands dot,
+ * 2. The date picker shows Dutch months and days ("januari", "ma di wo") on a Dutch page.
+ * 3. Plotly draws numbers and dates in the page's language: decimal comma and thousands dot,
  *    Dutch month and day names. Plotly is loaded on demand by the first graph; it announces
  *    itself as window.Plotly, which is where the Dutch locale is registered and every plot
  *    gets the page's language. */
@@ -17,6 +18,17 @@
   new MutationObserver(syncLang).observe(document.documentElement, {
     subtree: true, childList: true, attributes: true, attributeFilter: ["lang"],
   });
+
+  /* Dash's date picker takes its date-fns locale from window.dateFns.locale, chosen by the
+   * browser's language, else the first one there. Offer Dutch only on a Dutch page, so the
+   * picker speaks the page's language whatever the phone is set to. */
+  var dateLocales = (window.dateFns && window.dateFns.locale) || {};
+  if (window.dateFns) {
+    Object.defineProperty(window.dateFns, "locale", {
+      configurable: true,
+      get: function () { return pageLang() === "nl" && dateLocales.nl ? { nl: dateLocales.nl } : {}; },
+    });
+  }
 
   var NL = {
     moduleType: "locale",

@@ -6,8 +6,8 @@
  *  - A <label for="x"> names component "x", but Dash puts that id on a wrapper <div>: the label
  *    is tied to the control inside (slider handle, number box, option group).
  *  - Controls without a label (date picker, progress bar) are named by their section's heading.
- *  - The date picker's wrapper carries aria-expanded without a role; the dropdown has a hidden
- *    focus proxy that Tab would land on. */
+ *  - The date picker's wrapper carries aria-expanded without a role; the dropdown puts Tab on a
+ *    hidden stand-in input that passes focus on to its button: Tab goes to the button itself. */
 (function () {
   "use strict";
   var seq = 0;
@@ -71,7 +71,11 @@
       el.removeAttribute("aria-expanded");
     });
     document.querySelectorAll(".dash-dropdown-focus-target[aria-hidden=true]").forEach(function (el) {
-      el.setAttribute("tabindex", "-1"); // Tab goes straight to the dropdown's own button
+      // Tab goes straight to the dropdown's own (named) button instead of a hidden stand-in
+      var button = el.nextElementSibling;
+      if (!button || button.tagName !== "BUTTON" || button.disabled) return;
+      el.tabIndex = -1;
+      button.tabIndex = 0;
     });
   }
   var pending = false;
@@ -81,4 +85,6 @@
     requestAnimationFrame(function () { pending = false; repair(); });
   }).observe(document.documentElement, { subtree: true, childList: true });
   document.addEventListener("DOMContentLoaded", repair);
+  // the dropdown hands Tab back to its stand-in when its button loses focus
+  document.addEventListener("focusout", function () { setTimeout(repair, 0); }, true);
 })();

@@ -88,6 +88,7 @@ def layout(lang: str | None = None, view: str | None = None, day: str | None = N
                                 max_date_allowed=today.isoformat(),
                                 display_format="DD-MM-YYYY",
                                 first_day_of_week=1,
+                                placeholder=t("hist.date", lang),  # also its accessible name
                             ),
                         ],
                         xs=6,

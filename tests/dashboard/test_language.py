@@ -1,0 +1,61 @@
+"""The page's language reaches what the browser draws itself: ``<html lang>``, the numbers on
+Plotly's axes (decimal comma, thousands dot), and the date picker's months and days."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.dashboard.conftest import Site, Tab, with_lang
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
+
+DIGIT = re.compile(r"\d")
+
+
+@pytest.mark.parametrize(("lang", "separators"), [("nl", ",."), ("en", ".,")])
+def test_charts_and_html_follow_the_language(
+    site: Site, tabs: dict[str, Tab], lang: str, separators: str
+) -> None:
+    tab = tabs["wide"]
+    for path in ("/historie", "/co2", "/coach"):
+        page = tab.visit(site.url + with_lang(path, lang), DIGIT)
+        assert page.evaluate("document.documentElement.lang") == lang, path
+        used = page.evaluate(
+            "() => [...document.querySelectorAll('.js-plotly-plot')].map(g => g._fullLayout.separators)"
+        )
+        assert used and set(used) == {separators}, (path, used)
+    tab.context.clear_cookies()
+
+
+def test_in_app_navigation_keeps_html_lang(site: Site, tabs: dict[str, Tab]) -> None:
+    tab = tabs["wide"]
+    page = tab.visit(site.url + "/?lang=en", DIGIT)
+    assert page.evaluate("document.documentElement.lang") == "en"
+    page.click(".bw-nav a[href='/historie']")
+    page.wait_for_selector("#hist-view")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    page = tab.visit(site.url + "/?lang=nl", DIGIT)
+    assert page.evaluate("document.documentElement.lang") == "nl"
+    tab.context.clear_cookies()
+
+
+@pytest.mark.parametrize(
+    ("lang", "month", "weekday"),
+    [("nl", r"november|december|oktober", "ma"), ("en", r"November|December|October", "Mo")],
+)
+def test_date_picker_speaks_the_language(
+    site: Site, tabs: dict[str, Tab], lang: str, month: str, weekday: str
+) -> None:
+    tab = tabs["wide"]
+    page = tab.visit(site.url + with_lang("/historie", lang), DIGIT)
+    page.click("#hist-date")
+    page.wait_for_function("re => new RegExp(re).test(document.body.innerText)", arg=month, timeout=5000)
+    calendar = page.inner_text("body")
+    assert "Select Date" not in page.content()
+    assert re.search(rf"\b{weekday}\b", calendar), calendar[-600:]
+    if lang == "nl":
+        assert not re.search(r"January|February|November|December|\bMo\b", calendar)
+    page.keyboard.press("Escape")
+    tab.context.clear_cookies()
