@@ -19,7 +19,7 @@ from dashboard import fmt, health_view, shares_adapter
 from dashboard.auth import is_admin
 from dashboard.components import frame
 from dashboard.context import DashContext, current
-from dashboard.i18n import t
+from dashboard.i18n import t, tn
 from dashboard.lang import page_language, request_language
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ def _register(ctx: DashContext, lang: str) -> list:
         return [
             dbc.Alert(
                 [
-                    html.Strong(t("admin.register_refused", lang, n=errors)),
+                    html.Strong(tn("admin.register_refused", errors, lang)),
                     _problem_table(state.problems, lang, "register-problems"),
                 ],
                 color="danger",

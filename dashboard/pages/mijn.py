@@ -20,7 +20,7 @@ from buurtwatt.shares.summary import ParticipantSummary
 from dashboard import charts, fmt, shares_adapter
 from dashboard.components import frame, not_found, stat
 from dashboard.context import current
-from dashboard.i18n import t
+from dashboard.i18n import t, tn
 from dashboard.lang import page_language, request_language
 from dashboard.participant import statement_url
 
@@ -164,7 +164,7 @@ def _page(token: str, found: ParticipantSummary, lang: str) -> html.Div:
         *_repayment(found, lang),
     ]
     if found.estimated_days:
-        estimated = t("mine.estimated", lang, days=fmt.number(found.estimated_days, lang))
+        estimated = tn("mine.estimated", found.estimated_days, lang, n=fmt.number(found.estimated_days, lang))
         body.append(html.P(estimated, className="small", id="mine-estimated"))
     body += [*_statements(token, found, lang), html.P(t("mine.explain", lang), className="explain")]
     return frame(lang, f"/mijn/{token}", body)  # the language link keeps the token

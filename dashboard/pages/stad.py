@@ -12,7 +12,7 @@ from dashboard import balance_adapter, fmt
 from dashboard.balance_adapter import SiteDay
 from dashboard.components import frame, icon
 from dashboard.context import DashContext, current
-from dashboard.i18n import t
+from dashboard.i18n import t, tn
 from dashboard.lang import page_language, request_language
 
 
@@ -87,7 +87,7 @@ def layout(lang: str | None = None, **_: str) -> html.Div:
         "/stad",
         [
             html.H1(t("city.heading", lang)),
-            html.P(t("city.explain", lang, n=len(sites)), className="explain"),
+            html.P(tn("city.explain", len(sites), lang), className="explain"),
             dbc.Row(cards, className="g-3"),
         ],
     )

@@ -59,3 +59,33 @@ def test_date_picker_speaks_the_language(
         assert not re.search(r"January|February|November|December|\bMo\b", calendar)
     page.keyboard.press("Escape")
     tab.context.clear_cookies()
+
+
+# ids from the config and the factors file, and English notes, that must not reach a Dutch page
+NOT_FOR_PEOPLE = re.compile(r"\b[a-z0-9]+_[a-z0-9_]+\b|as cited|calorific|moerwijk-dak|\d+/\d+\)")
+
+
+def test_no_internal_ids_or_english_notes_on_dutch_pages(site: Site, tabs: dict[str, Tab]) -> None:
+    tab = tabs["wide"]
+    found = {}
+    for path in ("/", "/historie", "/co2", "/coach", "/stad", "/mijn/" + site.token):
+        page = tab.visit(site.url + with_lang(path, "nl"), DIGIT)
+        hits = sorted(set(NOT_FOR_PEOPLE.findall(page.inner_text("body"))))
+        if hits:
+            found[path.split("/mijn/")[0] or "/mijn"] = hits
+    assert not found, found
+    co2 = tab.visit(site.url + "/co2?lang=nl", DIGIT).inner_text("#co2-factors")
+    assert "overgenomen uit" in co2 and "Stroom van onbekende herkomst" in co2, co2
+    assert "Gronings aardgas" in tab.page.inner_text("body")
+    co2_en = tab.visit(site.url + "/co2?lang=en", DIGIT).inner_text("#co2-factors")
+    assert "as cited by" in co2_en and "Electricity of unknown origin" in co2_en, co2_en
+    tab.context.clear_cookies()
+
+
+def test_plural_forms() -> None:
+    from dashboard.i18n import tn
+
+    assert tn("city.explain", 1, "nl").startswith("1 gebouw,")
+    assert tn("city.explain", 3, "nl").startswith("3 gebouwen")
+    assert tn("city.explain", 1, "en").startswith("1 building,")
+    assert "1 fout." in tn("admin.register_refused", 1, "nl")
