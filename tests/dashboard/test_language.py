@@ -89,3 +89,19 @@ def test_plural_forms() -> None:
     assert tn("city.explain", 3, "nl").startswith("3 gebouwen")
     assert tn("city.explain", 1, "en").startswith("1 building,")
     assert "1 fout." in tn("admin.register_refused", 1, "nl")
+
+
+def test_history_download_offers_dutch_excel_and_plain_csv(site: Site, tabs: dict[str, Tab]) -> None:
+    from pathlib import Path
+
+    page = tabs["wide"].visit(site.url + "/historie?lang=nl", DIGIT)
+    with page.expect_download() as excel:
+        page.click("#hist-excel-btn")
+    text = Path(excel.value.path()).read_text(encoding="utf-8")
+    assert text.startswith("\ufeffstart_local;") and excel.value.suggested_filename.endswith("-excel.csv")
+    first = text.splitlines()[1].split(";")
+    assert all(re.fullmatch(r"-?\d+,\d{3}", v) for v in first[1:]), first
+    with page.expect_download() as plain:
+        page.click("#hist-csv-btn")
+    first = Path(plain.value.path()).read_text(encoding="utf-8").splitlines()[1].split(",")
+    assert all(re.fullmatch(r"-?\d+\.\d{3}", v) for v in first[1:]), first
