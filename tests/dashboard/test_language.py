@@ -105,3 +105,12 @@ def test_history_download_offers_dutch_excel_and_plain_csv(site: Site, tabs: dic
         page.click("#hist-csv-btn")
     first = Path(plain.value.path()).read_text(encoding="utf-8").splitlines()[1].split(",")
     assert all(re.fullmatch(r"-?\d+\.\d{3}", v) for v in first[1:]), first
+
+
+def test_one_energy_unit_per_row() -> None:
+    from dashboard import fmt
+
+    unit = fmt.energy_unit([850.0, 12_345.0, None])
+    assert unit == "MWh"
+    assert [fmt.energy_in(v, unit, "nl") for v in (850.0, 12_345.0)] == ["0,85\u00a0MWh", "12,3\u00a0MWh"]
+    assert fmt.energy_in(850.0, fmt.energy_unit([850.0, 3.2]), "nl") == "850\u00a0kWh"
