@@ -14,10 +14,11 @@ from datetime import date
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import html
 
 from buurtwatt.shares.summary import ParticipantSummary
-from dashboard import charts, fmt, shares_adapter
+from dashboard import fmt, shares_adapter
+from dashboard.barchart import bar_chart
 from dashboard.components import frame, not_found, stat
 from dashboard.context import current
 from dashboard.i18n import t, tn
@@ -36,35 +37,20 @@ def title(token: str = "", **_: str) -> str:
 dash.register_page(__name__, path_template="/mijn/<token>", title=title, order=9)
 
 
-def _months_figure(found: ParticipantSummary, lang: str) -> dict:
+def _months_chart(found: ParticipantSummary, lang: str) -> html.Figure:
+    """kWh per month as plain HTML bars: this page stays light on a phone (no plotting library)."""
     totals: dict[date, float] = {}
     for inst in found.installations:
         for m in inst.months:
             totals[m.month] = totals.get(m.month, 0.0) + float(m.kwh)
     months = sorted(totals)
-    x = [fmt.short_month(m, lang) for m in months]
     y = [round(totals[m], 1) for m in months]
-    return charts.figure(
-        [
-            charts.bar_trace(
-                x,
-                y,
-                t("mine.kwh", lang),
-                "solar",
-                text=[fmt.number(v, lang) for v in y],
-                textposition="outside",
-                textangle=0,
-                cliponaxis=False,
-            )
-        ],
-        charts.layout(
-            font_px=14,
-            height=260,
-            ytitle="kWh",
-            showlegend=False,
-            hovermode=False,
-            margin={"l": 50, "r": 10, "t": 10, "b": 40},
-        ),
+    return bar_chart(
+        [fmt.short_month(m, lang) for m in months],
+        y,
+        [fmt.number(v, lang) for v in y],
+        t("mine.per_month", lang, year=found.today.year) + " (kWh)",
+        "mine-months",
     )
 
 
@@ -147,12 +133,7 @@ def _page(token: str, found: ParticipantSummary, lang: str) -> html.Div:
         ),
         _year_stats(found, lang),
         html.H2(t("mine.per_month", lang, year=found.today.year)),
-        dcc.Graph(
-            figure=_months_figure(found, lang),
-            config=charts.STATIC,
-            id="mine-months",
-            className="mine-months",
-        ),
+        _months_chart(found, lang),
         html.Div(
             stat(
                 t("mine.roof_today", lang),
