@@ -167,7 +167,8 @@ def measure_phone(url: str, pages: list[str]) -> dict[str, dict]:
                 lambda e, n=transferred: n.__setitem__(0, n[0] + e["encodedDataLength"]),
             )
             t0 = time.perf_counter()
-            page.goto(url + path + ("?panel=today" if path == "/scherm" else ""))
+            # the clock runs from navigation to the first number, not to the load event
+            page.goto(url + path + ("?panel=today" if path == "/scherm" else ""), wait_until="commit", timeout=60000)
             if path == "/beheer":  # the login form has no number: until it can be used
                 page.wait_for_selector("#login-form #password", timeout=30000)
             else:
