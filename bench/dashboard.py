@@ -168,7 +168,8 @@ def measure_phone(url: str, pages: list[str]) -> dict[str, dict]:
             )
             t0 = time.perf_counter()
             # the clock runs from navigation to the first number, not to the load event
-            page.goto(url + path + ("?panel=today" if path == "/scherm" else ""), wait_until="commit", timeout=60000)
+            target = url + path + ("?panel=today" if path == "/scherm" else "")
+            page.goto(target, wait_until="commit", timeout=60000)
             if path == "/beheer":  # the login form has no number: until it can be used
                 page.wait_for_selector("#login-form #password", timeout=30000)
             else:
