@@ -132,6 +132,61 @@ def measure(url: str, pid: int, pages: list[str]) -> dict:
     return results
 
 
+# Chrome DevTools' "Fast 4G" preset (front_end/core/sdk/NetworkManager.ts, Fast4GConditions):
+# 9 Mbit/s down and 1.5 Mbit/s up, each times 0.9, and 60 ms x 2.75 = 165 ms latency.
+FAST_4G = {
+    "offline": False,
+    "downloadThroughput": 9_000_000 / 8 * 0.9,
+    "uploadThroughput": 1_500_000 / 8 * 0.9,
+    "latency": 60 * 2.75,
+}
+PHONE_TARGET_S = 2.0  # first number on screen
+PHONE_TARGET_BYTES = 600_000  # a first visit to /mijn/<token>
+# a number with a unit, in the page's own content (not the nav, not the "…" placeholders)
+FIRST_NUMBER = r"/\d\s?(kWh|kW|W|kg|m³|%|€|zonnedelen|ppm)|€\s?\d/"
+
+
+def measure_phone(url: str, pages: list[str]) -> dict[str, dict]:
+    """Each page as a first visit on a phone (390x844, empty cache) under Fast 4G: bytes as
+    transferred (Chromium's encodedDataLength: headers and compressed bodies) and the time from
+    navigation until the page's content shows a number with its unit."""
+    from playwright.sync_api import sync_playwright
+
+    out: dict[str, dict] = {}
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        for path in pages:
+            context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+            page = context.new_page()
+            cdp = context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            cdp.send("Network.emulateNetworkConditions", FAST_4G)
+            transferred = [0]
+            cdp.on(
+                "Network.loadingFinished",
+                lambda e, n=transferred: n.__setitem__(0, n[0] + e["encodedDataLength"]),
+            )
+            t0 = time.perf_counter()
+            # the clock runs from navigation to the first number, not to the load event
+            target = url + path + ("?panel=today" if path == "/scherm" else "")
+            page.goto(target, wait_until="commit", timeout=60000)
+            if path == "/beheer":  # the login form has no number: until it can be used
+                page.wait_for_selector("#login-form #password", timeout=30000)
+            else:
+                page.wait_for_function(
+                    f"() => {{ const m = document.querySelector('#page-main, #page-root, body');"
+                    f" return {FIRST_NUMBER}.test(m.innerText.replace(/…/g, '')); }}",
+                    timeout=30000,
+                )
+            first_s = time.perf_counter() - t0
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(1500)  # charts fetch their plotting code after the first paint
+            out[path] = {"first_number_s": first_s, "bytes": transferred[0]}
+            context.close()
+        browser.close()
+    return out
+
+
 def write_results(text: str) -> None:
     path = ROOT / "bench" / "RESULTS.md"
     old = path.read_text() if path.exists() else "# Benchmark results\n"
@@ -169,6 +224,7 @@ def main() -> int:
             link = participant_link(config)
             # a participant's figures are worked out on the first visit of the day, then kept
             res = measure(f"http://127.0.0.1:{port}", proc.pid, [*PAGES, link, link + "?again"])
+            phone = measure_phone(f"http://127.0.0.1:{port}", [link, *PAGES])
         finally:
             proc.terminate()
             proc.wait(10)
@@ -205,10 +261,28 @@ def main() -> int:
         "- The roof is settled once a day for all participants (at start-up, then by the first "
         "visitor of a new day); each participant's own figures are kept for the day.",
         "",
+        "### On a phone: Fast 4G",
+        "",
+        'A first visit per page (empty cache, 390x844) under Chrome DevTools\' "Fast 4G" preset, set '
+        "through CDP `Network.emulateNetworkConditions`: 8.1 Mbit/s down (9 x 0.9), 1.35 Mbit/s up "
+        "(1.5 x 0.9), 165 ms latency. Bytes are Chromium's `encodedDataLength` (as transferred). "
+        "First number: navigation start until the page shows a number with its unit (`/beheer`: "
+        "until the login form can be used).",
+        "",
+        f"| page | first number s (target <= {PHONE_TARGET_S:.0f}) | bytes transferred | bytes target |",
+        "|---|---|---|---|",
     ]
+    for path, r in phone.items():
+        mine = path.startswith("/mijn/")
+        target = f"<= {PHONE_TARGET_BYTES:,}" if mine else "–"
+        name = "/mijn/<token>" if mine else path
+        ok_s = "" if r["first_number_s"] <= PHONE_TARGET_S else " (over)"
+        ok_b = " (over)" if mine and r["bytes"] > PHONE_TARGET_BYTES else ""
+        lines.append(f"| `{name}` | {r['first_number_s']:.2f}{ok_s} | {r['bytes']:,}{ok_b} | {target} |")
+    lines.append("")
     text = "\n".join(lines) + "\n"
     print(text)
-    print(json.dumps(res, indent=1))
+    print(json.dumps({**res, "phone": phone}, indent=1))
     write_results(text)
     return 0
 

@@ -21,7 +21,7 @@ from buurtwatt.store.base import Store
 from dashboard import auth, balance_adapter, coach_auth, compression, fmt, live, participant, shares_adapter
 from dashboard.context import EXTENSION, DashContext
 from dashboard.i18n import LANGUAGES
-from dashboard.lang import remember
+from dashboard.lang import html_lang, remember
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -69,6 +69,7 @@ def create_app(config: SiteConfig, store: Store | None = None, warm: bool = True
     server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
     server.after_request(remember)
     compression.enable(server)
+    server.after_request(html_lang)  # registered after compression, so it runs before it
     auth.register(server)
     coach_auth.register(server)
     live.register(app)

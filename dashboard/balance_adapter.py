@@ -38,10 +38,10 @@ from buurtwatt.balance import (
 )
 from buurtwatt.balance.compute import co2_from_sums
 from buurtwatt.config import SiteConfig
-from buurtwatt.roles import Roles
 from buurtwatt.store.base import Resolution, Store
 from buurtwatt.timeutil import local_date, local_midnight
 from dashboard.context import DashContext
+from dashboard.i18n import LANGUAGES
 
 log = logging.getLogger(__name__)
 HOUR = 3600
@@ -61,6 +61,14 @@ class FactorLine:
     source: str
     verified: bool
     note: str
+    label: dict[str, str] = field(default_factory=dict)  # the category in words, per language
+    source_text: dict[str, str] = field(default_factory=dict)  # the source in words, per language
+
+    def text(self, what: str, lang: str) -> str:
+        """``label`` or ``source`` in ``lang``; the category id or the citation when there is none."""
+        if what == "label":
+            return self.label.get(lang, self.category)
+        return self.source_text.get(lang, self.source)
 
 
 @dataclass(frozen=True)
@@ -85,7 +93,7 @@ class Co2Overview:
     positive_since: float | None  # month start from which the running total stayed >= 0
     factors: list[FactorLine]
     boundary: dict[str, bool]
-    details: dict[str, str]  # device names behind each boundary flag
+    collective: tuple[str, float, float] | None  # the roof's title, shares held, shares in all
     gas_kwh_per_m3: float
     gas_source: str
     warnings: list[str] = field(default_factory=list)
@@ -288,20 +296,21 @@ def _factor_lines(total: PeriodBalance) -> list[FactorLine]:
                 f.source,
                 f.verified,
                 f.note,
+                {lang: f.text("label", lang) for lang in LANGUAGES},
+                {lang: f.text("source", lang) for lang in LANGUAGES},
             )
     return sorted(seen.values(), key=lambda x: (x.role, x.list_year))
 
 
-def _boundary_details(cfg: SiteConfig, roles: Roles) -> dict[str, str]:
-    b = cfg.balance
-    out = {"electricity": roles.grid or "", "gas": roles.gas or "", "own_solar": ", ".join(roles.solar)}
-    coll = b.collective
-    out["collective_share"] = (
-        f"{coll.installation}: {coll.shares_held:g}/{coll.shares_total:g}"
-        if coll and coll.shares_total
-        else (coll.installation if coll else "")
-    )
-    return out
+def _collective(cfg: SiteConfig) -> tuple[str, float, float] | None:
+    """The collective roof by its name for people, with the building's shares of all shares.
+
+    Device names and installation ids ("meter", "moerwijk-dak") are not shown on the page."""
+    coll = cfg.balance.collective
+    if coll is None:
+        return None
+    titles = {i.name: i.title for i in cfg.installations}
+    return titles.get(coll.installation, coll.installation), coll.shares_held, coll.shares_total
 
 
 def _month(p: PeriodBalance) -> MonthCo2:
@@ -360,7 +369,7 @@ def _overview(ctx: DashContext, now: float) -> Co2Overview:
         positive_since,
         _factor_lines(rep.total),
         b.boundary.model_dump(),
-        _boundary_details(cfg, roles),
+        _collective(cfg),
         b.gas_kwh_per_m3,
         b.gas_kwh_per_m3_source,
         list(rep.warnings),

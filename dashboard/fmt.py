@@ -65,6 +65,27 @@ def energy(kwh: float | None, lang: str) -> str:
     )
 
 
+ENERGY_UNITS = {"kWh": 1.0, "MWh": 1e-3, "GWh": 1e-6}
+
+
+def energy_unit(values: list[float | None]) -> str:
+    """The one unit for figures shown side by side: the one the largest of them needs, so a
+    row never reads "850 kWh" next to "1,2 MWh"."""
+    finite = [abs(v) for v in values if v is not None and math.isfinite(v)]
+    largest = max(finite, default=0.0)
+    return "kWh" if largest < 9_999.5 else "MWh" if largest < 9_999_500 else "GWh"
+
+
+def energy_in(kwh: float | None, unit: str, lang: str) -> str:
+    """Energy in a given unit (from :func:`energy_unit`), with as many decimals as it needs."""
+    if kwh is None or not math.isfinite(kwh):
+        return DASH
+    value = kwh * ENERGY_UNITS[unit]
+    size = abs(value)
+    decimals = 2 if size < 9.995 else 1 if size < 99.95 else 0
+    return f"{number(value, lang, decimals)}\u00a0{unit}"
+
+
 def money(eur: float | None, lang: str, decimals: int = 2) -> str:
     if eur is None or not math.isfinite(eur):
         return DASH

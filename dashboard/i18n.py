@@ -48,5 +48,12 @@ def t(key: str, lang: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+def tn(key: str, count: int, lang: str, **values: object) -> str:
+    """A text that depends on a count: ``<key>.one`` for exactly 1, ``<key>.other`` otherwise
+    ("1 gebouw", "3 gebouwen"). Dutch and English both have just these two forms. ``{n}`` in
+    the text is the count, unless the caller passes a formatted ``n``."""
+    return t(f"{key}.{'one' if count == 1 else 'other'}", lang, **{"n": count, **values})
+
+
 def locale(lang: str) -> str:
     return LOCALES.get(lang, LOCALES[DEFAULT_LANGUAGE])

@@ -31,6 +31,16 @@ class Factor:
     source: str
     verified: bool
     note: str = ""
+    # the category's label and the source in words per language, for pages:
+    # (("label", "nl", "..."), ("source", "en", "...")); ``source`` above stays the citation
+    texts: tuple[tuple[str, str, str], ...] = ()
+
+    def text(self, what: str, lang: str) -> str:
+        """``label`` or ``source`` in ``lang``; the category id or the citation when there is none."""
+        for field, text_lang, text in self.texts:
+            if field == what and text_lang == lang:
+                return text
+        return self.category if what == "label" else self.source
 
     @property
     def fallback(self) -> bool:
@@ -71,6 +81,16 @@ class _Category:
     unit: str
     scope: str
     years: dict[int, dict[str, Any]]
+    labels: tuple[tuple[str, str, str], ...] = ()  # ("label", lang, text) from label_nl, label_en
+
+
+LANGS = ("nl", "en")
+
+
+def _texts(table: dict[str, Any], field: str) -> tuple[tuple[str, str, str], ...]:
+    return tuple(
+        (field, lang, str(table[f"{field}_{lang}"])) for lang in LANGS if table.get(f"{field}_{lang}")
+    )
 
 
 class Factors:
@@ -130,6 +150,7 @@ class Factors:
             str(entry["source"]),
             bool(entry.get("verified", False)),
             str(entry.get("note", "")),
+            cat.labels + _texts(entry, "source"),
         )
         self._cache[key] = found
         return found
@@ -159,7 +180,11 @@ def _parse_category(kind: str, name: str, table: Any, origin: str) -> _Category:
     if not years:
         raise FactorError(f"{where} has no yearly values")
     return _Category(
-        str(table.get("label", name)), str(table.get("unit", "")), str(table.get("scope", "")), years
+        str(table.get("label", name)),
+        str(table.get("unit", "")),
+        str(table.get("scope", "")),
+        years,
+        _texts(table, "label"),
     )
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from collections.abc import Iterator
 
 from buurtwatt.commands.config import load_or_exit
+from buurtwatt.csvout import write_csv
 from buurtwatt.store import Resolution, Store, open_store
 from buurtwatt.store.base import Row
 from buurtwatt.timeutil import iso_utc, parse_when
@@ -52,10 +52,8 @@ def _export(args: argparse.Namespace) -> int:
     store = open_store(config, readonly=True)
     rows = export_rows(store, args.series, start, end, resolution, args.stat)
     out = sys.stdout
-    if args.format == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(("time", "series", "value"))
-        writer.writerows(rows)
+    if args.format == "csv" or args.excel_nl:
+        write_csv(out, ("time", "series", "value"), rows, excel_nl=args.excel_nl)
     else:
         json.dump([{"time": t, "series": s, "value": v} for t, s, v in rows], out)
         out.write("\n")
@@ -71,5 +69,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--to", required=True, help="local date or ISO time (exclusive)")
     p.add_argument("--resolution", default="1h", help="raw, 1m, 15m, 1h, 1d or 1mo")
     p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument(
+        "--excel-nl",
+        action="store_true",
+        help="CSV for Dutch Excel: semicolons and decimal commas (262,649 instead of 262.649)",
+    )
     p.add_argument("--stat", choices=STATS, default="mean", help="for gauges at a resolution")
     p.set_defaults(func=_export)

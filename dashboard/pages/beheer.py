@@ -10,7 +10,6 @@ from pathlib import Path
 import dash
 import dash_bootstrap_components as dbc
 import flask
-import requests
 from dash import html
 
 from buurtwatt.shares.pcr import PcrYear
@@ -18,11 +17,11 @@ from buurtwatt.shares.register import RegisterProblem
 from buurtwatt.shares.register.problems import WARNING
 from buurtwatt.shares.sce import SceYear
 from buurtwatt.timeutil import local_date
-from dashboard import alerts_view, fmt, shares_adapter
+from dashboard import alerts_view, fmt, health_view, shares_adapter
 from dashboard.auth import is_admin
 from dashboard.components import frame
 from dashboard.context import DashContext, current
-from dashboard.i18n import t
+from dashboard.i18n import t, tn
 from dashboard.lang import page_language, request_language
 
 log = logging.getLogger(__name__)
@@ -66,42 +65,6 @@ def _login(lang: str, error: str | None) -> list:
     ]
 
 
-def _health(url: str | None, lang: str) -> html.Div:
-    if not url:
-        return html.P(t("admin.no_health_url", lang))
-    try:
-        body = requests.get(url, timeout=1.5).json()
-    except (requests.RequestException, ValueError) as exc:
-        return dbc.Alert(t("admin.health_down", lang, error=type(exc).__name__), color="warning")
-    devices = body.get("devices", body) if isinstance(body, dict) else {}
-    rows = [
-        html.Tr(
-            [
-                html.Td(name),
-                html.Td(str(d.get("state", "?") if isinstance(d, dict) else d)),
-                html.Td(str(d.get("message", "") if isinstance(d, dict) else "")),
-            ]
-        )
-        for name, d in (devices.items() if isinstance(devices, dict) else [])
-    ]
-    return dbc.Table(
-        [
-            html.Thead(
-                html.Tr(
-                    [
-                        html.Th(t("admin.device", lang)),
-                        html.Th(t("admin.state", lang)),
-                        html.Th(t("admin.message", lang)),
-                    ]
-                )
-            ),
-            html.Tbody(rows),
-        ],
-        striped=True,
-        size="sm",
-    )
-
-
 def _problem_table(problems: tuple[RegisterProblem, ...], lang: str, table_id: str) -> dbc.Table:
     """File, line, column and what to fix, per problem, in the page's language."""
     cols = ("file", "line", "column", "fix")
@@ -132,7 +95,7 @@ def _register(ctx: DashContext, lang: str) -> list:
         return [
             dbc.Alert(
                 [
-                    html.Strong(t("admin.register_refused", lang, n=errors)),
+                    html.Strong(tn("admin.register_refused", errors, lang)),
                     _problem_table(state.problems, lang, "register-problems"),
                 ],
                 color="danger",
@@ -338,19 +301,11 @@ def _admin(lang: str) -> list:
             className="mb-3",
         ),
         html.H2(t("admin.devices", lang)),
-        _health(ctx.config.dashboard.collector_health_url, lang),
+        health_view.devices_table(ctx.config, lang, ctx.tz),
         html.H2(t("admin.alerts", lang)),
         *_part(lambda: alerts_view.section(ctx, lang), lang),
         html.H2(t("admin.store", lang)),
-        html.Ul(
-            [html.Li(f"{k}: {v}") for k, v in status.items() if k != "newest"]
-            + [
-                html.Li(
-                    t("admin.newest", lang, time=fmt.moment(newest, ctx.tz, lang) if newest else fmt.DASH)
-                )
-            ],
-            id="store-status",
-        ),
+        health_view.store_list(status, fmt.moment(newest, ctx.tz, lang) if newest else fmt.DASH, lang),
         html.H2(t("admin.register", lang)),
         *_part(lambda: _register(ctx, lang), lang),
         html.H2(t("admin.payments", lang)),

@@ -13,6 +13,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from buurtwatt.balance.config import DEFAULT_GAS_SOURCE
 from dashboard import balance_adapter, charts, fmt
 from dashboard.balance_adapter import Co2Overview, MonthCo2
 from dashboard.components import explain, frame, stat
@@ -130,8 +131,16 @@ def _coverage(view: Co2Overview, lang: str, tz: str) -> html.Div | None:
 def _boundary(view: Co2Overview, lang: str) -> html.Ul:
     items = []
     for name, on in view.boundary.items():
-        detail = view.details.get(name, "")
-        text = t(f"co2.boundary_{name}", lang) + (f" ({detail})" if detail else "")
+        text = t(f"co2.boundary_{name}", lang)
+        if name == "collective_share" and view.collective:
+            title, held, total = view.collective
+            text += " " + t(
+                "co2.collective_detail",
+                lang,
+                title=title,
+                held=fmt.number(held, lang),
+                total=fmt.number(total, lang),
+            )
         items.append(
             html.Li(
                 [
@@ -153,11 +162,11 @@ def _factors(view: Co2Overview, lang: str) -> html.Ul:
             "co2.factor_line",
             lang,
             kind=t(f"co2.role_{f.role}", lang),
-            category=f.category,
+            category=f.text("label", lang),  # never the category's id ("stroom_onbekend")
             value=fmt.number(f.value, lang, 3),
             unit=unit,
             year=f.list_year,
-            scope=f.scope,
+            scope=t(f"co2.scope_{f.scope}", lang) if f.scope == "WTW" else f.scope,
         )
         if f.year != f.list_year:
             text += " " + t("co2.factor_fallback", lang, year=f.year, list_year=f.list_year)
@@ -166,7 +175,7 @@ def _factors(view: Co2Overview, lang: str) -> html.Ul:
                 [
                     text,
                     html.Br(),
-                    html.Small(t("co2.source", lang, source=f.source)),
+                    html.Small(t("co2.source", lang, source=f.text("source", lang))),
                     html.Strong(" " + t("co2.unverified", lang), className="unverified")
                     if not f.verified
                     else None,
@@ -245,7 +254,10 @@ def layout(lang: str | None = None, **_: str) -> html.Div:
                     "co2.gas_kwh",
                     lang,
                     value=fmt.number(view.gas_kwh_per_m3, lang, 2),
-                    source=view.gas_source,
+                    # the built-in choice in words; a site's own text is shown as written
+                    source=t("co2.gas_default_source", lang)
+                    if view.gas_source == DEFAULT_GAS_SOURCE
+                    else view.gas_source,
                 ),
                 className="small",
             ),

@@ -67,6 +67,7 @@ def layout(lang: str | None = None, **_: str) -> html.Div:
                                     max_date_allowed=yesterday.isoformat(),
                                     display_format="DD-MM-YYYY",
                                     first_day_of_week=1,
+                                    placeholder=t("coach.day_pick", lang),  # also its accessible name
                                 ),
                                 xs=12,
                                 md=4,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import time
 from bisect import bisect_right
 from dataclasses import fields
@@ -15,6 +13,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 from buurtwatt.balance import EnergyBucket
+from buurtwatt.csvout import csv_text
 from buurtwatt.store.base import Resolution
 from buurtwatt.timeutil import local_date, local_midnight, split_periods, zone
 from dashboard import balance_adapter, charts, costs_adapter, fmt
@@ -94,6 +93,7 @@ def layout(lang: str | None = None, view: str | None = None, day: str | None = N
                                 max_date_allowed=today.isoformat(),
                                 display_format="DD-MM-YYYY",
                                 first_day_of_week=1,
+                                placeholder=t("hist.date", lang),  # also its accessible name
                             ),
                         ],
                         xs=6,
@@ -106,6 +106,11 @@ def layout(lang: str | None = None, view: str | None = None, day: str | None = N
                                 options=[{"label": t("hist.compare", lang), "value": "on"}],
                                 value=[],
                                 className="bw-check",
+                            ),
+                            html.Button(
+                                t("hist.csv_excel", lang),
+                                id="hist-excel-btn",
+                                className="btn btn-outline-dark mt-2 me-2",
                             ),
                             html.Button(
                                 t("hist.csv", lang), id="hist-csv-btn", className="btn btn-outline-dark mt-2"
@@ -289,24 +294,22 @@ def _update(view: str, anchor: str | None, compare: list[str], lang: str | None)
 @callback(
     Output("hist-csv", "data"),
     Input("hist-csv-btn", "n_clicks"),
+    Input("hist-excel-btn", "n_clicks"),
     State("hist-view", "value"),
     State("hist-date", "date"),
     prevent_initial_call=True,
 )
-def _csv(_n: int, view: str, anchor: str | None):
+def _csv(_n: int, _excel: int, view: str, anchor: str | None):
+    excel_nl = dash.ctx.triggered_id == "hist-excel-btn"  # semicolons and decimal commas
     anchor = (anchor or date.today().isoformat())[:10]
     rows = _read(view, anchor, 0).buckets
     tz = zone(current().tz)
     # the columns are the balance's own names, as in `buurtwatt balance --json`
     columns = [f.name for f in fields(EnergyBucket) if f.name != "start"]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["start_local", *columns])
-    for r in rows:
-        writer.writerow(
-            [
-                datetime.fromtimestamp(r.start, tz).isoformat(),
-                *(f"{getattr(r, c):.3f}" for c in columns),
-            ]
-        )
-    return {"content": out.getvalue(), "filename": f"buurtwatt-{view}-{anchor}.csv"}
+    table = (
+        [datetime.fromtimestamp(r.start, tz).isoformat(), *(float(getattr(r, c)) for c in columns)]
+        for r in rows
+    )
+    content = csv_text(["start_local", *columns], table, excel_nl=excel_nl, decimals=3)
+    name = f"buurtwatt-{view}-{anchor}{'-excel' if excel_nl else ''}.csv"
+    return {"content": content, "filename": name}

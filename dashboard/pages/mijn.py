@@ -15,14 +15,15 @@ from decimal import Decimal
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import html
 
 from buurtwatt.shares.endview import EndOfProject
 from buurtwatt.shares.summary import ParticipantSummary, Repayment
-from dashboard import charts, fmt, shares_adapter
+from dashboard import fmt, shares_adapter
+from dashboard.barchart import bar_chart
 from dashboard.components import frame, not_found, stat
 from dashboard.context import current
-from dashboard.i18n import t
+from dashboard.i18n import t, tn
 from dashboard.lang import page_language, request_language
 from dashboard.participant import statement_url
 
@@ -38,35 +39,20 @@ def title(token: str = "", **_: str) -> str:
 dash.register_page(__name__, path_template="/mijn/<token>", title=title, order=9)
 
 
-def _months_figure(found: ParticipantSummary, lang: str) -> dict:
+def _months_chart(found: ParticipantSummary, lang: str) -> html.Figure:
+    """kWh per month as plain HTML bars: this page stays light on a phone (no plotting library)."""
     totals: dict[date, float] = {}
     for inst in found.installations:
         for m in inst.months:
             totals[m.month] = totals.get(m.month, 0.0) + float(m.kwh)
     months = sorted(totals)
-    x = [fmt.short_month(m, lang) for m in months]
     y = [round(totals[m], 1) for m in months]
-    return charts.figure(
-        [
-            charts.bar_trace(
-                x,
-                y,
-                t("mine.kwh", lang),
-                "solar",
-                text=[fmt.number(v, lang) for v in y],
-                textposition="outside",
-                textangle=0,
-                cliponaxis=False,
-            )
-        ],
-        charts.layout(
-            font_px=14,
-            height=260,
-            ytitle="kWh",
-            showlegend=False,
-            hovermode=False,
-            margin={"l": 50, "r": 10, "t": 10, "b": 40},
-        ),
+    return bar_chart(
+        [fmt.short_month(m, lang) for m in months],
+        y,
+        [fmt.number(v, lang) for v in y],
+        t("mine.per_month", lang, year=found.today.year) + " (kWh)",
+        "mine-months",
     )
 
 
@@ -241,12 +227,7 @@ def _page(token: str, found: ParticipantSummary, lang: str) -> html.Div:
         _year_stats(found, lang),
         *_money_notes(found, lang),
         html.H2(t("mine.per_month", lang, year=found.today.year)),
-        dcc.Graph(
-            figure=_months_figure(found, lang),
-            config=charts.STATIC,
-            id="mine-months",
-            className="mine-months",
-        ),
+        _months_chart(found, lang),
         html.Div(
             stat(
                 t("mine.roof_today", lang),
@@ -259,17 +240,17 @@ def _page(token: str, found: ParticipantSummary, lang: str) -> html.Div:
         *_payments(found, lang),
     ]
     if found.estimated_days:
-        estimated = t("mine.estimated", lang, days=fmt.number(found.estimated_days, lang))
+        estimated = tn("mine.estimated", found.estimated_days, lang, n=fmt.number(found.estimated_days, lang))
         body.append(html.P(estimated, className="small", id="mine-estimated"))
     body += [*_statements(token, found, lang), html.P(t("mine.explain", lang), className="explain")]
-    return frame(lang, "/mijn", body)
+    return frame(lang, f"/mijn/{token}", body)  # the language link keeps the token
 
 
-def _unavailable(lang: str) -> html.Div:
+def _unavailable(token: str, lang: str) -> html.Div:
     """For a valid link whose figures cannot be worked out now."""
     return frame(
         lang,
-        "/mijn",
+        f"/mijn/{token}",
         [
             html.H1(t("mine.unavailable_heading", lang)),
             html.P(t("mine.unavailable", lang), className="lead", id="mine-unavailable"),
@@ -284,10 +265,10 @@ def layout(token: str = "", lang: str | None = None, **_: str) -> html.Div:
     if pid is None:
         return not_found(lang)  # the same page as any unknown address; it tells nothing
     if shares_adapter.register(ctx) is None:
-        return _unavailable(lang)  # the register was refused: /beheer says why
+        return _unavailable(token, lang)  # the register was refused: /beheer says why
     try:
         found = shares_adapter.summary(ctx, pid, time.time())
     except Exception:  # a broken factors file or store must not become an HTTP 500
         log.exception("cannot work out the figures of participant %s", pid)
-        return _unavailable(lang)
+        return _unavailable(token, lang)
     return not_found(lang) if found is None else _page(token, found, lang)

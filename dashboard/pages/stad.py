@@ -12,7 +12,7 @@ from dashboard import balance_adapter, fmt
 from dashboard.balance_adapter import SiteDay
 from dashboard.components import frame, icon
 from dashboard.context import DashContext, current
-from dashboard.i18n import t
+from dashboard.i18n import t, tn
 from dashboard.lang import page_language, request_language
 
 
@@ -30,6 +30,7 @@ def _site_day(ctx: DashContext, site: str, now: float) -> SiteDay:
 
 def _card(name: str, day: SiteDay, lang: str, site_id: str) -> dbc.Col:
     face = "happy" if day.net_kg >= 0 else "sad"
+    unit = fmt.energy_unit([day.solar_kwh, day.use_kwh, day.import_kwh, day.export_kwh])  # one per card
     return dbc.Col(
         html.Div(
             [
@@ -37,13 +38,13 @@ def _card(name: str, day: SiteDay, lang: str, site_id: str) -> dbc.Col:
                 html.Dl(
                     [
                         html.Dt(t("now.today_solar", lang)),
-                        html.Dd(fmt.energy(day.solar_kwh, lang)),
+                        html.Dd(fmt.energy_in(day.solar_kwh, unit, lang)),
                         html.Dt(t("now.today_use", lang)),
-                        html.Dd(fmt.energy(day.use_kwh, lang)),
+                        html.Dd(fmt.energy_in(day.use_kwh, unit, lang)),
                         html.Dt(t("now.today_import", lang)),
-                        html.Dd(fmt.energy(day.import_kwh, lang)),
+                        html.Dd(fmt.energy_in(day.import_kwh, unit, lang)),
                         html.Dt(t("now.today_export", lang)),
-                        html.Dd(fmt.energy(day.export_kwh, lang)),
+                        html.Dd(fmt.energy_in(day.export_kwh, unit, lang)),
                     ],
                     className="city-dl",
                 ),
@@ -87,7 +88,7 @@ def layout(lang: str | None = None, **_: str) -> html.Div:
         "/stad",
         [
             html.H1(t("city.heading", lang)),
-            html.P(t("city.explain", lang, n=len(sites)), className="explain"),
+            html.P(tn("city.explain", len(sites), lang), className="explain"),
             dbc.Row(cards, className="g-3"),
         ],
     )

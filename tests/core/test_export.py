@@ -92,3 +92,19 @@ def test_json_hourly_mean_and_bad_input(tmp_path: Path) -> None:
     ]
     bad = export(config, "--series", "meter:import_kw", "--from", "2025-01-01", "--to", "2025-01-02")
     assert bad.returncode == 2 and "known quantities" in bad.stderr
+
+
+def test_excel_nl_csv(tmp_path: Path) -> None:
+    """Dutch Excel splits on ";" and reads "," as the decimal sign (262.649 would become 262 649)."""
+    config = setup(tmp_path)
+    args = ["--series", "meter:import_kwh", "--from", "2025-01-01", "--to", "2025-01-03"]
+    args += ["--resolution", "1d"]
+    res = export(config, *args, "--excel-nl")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith("\ufeff")  # so Excel reads the file as UTF-8
+    rows = list(csv.reader(io.StringIO(res.stdout.lstrip("\ufeff")), delimiter=";"))
+    assert rows == [
+        ["time", "series", "value"],
+        ["2024-12-31T23:00:00Z", "meter:import_kwh", "23,75"],
+        ["2025-01-01T23:00:00Z", "meter:import_kwh", "24,0"],
+    ]

@@ -32,6 +32,8 @@ from buurtwatt.readings import Reading
 from buurtwatt.shares.tokens import TokenStore
 from buurtwatt.store.sqlite import SqliteStore
 from buurtwatt.timeutil import local_date
+from collector.health import DeviceHealth, State
+from collector.health_http import HealthServer
 from tests.dashboard.fill import readings, write_config
 from tests.services import free_port, launch_chromium, require_program, wait_for_port
 
@@ -102,6 +104,21 @@ def serve(config_path: Path, folder: Path) -> Iterator[str]:
                 proc.wait()
 
 
+class Collector:
+    """Stands in for the collector process behind its real /health server (collector/health_http.py):
+    two devices in real ``DeviceHealth`` objects, one working and one offline."""
+
+    def __init__(self) -> None:
+        self.meter = DeviceHealth("meter", "p1")
+        self.meter.set_state(State.OK)
+        self.meter.count_readings(441_654)
+        self.inverter = DeviceHealth("omvormer", "modbus")
+        self.inverter.set_state(State.OFFLINE, "connection refused")
+
+    def health(self) -> dict[str, Any]:
+        return {"status": "degraded", "devices": [self.meter.snapshot(), self.inverter.snapshot()]}
+
+
 @dataclass
 class Site:
     url: str
@@ -118,7 +135,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     folder = tmp_path_factory.mktemp("dash")
     now = time.time()
     started = local_date(now - 2 * 86400, TZ)
-    config_path = write_config(folder, started=started.isoformat())
+    health = HealthServer(Collector(), "127.0.0.1", 0)  # type: ignore[arg-type]
+    health.start()
+    port = int(health.url.rsplit(":", 1)[1].split("/")[0])
+    config_path = write_config(folder, started=started.isoformat(), health_port=port)
     store = SqliteStore(folder / "store.sqlite", site="test", tz=TZ)
     store.write(readings(now - 3 * 86400, now - 1, 300))
     store.close()
@@ -135,6 +155,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             yield Site(url, writer, config, token, started)
     finally:
         writer.stop.set()
+        health.stop()
         writer.thread.join(5)
         writer.store.close()
 

@@ -78,7 +78,9 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "config" / "shares"
 STARTED_LINE = 'timezone = "Europe/Amsterdam"\n'
 
 
-def write_config(folder: Path, site: str = "test", started: str | None = None) -> Path:
+def write_config(
+    folder: Path, site: str = "test", started: str | None = None, health_port: int | None = None
+) -> Path:
     """The site config, with the example share register copied into ``folder``."""
     shutil.copy(EXAMPLES / "participants.example.csv", folder / "participants.csv")
     shutil.copy(EXAMPLES / "holdings.example.csv", folder / "holdings.csv")
@@ -90,6 +92,8 @@ def write_config(folder: Path, site: str = "test", started: str | None = None) -
     )
     if started:
         text = text.replace(STARTED_LINE, f'{STARTED_LINE}started = "{started}"\n', 1)
+    if health_port is not None:  # where /beheer finds the collector's /health
+        text += f"\n[collector]\nhealth_port = {health_port}\n"
     path = folder / "site.toml"
     path.write_text(text)
     return path

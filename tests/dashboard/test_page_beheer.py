@@ -49,3 +49,35 @@ def test_admin_refuses_wrong_password_and_hides_participants(site: Site, tabs: d
     assert "2026: € 0,09160" in figures and "NOG NIET GECONTROLEERD" in figures
     page.screenshot(path=str(ARTIFACTS / "beheer-admin-1920x1080.png"), full_page=True)
     page.context.clear_cookies()
+
+
+def test_admin_shows_device_health_and_storage_in_words(site: Site, tabs: dict[str, Tab]) -> None:
+    """The collector's /health sends a list of devices; the page shows each one in words, and the
+    store's facts with labels (no "size_bytes: 62377984, ok: True")."""
+    tab = tabs["wide"]
+    page = tab.visit(site.url + "/beheer")
+    page.fill("#password", PASSWORD)
+    page.click("#login-btn")
+    page.wait_for_selector("#health-table tbody tr")
+    health = page.inner_text("#health-table")
+    assert "meter" in health and "werkt" in health and "441.654" in health, health
+    assert "omvormer" in health and "niet bereikbaar" in health, health
+    store = page.inner_text("#store-status")
+    assert "De opslag werkt." in store and "MB" in store, store
+    assert not re.search(r"size_bytes|\bTrue\b|\bok\b|raw_replaced", store), store
+    page.goto(site.url + "/beheer?lang=en")
+    page.wait_for_selector("#health-table tbody tr")
+    assert "not reachable" in page.inner_text("#health-table")
+    assert "Storage is working." in page.inner_text("#store-status")
+    page.context.clear_cookies()
+
+
+def test_readme_says_how_to_log_in_to_admin() -> None:
+    from pathlib import Path
+
+    from sim.demo.run import DEMO_ADMIN_PASSWORD
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("## Admin") :]
+    assert "/beheer" in section and f"`{DEMO_ADMIN_PASSWORD}`" in section
+    assert "generate_password_hash" in section and "BUURTWATT_ADMIN_HASH" in section

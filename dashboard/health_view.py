@@ -1,0 +1,126 @@
+"""The health parts of ``/beheer``: the collector's devices and the store, in words.
+
+The collector's ``/health`` sends ``devices`` as a list of snapshots (collector/health.py);
+the store's ``status()`` is a dict of facts. Both are turned into labelled rows in the page's
+language; keys the page does not know are left out rather than shown raw.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import requests
+from dash import html
+
+from buurtwatt.config import SiteConfig
+from dashboard import fmt
+from dashboard.i18n import t
+
+STATES = ("starting", "ok", "asleep", "offline", "error")
+STORE_FACTS = (
+    "kind",
+    "size_bytes",
+    "wal_bytes",
+    "series",
+    "raw_replaced",
+    "counter_backwards",
+    "write_faults",
+)
+
+
+def health_url(config: SiteConfig) -> str | None:
+    """The dashboard's ``collector_health_url``, else the collector's own port (as the alerts do)."""
+    if config.dashboard.collector_health_url:
+        return config.dashboard.collector_health_url
+    c = config.collector
+    if not c.health_port:
+        return None
+    host = "127.0.0.1" if c.health_host in ("0.0.0.0", "::", "") else c.health_host
+    return f"http://{host}:{c.health_port}/health"
+
+
+def _devices(body: Any) -> list[dict[str, Any]]:
+    """The device snapshots, also from an older collector that sent a name -> state dict."""
+    devices = body.get("devices", []) if isinstance(body, dict) else body
+    if isinstance(devices, dict):
+        return [{"name": k, **(v if isinstance(v, dict) else {"state": v})} for k, v in devices.items()]
+    return [d for d in devices if isinstance(d, dict)] if isinstance(devices, list) else []
+
+
+def _flatten(devices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A gateway's children (plugs behind one MQTT broker) as rows of their own."""
+    out: list[dict[str, Any]] = []
+    for d in devices:
+        out.append(d)
+        out += _flatten([c for c in d.get("children", []) if isinstance(c, dict)])
+    return out
+
+
+def state_text(state: Any, lang: str) -> str:
+    return t(f"health.state_{state}", lang) if state in STATES else t("health.state_unknown", lang)
+
+
+def devices_table(config: SiteConfig, lang: str, tz: str) -> html.Div:
+    url = health_url(config)
+    if not url:
+        return html.P(t("admin.no_health_url", lang), id="health-none")
+    try:
+        body = requests.get(url, timeout=1.5).json()
+    except (requests.RequestException, ValueError):
+        return dbc.Alert(t("admin.health_down", lang), color="warning", id="health-down")
+    rows = [
+        html.Tr(
+            [
+                html.Td(str(d.get("name", fmt.DASH))),
+                html.Td(state_text(d.get("state"), lang), className=f"health-{d.get('state')}"),
+                html.Td(
+                    fmt.moment(d["last_reading"], tz, lang)
+                    if isinstance(d.get("last_reading"), int | float)
+                    else fmt.DASH
+                ),
+                html.Td(fmt.number(d["readings"], lang) if isinstance(d.get("readings"), int) else fmt.DASH),
+                html.Td(str(d.get("message") or "")),
+            ]
+        )
+        for d in _flatten(_devices(body))
+    ]
+    if not rows:
+        return html.P(t("health.no_devices", lang), id="health-table")
+    head = ("admin.device", "admin.state", "health.last_reading", "health.readings", "admin.message")
+    return html.Div(
+        dbc.Table(
+            [html.Thead(html.Tr([html.Th(t(k, lang)) for k in head])), html.Tbody(rows)],
+            striped=True,
+            size="sm",
+            responsive=True,
+            id="health-table",
+        )
+    )
+
+
+def _fact(key: str, value: Any, lang: str) -> str | None:
+    if value is None or isinstance(value, dict | list):
+        return None
+    if key.endswith("_bytes") and isinstance(value, int | float) and math.isfinite(value):
+        return fmt.number(value / 1e6, lang, 1) + "\u00a0MB"
+    if isinstance(value, bool):
+        return t("health.yes" if value else "health.no", lang)
+    if isinstance(value, int | float):
+        return fmt.number(value, lang)
+    if key == "kind":
+        return t(f"health.kind_{value}", lang) if value in ("sqlite", "influx") else str(value)
+    return str(value)
+
+
+def store_list(status: dict[str, Any], newest: str, lang: str) -> html.Ul:
+    """The store's facts with labels; ``ok`` becomes one sentence at the top."""
+    ok = status.get("ok", True)
+    items = [html.Li(t("health.store_ok" if ok else "health.store_not_ok", lang), id="store-ok")]
+    for key in STORE_FACTS:
+        text = _fact(key, status.get(key), lang)
+        if text is not None:
+            items.append(html.Li(f"{t(f'health.store_{key}', lang)}: {text}"))
+    items.append(html.Li(t("admin.newest", lang, time=newest)))
+    return html.Ul(items, id="store-status")
