@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from collections.abc import Iterator
 
+from buurtwatt import csvsafe
 from buurtwatt.commands.config import load_or_exit
 from buurtwatt.store import Resolution, Store, open_store
 from buurtwatt.store.base import Row
@@ -53,7 +53,7 @@ def _export(args: argparse.Namespace) -> int:
     rows = export_rows(store, args.series, start, end, resolution, args.stat)
     out = sys.stdout
     if args.format == "csv":
-        writer = csv.writer(out, lineterminator="\n")
+        writer = csvsafe.writer(out, lineterminator="\n")
         writer.writerow(("time", "series", "value"))
         writer.writerows(rows)
     else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import time
 from dataclasses import fields
@@ -12,6 +11,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
+from buurtwatt import csvsafe
 from buurtwatt.balance import EnergyBucket
 from buurtwatt.store.base import Resolution
 from buurtwatt.timeutil import local_date, local_midnight, zone
@@ -232,7 +232,7 @@ def _csv(_n: int, view: str, anchor: str | None):
     # the columns are the balance's own names, as in `buurtwatt balance --json`
     columns = [f.name for f in fields(EnergyBucket) if f.name != "start"]
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow(["start_local", *columns])
     for r in rows:
         writer.writerow(
