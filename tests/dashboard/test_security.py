@@ -52,7 +52,8 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Folder:
     path = write_config(folder)
     text = path.read_text().replace(
         "[dashboard]\n",
-        f'[dashboard]\ntrusted_proxies = ["127.0.0.1/32"]\nframe_ancestors = ["{EMBEDDER}"]\n',
+        f'[dashboard]\ntrusted_proxies = ["127.0.0.1/32"]\nframe_ancestors = ["{EMBEDDER}"]\n'
+        'coach_password_hash = { env = "BW_TEST_COACH_HASH" }\n',
         1,
     )
     path.write_text(text)
@@ -70,11 +71,14 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Folder:
 
 
 HASH = generate_password_hash(PASSWORD)  # the same hash for every start: a restart is no password change
+COACH_PASSWORD = "coach-wachtwoord"
+COACH_HASH = generate_password_hash(COACH_PASSWORD)
 
 
 @contextlib.contextmanager
 def server(folder: Folder, password_hash: str = HASH) -> Iterator[str]:
-    with serve(folder.config, folder.folder, {"BW_TEST_ADMIN_HASH": password_hash}) as url:
+    env = {"BW_TEST_ADMIN_HASH": password_hash, "BW_TEST_COACH_HASH": COACH_HASH}
+    with serve(folder.config, folder.folder, env) as url:
         yield url
 
 
@@ -132,6 +136,54 @@ def test_logout_ends_the_session_so_an_old_cookie_no_longer_works(url: str, brow
     page.wait_for_selector("input[type=password]")
     context.close()
     assert not is_admin(before, url), "the cookie from before the logout still works"
+
+
+def test_the_coach_login_follows_the_same_rules(url: str, browser: Any) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(url + "/coach/spreekuur")
+    page.fill("#sp-coach", "Mila")
+    page.fill("#sp-password", COACH_PASSWORD)
+    page.click("#sp-login")
+    page.wait_for_selector("#sp-export")
+    before = requests.Session()
+    before.cookies.update({c["name"]: c["value"] for c in context.cookies()})
+    assert before.get(url + "/coach/spreekuur/export.json").status_code == 200
+    assert not is_admin(before, url)  # a coach is not an admin
+    page.click("form[action='/coach/spreekuur/logout'] button")
+    page.wait_for_selector("#sp-password")
+    context.close()
+    assert before.get(url + "/coach/spreekuur/export.json").status_code == 403
+
+
+def test_forwarded_headers_are_read_right_to_left_and_only_from_trusted_peers() -> None:
+    from ipaddress import ip_network
+
+    from dashboard.proxy import TrustedProxies
+
+    seen: dict[str, str] = {}
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        seen.update(addr=environ["REMOTE_ADDR"], scheme=environ["wsgi.url_scheme"])
+        return []
+
+    proxies = TrustedProxies(app, [ip_network("10.0.0.0/8"), ip_network("::1/128")])
+
+    def ask(peer: str, forwarded: str = "", proto: str = "") -> tuple[str, str]:
+        environ = {"REMOTE_ADDR": peer, "wsgi.url_scheme": "http"}
+        if forwarded:
+            environ["HTTP_X_FORWARDED_FOR"] = forwarded
+        if proto:
+            environ["HTTP_X_FORWARDED_PROTO"] = proto
+        proxies(environ, lambda *a: None)
+        return seen["addr"], seen["scheme"]
+
+    # the client wrote "1.1.1.1" itself; the proxy appended the address it saw
+    assert ask("10.0.0.2", "1.1.1.1, 203.0.113.9", "https") == ("203.0.113.9", "https")
+    assert ask("10.0.0.2", "203.0.113.9, 10.0.0.7") == ("203.0.113.9", "http")  # two proxies
+    assert ask("::1", "2001:db8::5") == ("2001:db8::5", "http")
+    assert ask("192.0.2.4", "203.0.113.9", "https") == ("192.0.2.4", "http")  # not a proxy
+    assert ask("10.0.0.2", "not-an-address") == ("10.0.0.2", "http")
 
 
 def test_cookie_is_httponly_lax_and_secure_only_over_https(url: str) -> None:
