@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, IPvAnyNetwork, ValidationError, field_validator, model_validator
 
 from buurtwatt.alerts.config import AlertsConfig
 from buurtwatt.backup_config import BackupConfig
@@ -150,6 +150,18 @@ class DashboardConfig(StrictModel):
     secret_key: SecretRef | None = None
     collector_health_url: str | None = None
     sites: list[str] = Field(default_factory=list, description="extra site ids for the /stad page")
+    # reverse proxies (addresses or networks) whose X-Forwarded-For / X-Forwarded-Proto are believed
+    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
+    # sites that may show /scherm in a frame, besides the dashboard itself ("https://buurt.example.nl")
+    frame_ancestors: list[str] = Field(default_factory=list)
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d+)?", origin):
+                raise ValueError(f"{origin!r} is not an origin such as https://buurt.example.nl")
+        return value
 
 
 class SiteConfig(StrictModel):

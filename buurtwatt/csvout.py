@@ -8,11 +8,12 @@ dashboard's download buttons.
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from collections.abc import Iterable, Sequence
 from typing import TextIO
+
+from buurtwatt import csvsafe
 
 BOM = "\ufeff"
 
@@ -38,7 +39,10 @@ def write_csv(
 ) -> None:
     if excel_nl:
         out.write(BOM)
-    writer = csv.writer(out, delimiter=";" if excel_nl else ",", lineterminator="\r\n" if excel_nl else "\n")
+    # through csvsafe: a cell that starts like a formula is written as text
+    writer = csvsafe.writer(
+        out, delimiter=";" if excel_nl else ",", lineterminator="\r\n" if excel_nl else "\n"
+    )
     writer.writerow(header)
     for row in rows:
         writer.writerow([cell(v, excel_nl, decimals) for v in row])

@@ -18,7 +18,19 @@ from buurtwatt.alerts.runner import AlertRunner
 from buurtwatt.config import SiteConfig
 from buurtwatt.store import open_store
 from buurtwatt.store.base import Store
-from dashboard import auth, balance_adapter, coach_auth, compression, fmt, live, participant, shares_adapter
+from dashboard import (
+    auth,
+    balance_adapter,
+    coach_auth,
+    compression,
+    fmt,
+    headers,
+    live,
+    participant,
+    proxy,
+    sessions,
+    shares_adapter,
+)
 from dashboard.context import EXTENSION, DashContext
 from dashboard.i18n import LANGUAGES
 from dashboard.lang import html_lang, remember
@@ -70,6 +82,7 @@ def create_app(config: SiteConfig, store: Store | None = None, warm: bool = True
     server.after_request(remember)
     compression.enable(server)
     server.after_request(html_lang)  # registered after compression, so it runs before it
+    lock_down(server, config)
     auth.register(server)
     coach_auth.register(server)
     live.register(app)
@@ -80,6 +93,15 @@ def create_app(config: SiteConfig, store: Store | None = None, warm: bool = True
     if warm:
         warm_up(app)
     return app
+
+
+def lock_down(server: flask.Flask, config: SiteConfig) -> None:
+    """Issue 18: server-side sessions, client addresses only from trusted proxies, refused wrong
+    participant links, security headers (after compression: see dashboard.headers)."""
+    server.session_interface = sessions.ServerSessions(sessions.SessionBook(sessions.sessions_path(config)))
+    server.wsgi_app = proxy.TrustedProxies(server.wsgi_app, config.dashboard.trusted_proxies)  # type: ignore[method-assign]
+    server.before_request(shares_adapter.refuse_wrong_link)
+    headers.install(server, config.dashboard.frame_ancestors)
 
 
 def warm_up(app: Dash) -> None:

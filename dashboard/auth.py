@@ -1,12 +1,12 @@
-"""Admin login for /beheer: a password hash from the config, a Flask session, a failure limit.
+"""Admin login for /beheer: the password door (rules in :mod:`dashboard.signin`) and the downloads.
 
-The hash is a werkzeug hash (``scrypt:...`` or ``pbkdf2:...``), made with
-``python -c 'from werkzeug.security import generate_password_hash as g; print(g("..."))'``.
+The password hash comes from ``[dashboard] admin_password_hash`` (usually the environment
+variable ``BUURTWATT_ADMIN_HASH``).
 """
 
 from __future__ import annotations
 
-import hmac
+import io
 import json
 import logging
 import secrets
@@ -15,37 +15,25 @@ from functools import wraps
 from typing import Any
 
 import flask
-from werkzeug.security import check_password_hash
 
-from buurtwatt.ratelimit import FailureLimiter
+from buurtwatt import csvsafe
 from dashboard import shares_adapter
 from dashboard.context import current
+from dashboard.i18n import LANGUAGES
+from dashboard.signin import Outcome, PasswordDoor
 
 log = logging.getLogger(__name__)
-LOGIN_LIMIT = FailureLimiter(limit=5, window_s=300)
+ADMIN = PasswordDoor("admin", lambda dashboard: dashboard.admin_password_hash)
+_ERRORS = {Outcome.BLOCKED: "blocked", Outcome.WRONG: "wrong", Outcome.UNSET: "noadmin"}
 
 
 def is_admin() -> bool:
-    return flask.has_request_context() and flask.session.get("admin") is True
-
-
-def password_ok(stored: str | None, given: str) -> bool:
-    if not stored or not given:
-        return False
-    try:
-        return check_password_hash(stored, given)
-    except (ValueError, TypeError):
-        log.error("dashboard.admin_password_hash is not a werkzeug password hash")
-        return False
+    return ADMIN.holder() is True
 
 
 def secret_key(config_secret: str | None) -> str:
-    # without a configured key, sessions last as long as this process (a restart logs admins out)
+    # sessions are kept on the server (dashboard.sessions); the key still signs Flask's own values
     return config_secret or secrets.token_hex(32)
-
-
-def _client() -> str:
-    return flask.request.remote_addr or "?"
 
 
 def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -59,42 +47,26 @@ def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _login() -> flask.Response:
-    key = _client()
     lang = flask.request.form.get("lang", "")
+    lang = lang if lang in LANGUAGES else ""  # the form's value goes into a URL
     back = "/beheer" + (f"?lang={lang}&" if lang else "?")
-    if not LOGIN_LIMIT.allowed(key):
-        log.warning("admin login refused for %s: too many failed attempts", key)
-        return flask.redirect(back + "error=blocked", code=303)
-    ref = current().config.dashboard.admin_password_hash
-    stored = ref.get() if ref else None
-    given = flask.request.form.get("password", "")
-    if password_ok(stored, given):
-        flask.session.clear()
-        flask.session["admin"] = True
-        flask.session["csrf"] = secrets.token_hex(16)
-        log.info("admin logged in from %s", key)
+    outcome = ADMIN.attempt(flask.request.form.get("password", ""), True)
+    if outcome is Outcome.OK:
         return flask.redirect(back.rstrip("?&"), code=303)
-    LOGIN_LIMIT.failed(key)
-    log.warning("admin login failed from %s", key)
-    return flask.redirect(back + ("error=noadmin" if not stored else "error=wrong"), code=303)
+    return flask.redirect(back + "error=" + _ERRORS[outcome], code=303)
 
 
 def _logout() -> flask.Response:
-    token = flask.request.form.get("csrf", "")
-    if hmac.compare_digest(token, flask.session.get("csrf", "")):
-        flask.session.clear()
+    ADMIN.logout(flask.request.form.get("csrf", ""))
     return flask.redirect("/beheer", code=303)
 
 
 def _csv(rows: list[dict[str, str]], name: str) -> flask.Response:
-    import csv
-    import io
-
     out = io.StringIO()
     if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+        writer = csvsafe.writer(out)
+        writer.writerow(rows[0])
+        writer.writerows(row.values() for row in rows)
     return flask.Response(
         out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={name}"}
     )

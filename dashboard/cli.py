@@ -19,7 +19,16 @@ def _serve(args: argparse.Namespace) -> int:
     port = args.port if args.port is not None else config.dashboard.port
     app = create_app(config)
     log.info("dashboard for %s on http://%s:%d/ (display screen: /scherm)", config.site.name, host, port)
-    serve(app.server, host=host, port=port, threads=args.threads, ident="buurtwatt")
+    # waitress drops X-Forwarded-* headers; with trusted proxies dashboard.proxy judges them per peer
+    keep = bool(config.dashboard.trusted_proxies)
+    serve(
+        app.server,
+        host=host,
+        port=port,
+        threads=args.threads,
+        ident="buurtwatt",
+        clear_untrusted_proxy_headers=not keep,
+    )
     return 0
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -33,11 +34,16 @@ from buurtwatt.shares.summary import ParticipantSummary, participant_summary
 from buurtwatt.shares.tokens import TokenStore
 from buurtwatt.timeutil import local_date
 from dashboard.context import DashContext
+from dashboard.context import current as current_context
 
 log = logging.getLogger(__name__)
 
-# failed participant links per client address: enough for typos, too few to guess 256-bit tokens
-TOKEN_ATTEMPTS = FailureLimiter(limit=20, window_s=600)
+# wrong participant links: 20 per address for typos and old links, then 10 s, 20 s ... up to
+# 10 minutes between tries; 300 from all addresses together per 10 minutes. Only wrong links
+# count and only they are refused (HTTP 429): a 256-bit token cannot be guessed, so a right one
+# is always answered, also from an address (or a shared proxy) that is slowed down.
+TOKEN_ATTEMPTS = FailureLimiter(free=20, base_s=10, cap_s=600, global_limit=300, global_window_s=600)
+_LINK = re.compile(r"^/mijn/(?P<token>[^/]+)(/|$)")
 ROOF_TTL = 30
 _RESOLVED = "bw_participants"  # flask.g: token -> participant id, for this request only
 
@@ -136,10 +142,12 @@ def _tokens(ctx: DashContext) -> TokenStore | None:
     return ctx.cached(("tokens", path), 86400, lambda: TokenStore(path)) if path else None
 
 
+def _client() -> str:
+    return (flask.request.remote_addr if flask.has_request_context() else None) or "?"
+
+
 def _verify(ctx: DashContext, token: str) -> str | None:
-    client = (flask.request.remote_addr if flask.has_request_context() else None) or "?"
-    if not TOKEN_ATTEMPTS.allowed(client):
-        return None
+    client = _client()
     tokens = _tokens(ctx)
     try:
         pid = tokens.verify_token(token) if tokens else None
@@ -149,6 +157,24 @@ def _verify(ctx: DashContext, token: str) -> str | None:
     if pid is None:
         TOKEN_ATTEMPTS.failed(client)
     return pid
+
+
+def refuse_wrong_link() -> flask.Response | None:
+    """Before a request for ``/mijn/<token>...``: a wrong link from a client that has tried too
+    many gets HTTP 429 with Retry-After; a right link goes on, however many wrong ones came first."""
+    found = _LINK.match(flask.request.path)
+    if found is None or participant_id(current_context(), found.group("token")) is not None:
+        return None
+    wait = TOKEN_ATTEMPTS.wait_s(_client())
+    if wait == 0:
+        return None
+    log.warning("participant link refused for %s: too many wrong links", _client())
+    return flask.Response(
+        "429 Too Many Requests",
+        status=429,
+        mimetype="text/plain",
+        headers={"Retry-After": str(int(wait) + 1)},
+    )
 
 
 def participant_id(ctx: DashContext, token: str) -> str | None:

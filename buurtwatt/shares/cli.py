@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import json
 import sys
@@ -12,6 +11,7 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+from buurtwatt import csvsafe
 from buurtwatt.config import SiteConfig
 from buurtwatt.shares.ledger import (
     ProductionSource,
@@ -101,7 +101,7 @@ def _render(rounded: RoundedSettlement, fmt: str, notes: tuple[str, ...]) -> str
         return json.dumps(rounded.to_json(), indent=1)
     if fmt == "csv":
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = csvsafe.writer(buffer, lineterminator="\n")
         writer.writerow(["participant_id", "share_days", "kwh", "eur"])
         for r in rounded.rows:
             writer.writerow([r.participant_id, r.share_days, f"{r.kwh:f}", f"{r.eur:f}"])

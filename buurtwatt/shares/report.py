@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from dataclasses import dataclass
 from datetime import date
 
+from buurtwatt import csvsafe
 from buurtwatt.shares.register import Register
 from buurtwatt.shares.settle import RoundedSettlement
 
@@ -98,7 +98,7 @@ def supplier_reports(
     reports = []
     for supplier, rows in sorted(by_supplier.items()):
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = csvsafe.writer(buffer, lineterminator="\n")
         writer.writerow(COLUMNS)
         writer.writerows(rows)
         reports.append(SupplierReport(supplier, buffer.getvalue(), len(rows)))

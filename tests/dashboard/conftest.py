@@ -78,11 +78,11 @@ class Writer:
 
 
 @contextlib.contextmanager
-def serve(config_path: Path, folder: Path) -> Iterator[str]:
+def serve(config_path: Path, folder: Path, env_extra: dict[str, str] | None = None) -> Iterator[str]:
     """``buurtwatt dashboard`` in a subprocess (waitress, as in production); yields its URL."""
     port = free_port()
-    env = {**os.environ, "BW_TEST_ADMIN_HASH": generate_password_hash(PASSWORD)}
-    with open(folder / "server.log", "wb") as log:
+    env = {**os.environ, "BW_TEST_ADMIN_HASH": generate_password_hash(PASSWORD), **(env_extra or {})}
+    with open(folder / "server.log", "ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "buurtwatt_app", "dashboard", "--config", str(config_path)]
             + ["--port", str(port)],
