@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from buurtwatt.backoff import Backoff
+from buurtwatt.backup_schedule import DailyBackup
 from buurtwatt.config import SiteConfig
 from buurtwatt.config_base import DeviceConfig
 from buurtwatt.device_types import DEVICE_TYPES
@@ -78,6 +79,8 @@ class Collector:
         c = self.config.collector
         self.health_server = HealthServer(self, c.health_host, c.health_port)
         self.health_server.start()
+        if self.config.backup.folder is not None:  # the daily backup, while collecting
+            DailyBackup(self.config, self.stopping).start()
         log.info(
             "collector started for site %s with %d device(s); health on %s",
             self.config.site.id,
