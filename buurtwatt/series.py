@@ -62,6 +62,8 @@ class Series(NamedTuple):
         return cls(device, quantity)
 
 
-def series_name(device: str, quantity: str) -> str:
-    """The stored name of a series, for code that keys by plain strings (store tables, JSON)."""
-    return f"{device}{SEPARATOR}{quantity}"
+def known_series(text: str | Series) -> Series:
+    """Parse a series name and require its quantity to be in the vocabulary."""
+    series = Series.parse(text)
+    _ = series.spec  # raises UnknownSeries, naming the known quantities
+    return series

@@ -168,14 +168,6 @@ def quantity(name: str) -> Quantity:
         ) from None
 
 
-def split_series(series: str) -> tuple[str, Quantity]:
-    """Split ``DEVICE:QUANTITY`` into the device name and its vocabulary entry."""
-    device, sep, name = series.partition(":")
-    if not sep or not device:
-        raise UnknownSeries(f"series {series!r} must look like DEVICE:QUANTITY, e.g. meter:import_kwh")
-    return device, quantity(name)
-
-
 def markdown_table() -> str:
     """The vocabulary as the Markdown table in docs/schema.md (a test keeps them equal)."""
     rows = [

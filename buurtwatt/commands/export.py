@@ -9,10 +9,11 @@ from collections.abc import Iterator
 
 from buurtwatt.commands.config import load_or_exit
 from buurtwatt.csvout import write_csv
+from buurtwatt.series import Series, known_series
 from buurtwatt.store import Resolution, Store, open_store
 from buurtwatt.store.base import Row
 from buurtwatt.timeutil import iso_utc, parse_when
-from buurtwatt.vocabulary import UnknownSeries, split_series
+from buurtwatt.vocabulary import UnknownSeries
 
 STATS = ("mean", "min", "max")
 
@@ -22,7 +23,7 @@ def export_rows(
 ) -> Iterator[tuple[str, str, float]]:
     """(time ISO UTC, series, value): counter increases, or the chosen gauge statistic."""
     for name in series:
-        _, q = split_series(name)
+        q = Series.parse(name).spec
         for row in store.read(name, start, end, resolution):
             value = _pick(row, stat, counter=q.is_counter, raw=resolution is Resolution.RAW)
             if value is not None:
@@ -40,7 +41,7 @@ def _export(args: argparse.Namespace) -> int:
     tz = config.site.timezone
     try:
         for name in args.series:
-            split_series(name)
+            known_series(name)
         start, end = parse_when(args.from_, tz), parse_when(args.to, tz)
         resolution = Resolution.parse(args.resolution)
     except (UnknownSeries, ValueError) as exc:

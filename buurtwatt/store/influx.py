@@ -52,7 +52,7 @@ from buurtwatt.store.shape import Bucket, bucket_row, mark_gaps, months_from_day
 from buurtwatt.store.sqlite import DEFAULT_CADENCE
 from buurtwatt.store.sqlite_db import RollupDb
 from buurtwatt.timeutil import AMSTERDAM
-from buurtwatt.vocabulary import QUANTITIES, Quantity, UnknownSeries, split_series
+from buurtwatt.vocabulary import QUANTITIES, Quantity, UnknownSeries
 
 
 class InfluxStore:
@@ -124,7 +124,8 @@ class InfluxStore:
     def read(
         self, series: str, start: TimeLike, end: TimeLike, resolution: Resolution = Resolution.RAW
     ) -> list[Row]:
-        device, q = split_series(series)
+        parsed = Series.parse(series)
+        device, q = parsed.device, parsed.spec
         t0, t1 = to_ts(start), to_ts(end)
         if resolution is Resolution.RAW:
             # same bounds as the SQLite store: integer milliseconds, start inclusive

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from buurtwatt.series import Series, known_series
 from buurtwatt.units import UnitError, convert
-from buurtwatt.vocabulary import QUANTITIES, Kind, UnknownSeries, markdown_table, split_series
+from buurtwatt.vocabulary import QUANTITIES, Kind, UnknownSeries, markdown_table
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "schema.md"
 
@@ -55,13 +56,13 @@ def test_fixed_names_from_the_foundation_issue() -> None:
     assert QUANTITIES["power_w"].kind is Kind.GAUGE
 
 
-def test_split_series() -> None:
-    device, q = split_series("meter:import_kwh")
-    assert device == "meter" and q.unit == "kWh"
+def test_series_parse() -> None:
+    series = Series.parse("meter:import_kwh")
+    assert series.device == "meter" and series.spec.unit == "kWh" and str(series) == "meter:import_kwh"
     with pytest.raises(UnknownSeries, match="DEVICE:QUANTITY"):
-        split_series("import_kwh")
+        Series.parse("import_kwh")
     with pytest.raises(UnknownSeries, match="known quantities"):
-        split_series("meter:import_kw")
+        known_series("meter:import_kw")
 
 
 def test_unit_conversion() -> None:
