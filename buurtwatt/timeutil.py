@@ -56,10 +56,6 @@ def month_start(ts: float, tz: Zone = AMSTERDAM) -> float:
     return local_midnight(local_date(ts, tz).replace(day=1), tz)
 
 
-def day_range(first: date, last_exclusive: date, tz: Zone = AMSTERDAM) -> tuple[float, float]:
-    return local_midnight(first, tz), local_midnight(last_exclusive, tz)
-
-
 def days(first: date, last_exclusive: date) -> list[date]:
     return [first + timedelta(n) for n in range((last_exclusive - first).days)]
 

@@ -78,11 +78,6 @@ class DeviceHealth:
         else:
             self.log.warning("%s: every reading of %s is refused (%s)", self.name, series, reason)
 
-    def effective(self) -> tuple[State, str]:
-        """The state to show: ``degraded`` over ``ok`` while the gate refuses a series."""
-        with self._lock:
-            return self._effective()
-
     def _effective(self) -> tuple[State, str]:
         if self.refusing and self.state in (State.OK, State.STARTING, State.ASLEEP):
             why = ", ".join(f"{series}: {reason}" for series, reason in sorted(self.refusing.items()))

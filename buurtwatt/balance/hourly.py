@@ -18,7 +18,6 @@ from buurtwatt.series import SEPARATOR, Series
 from buurtwatt.timeutil import HOUR
 
 Role = Literal["import", "export", "production", "gas", "collective", "intensity"]
-ROLES: tuple[Role, ...] = ("import", "export", "production", "gas", "collective", "intensity")
 
 # How completeness is judged. "hour": every completed hour must have samples (grid and gas meters).
 # "day": at least one sample per local day (inverters that sleep at night, site.night = "gap").

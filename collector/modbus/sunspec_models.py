@@ -124,17 +124,8 @@ def mppt_points(length: int) -> tuple[Point, ...]:
 # Model 1 (common): strings used to name the device and tag its energy counter.
 COMMON_STRINGS = (("Mn", 2, 16), ("Md", 18, 16), ("Vr", 42, 8), ("SN", 50, 16))
 
-# SunSpec inverter operating state (model 101-113 St). 701 InvSt counts from 0 (OFF) instead of 1.
-STATE_NAMES = {
-    1: "off",
-    2: "sleeping",
-    3: "starting",
-    4: "mppt",
-    5: "throttled",
-    6: "shutting down",
-    7: "fault",
-    8: "standby",
-}
+# SunSpec inverter operating state (model 101-113 St): 1 off, 2 sleeping, 3 starting, 4 mppt,
+# 5 throttled, 6 shutting down, 7 fault, 8 standby. 701 InvSt counts from 0 (OFF) instead of 1.
 ASLEEP_STATES = {1, 2}  # off or sleeping: what an inverter reports at night
 
 
