@@ -187,7 +187,9 @@ class Tab:
         return self.page
 
 
-@pytest.fixture(scope="session")
+# package scope: the browser (and its Playwright loop) ends with tests/dashboard, so the demo's
+# own Playwright in tests/demo does not run inside this one's asyncio loop
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
@@ -198,7 +200,7 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def tabs(browser: Any) -> dict[str, Tab]:
     """``wide`` (1920x1080) and ``phone`` (390x844) for checks, plus every screenshot viewport."""
     out = {f"{w}x{h}": Tab(browser, w, h) for w, h in VIEWPORTS}

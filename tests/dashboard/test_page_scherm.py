@@ -185,7 +185,7 @@ def test_updated_time_is_filled_in(site: Site, tabs: dict[str, Tab]) -> None:
 def cli_total(site: Site, first: date, last: date) -> dict:
     """``buurtwatt balance`` over [first, last], as a user would run it."""
     done = subprocess.run(
-        [sys.executable, "-m", "buurtwatt.cli", "balance", "--config", str(site.config.source_path)]
+        [sys.executable, "-m", "buurtwatt_app", "balance", "--config", str(site.config.source_path)]
         + ["--from", first.isoformat(), "--to", last.isoformat(), "--json"],
         cwd=ROOT,
         capture_output=True,
