@@ -30,6 +30,8 @@ class Observation:
     disk_free_pct: float | None = None
     refused_per_minute: float | None = None
     co2_high: dict[str, float] = field(default_factory=dict)  # room -> lowest ppm over the window
+    # devices that report rarely by design (an M-Bus gas meter: hourly on DSMR 4), in minutes
+    slow_devices: dict[str, float] = field(default_factory=dict)
 
 
 def _devices(health: dict[str, Any]) -> list[dict[str, Any]]:
@@ -45,10 +47,10 @@ def _devices(health: dict[str, Any]) -> list[dict[str, Any]]:
 def device_problems(obs: Observation, cfg: AlertsConfig) -> list[Problem]:
     if obs.health is None:
         return []
-    limit = cfg.device_silent_minutes * 60
     found: list[Problem] = []
     for d in _devices(obs.health):
         name, state = d.get("name", "?"), d.get("state", "")
+        limit = max(cfg.device_silent_minutes, obs.slow_devices.get(name, 0.0)) * 60
         if state == "asleep":
             continue  # an inverter at night is expected, not a fault
         since = d.get("since") or obs.now

@@ -37,6 +37,20 @@ def health_url(config: SiteConfig) -> str:
     )
 
 
+MBUS_SILENT_MINUTES = 130.0  # a DSMR 4 meter passes its gas meter's value on once an hour
+
+
+def slow_devices(config: SiteConfig) -> dict[str, float]:
+    """M-Bus meters behind a smart meter (gas, water): silent for an hour is normal for them."""
+    out: dict[str, float] = {}
+    for device in config.devices:
+        for key in ("gas_name", "water_name"):
+            name = getattr(device, key, None)
+            if isinstance(name, str) and name:
+                out[name] = MBUS_SILENT_MINUTES
+    return out
+
+
 def fetch_health(url: str, timeout: float = 5) -> dict[str, Any] | None:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - configured URL
@@ -79,6 +93,7 @@ class AlertRunner:
         self.state_path = state
         quiet = self.cfg.quiet_minutes * 60
         self.book = AlertBook.load(state, quiet) if state else AlertBook(quiet)
+        self.slow = slow_devices(config)
         self.down_since: float | None = None
         self._last_refused: tuple[float, int] | None = None
         self._stop = threading.Event()
@@ -103,7 +118,9 @@ class AlertRunner:
             self.down_since = self.down_since or now
         else:
             self.down_since = None
-        obs = Observation(now=now, health=health, collector_down_since=self.down_since)
+        obs = Observation(
+            now=now, health=health, collector_down_since=self.down_since, slow_devices=self.slow
+        )
         obs.refused_per_minute = self._refused_rate(health, now)
         if self.store is not None:
             self._observe_store(obs)

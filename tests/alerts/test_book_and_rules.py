@@ -66,9 +66,11 @@ def test_rules_by_hand() -> None:
         ],
         "store": {"outbox": {"depth": 200_000}},
     }
+    health["devices"].append(device("gas", "ok", since=0, last=now - 70 * 60))  # hourly M-Bus: fine
     obs = Observation(
         now=now,
         health=health,
+        slow_devices={"gas": 130.0},
         newest_data=now - 11 * 60,
         disk_free_pct=4.0,
         refused_per_minute=31,
