@@ -38,6 +38,10 @@ def layout(lang: str | None = None, **_: str) -> html.Div:
         "/coach",
         [
             html.H1(t("coach.heading", lang)),
+            # the consultation hour with a household: behind the coach login
+            html.P(
+                html.A(t("coach.to_spreekuur", lang), href=f"/coach/spreekuur?lang={lang}", id="to-spreekuur")
+            ),
             html.Section(
                 [
                     html.H2(t("coach.plug_heading", lang)),

@@ -32,3 +32,8 @@ def test_a_standby_plug_shows_its_small_power(site: Site, tabs: dict[str, Tab]) 
     page.wait_for_function(
         "() => /^0,4\\sW$/.test((document.getElementById('plug-watts') || {}).innerText || '')", timeout=8000
     )
+
+
+def test_the_coach_page_links_to_the_consultation_hour(site: Site, tabs: dict[str, Tab]) -> None:
+    page = tabs["wide"].visit(site.url + "/coach?lang=nl", re.compile(r"85\sW"))
+    assert page.get_attribute("#to-spreekuur", "href") == "/coach/spreekuur?lang=nl"
