@@ -40,7 +40,12 @@ def layout(lang: str | None = None, **_: str) -> html.Div:
             html.H1(t("coach.heading", lang)),
             # the consultation hour with a household: behind the coach login
             html.P(
-                html.A(t("coach.to_spreekuur", lang), href=f"/coach/spreekuur?lang={lang}", id="to-spreekuur")
+                html.A(
+                    t("coach.to_spreekuur", lang),
+                    href=f"/coach/spreekuur?lang={lang}",
+                    id="to-spreekuur",
+                    className="btn btn-outline-dark",
+                )
             ),
             html.Section(
                 [
