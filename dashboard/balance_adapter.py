@@ -11,6 +11,7 @@ Sign: ``net_kg`` is avoided minus emitted, as in the balance. Above zero is good
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import astuple, dataclass, field
 from datetime import date, timedelta
 
@@ -37,6 +38,7 @@ from buurtwatt.balance import (
     today_so_far,
 )
 from buurtwatt.balance.compute import co2_from_sums
+from buurtwatt.balance.own_shares import with_own_shares
 from buurtwatt.config import SiteConfig
 from buurtwatt.store.base import Resolution, Store
 from buurtwatt.timeutil import local_date, local_midnight
@@ -306,7 +308,8 @@ def _collective(cfg: SiteConfig) -> tuple[str, float, float] | None:
     """The collective roof by its name for people, with the building's shares of all shares.
 
     Device names and installation ids ("meter", "moerwijk-dak") are not shown on the page."""
-    coll = cfg.balance.collective
+    # the building's own shares come from the register when it names the organisation
+    coll = with_own_shares(cfg, local_date(time.time(), cfg.site.tz)).collective
     if coll is None:
         return None
     titles = {i.name: i.title for i in cfg.installations}

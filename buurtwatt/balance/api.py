@@ -13,6 +13,7 @@ from buurtwatt.balance.compute import compute_balance, consumption, energy_from_
 from buurtwatt.balance.config import BalanceConfig
 from buurtwatt.balance.factors import DEFAULT_FACTORS_FILE, FactorError, Factors, load_factors
 from buurtwatt.balance.model import EnergyBalance, EnergyBucket, LivePower, PeriodBalance
+from buurtwatt.balance.own_shares import with_own_shares
 from buurtwatt.balance.projection import Projection, project
 from buurtwatt.balance.reader import read_hourly, series_roles
 from buurtwatt.roles import ROOM_QUANTITIES, Roles, resolve_roles
@@ -163,15 +164,14 @@ def balance_for(
     periods = split_periods(start, end, by, tz)
     total = split_periods(start, end, "total", tz)
     t0, t1 = local_midnight(start, tz), local_midnight(end, tz)
-    fast = not exact and by != "hour" and config.balance.grid_intensity == "yearly"
-    data = read_hourly(
-        store, roles, config.balance, t0, t1, night=config.site.night, tz=tz, now=now, exact=not fast
-    )
+    bcfg = with_own_shares(config, end - timedelta(days=1))  # the building's shares from the register
+    fast = not exact and by != "hour" and bcfg.grid_intensity == "yearly"
+    data = read_hourly(store, roles, bcfg, t0, t1, night=config.site.night, tz=tz, now=now, exact=not fast)
     if by == "total":
-        results = compute_balance(data, periods, config.balance, factors, tz, now)
+        results = compute_balance(data, periods, bcfg, factors, tz, now)
         total_result = results[0]
     else:
-        *results, total_result = compute_balance(data, periods, config.balance, factors, tz, now, total[0])
+        *results, total_result = compute_balance(data, periods, bcfg, factors, tz, now, total[0])
     return BalanceReport(
         config.site.name,
         config.site.timezone,
@@ -180,7 +180,7 @@ def balance_for(
         by,
         results,
         total_result,
-        config.balance,
+        bcfg,
         roles,
         factors.origin,
         warnings,
