@@ -10,9 +10,12 @@ from __future__ import annotations
 import logging
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from buurtwatt.balance.config import BalanceConfig
-from buurtwatt.config import SiteConfig
+
+if TYPE_CHECKING:  # buurtwatt.config imports the balance package: no import at run time
+    from buurtwatt.config import SiteConfig
 
 log = logging.getLogger(__name__)
 
