@@ -337,8 +337,9 @@ def _plug_view(view: str, anchor: str, compare: bool, plug: str, lang: str) -> t
     fig = charts.figure([bars], _layout(view, slots, lang, t("hist.chart_plug", lang, name=name), "kWh"))
     previous = None
     if compare:
-        previous, _ = _plug(view, anchor, 1, plug)
-        before = balance_adapter.on_slots(slots, previous.kwh)
+        # each value at its place in its own period, drawn at the same place in this one
+        previous, before_slots = _plug(view, anchor, 1, plug)
+        before = balance_adapter.on_slots(before_slots, previous.kwh)
         fig["data"].append(_previous_line(slots, before, labels, t("hist.previous", lang), hover))
     if not now.kwh:
         _empty(fig, lang)
@@ -357,7 +358,7 @@ def _plug_view(view: str, anchor: str, compare: bool, plug: str, lang: str) -> t
 
 def _room_view(view: str, anchor: str, compare: bool, room: str, lang: str) -> tuple[list, list]:
     now, slots = _room(view, anchor, 0, room)
-    before = _room(view, anchor, 1, room)[0] if compare else None
+    before, before_slots = _room(view, anchor, 1, room) if compare else (None, [])
     labels = _labels(view, slots, lang)
     x = list(range(len(slots)))
     name = fmt.device_label(room)
@@ -397,7 +398,7 @@ def _room_view(view: str, anchor: str, compare: bool, room: str, lang: str) -> t
             },
         ]
         if before is not None:
-            prev = balance_adapter.on_slots(slots, ((b.start, b.mean) for b in before[quantity]))
+            prev = balance_adapter.on_slots(before_slots, ((b.start, b.mean) for b in before[quantity]))
             data.append(_previous_line(slots, prev, labels, t("hist.previous", lang), hover))
         title = t(f"hist.chart_{quantity}", lang, name=name)
         fig = charts.figure(data, _layout(view, slots, lang, title, unit))

@@ -173,6 +173,8 @@ def test_a_plug_and_a_room_in_every_view_with_the_period_before(site: Site, tabs
             assert g["height"] >= 300 and any(v is not None for v in g["y"]), (view, g)
         co2 = [v for v in shown["hist-co2"]["y"] if v is not None]
         assert all(500 <= v <= 960 for v in co2), co2
+        if view == "day":
+            assert shown["hist-co2"]["prev"], "yesterday's air is drawn beside today's"
         assert "Zaal" in page.inner_text("#hist-co2")
         cards = page.inner_text("#hist-cards")
         assert re.search(r"\d+,\d\s?°C", cards) and "ervoor" in cards, cards
