@@ -14,6 +14,7 @@ from buurtwatt.store.sqlite import SqliteStore
 from buurtwatt.timeutil import local_date, local_midnight
 from tests.dashboard.conftest import ARTIFACTS, TZ, Site, Tab, serve, show_everywhere
 from tests.dashboard.fill import readings, write_config
+from tests.dashboard.test_a11y import AXE, serious
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 SITE = "jaar"
@@ -179,4 +180,9 @@ def test_a_plug_and_a_room_in_every_view_with_the_period_before(site: Site, tabs
         cards = page.inner_text("#hist-cards")
         assert re.search(r"\d+,\d\s?°C", cards) and "ervoor" in cards, cards
         page.screenshot(path=str(ARTIFACTS / f"historie-room-{view}-1920x1080.png"), full_page=True)
+    if AXE.exists():  # test_a11y.py checks the page as it opens; this is the room view with compare on
+        # known, not from this view: once clicked, Dash 4's own RadioItems/Checklist labels carry
+        # role="option" with aria-selected, which axe refuses (the page is clean before any click)
+        found = [v for v in serious(page, AXE.read_text()) if "dash-options-list-option" not in v]
+        assert not found, found
     assert not tab.errors, tab.errors
