@@ -12,17 +12,21 @@ from __future__ import annotations
 
 import logging
 import time
+from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import astuple, dataclass, field
 from datetime import date, timedelta
 
 from buurtwatt.balance import (
     BalanceReport,
+    ClimateBucket,
     Co2Balance,
     EnergyBalance,
     EnergyBucket,
     Factors,
     LivePower,
     PeriodBalance,
+    PlugHistory,
     Projection,
     RoomClimate,
     balance_for,
@@ -32,9 +36,11 @@ from buurtwatt.balance import (
     factors_for,
     live_now,
     plug_energy,
+    plug_history,
     power_history,
     projection,
     room_climate,
+    room_history,
     today_so_far,
 )
 from buurtwatt.balance.compute import co2_from_sums
@@ -225,6 +231,35 @@ class PeriodRows:
 def buckets(ctx: DashContext, start: float, end: float, resolution: Resolution) -> list[EnergyBucket]:
     """Energy per chart bucket (the balance's definitions per bucket)."""
     return energy_buckets(ctx.store, ctx.roles(), start, end, resolution)
+
+
+def plug_buckets(
+    ctx: DashContext, plug: str, start: float, end: float, resolution: Resolution
+) -> PlugHistory:
+    """One plug's kWh per chart bucket (its counter, else its hourly mean power)."""
+    return plug_history(ctx.store, ctx.roles(), plug, start, end, resolution)
+
+
+def room_buckets(
+    ctx: DashContext, room: str, start: float, end: float, resolution: Resolution
+) -> dict[str, list[ClimateBucket]]:
+    """One room's CO2, temperature and humidity per chart bucket: mean, lowest and highest."""
+    return room_history(ctx.store, ctx.roles(), room, start, end, resolution)
+
+
+def on_slots(slots: list[float], points: Iterable[tuple[float, float | None]]) -> list[float | None]:
+    """Values at their place in the period (``slots`` are the places' starts); a place
+    without a value stays None: no bar, no point, never a zero."""
+    out: list[float | None] = [None] * len(slots)
+    for ts, value in points:
+        if slots and ts >= slots[0]:
+            out[bisect_right(slots, ts) - 1] = value
+    return out
+
+
+def climate_mean(buckets: list[ClimateBucket]) -> float | None:
+    """The mean over a period of bucket means (each bucket counts once)."""
+    return sum(b.mean for b in buckets) / len(buckets) if buckets else None
 
 
 def energy_over(ctx: DashContext, rows: list[EnergyBucket]) -> EnergyBalance:

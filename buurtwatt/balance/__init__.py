@@ -38,6 +38,8 @@ Public API for the dashboard::
     power_history(store, roles, start, end)       # [LivePower] per 15 minutes: a 24-hour graph
     plug_energy(store, roles, start, end)         # {plug: kWh}: who used most today
     room_climate(store, roles)                    # [RoomClimate]: newest CO2 ppm, °C, % per room
+    plug_history(store, roles, plug, start, end, Resolution.DAY)  # PlugHistory: kWh per bucket
+    room_history(store, roles, room, start, end, Resolution.DAY)  # {quantity: [ClimateBucket]}
     roles = site_roles(site_config, store)        # buurtwatt.roles.Roles; pass roles= to reuse
 
     proj = projection(store, site_config)   # Projection: status, cumulative_net_kg,
@@ -49,6 +51,8 @@ Dates are local dates; ``end`` is exclusive. ``by`` is "hour", "day", "month", "
 
 from buurtwatt.balance.api import (
     BalanceReport,
+    ClimateBucket,
+    PlugHistory,
     RoomClimate,
     balance_for,
     energy_buckets,
@@ -56,9 +60,11 @@ from buurtwatt.balance.api import (
     factors_for,
     live_now,
     plug_energy,
+    plug_history,
     power_history,
     projection,
     room_climate,
+    room_history,
     site_roles,
     today_so_far,
 )
@@ -94,8 +100,12 @@ __all__ = [
     "factors_for",
     "live_now",
     "plug_energy",
+    "plug_history",
     "power_history",
     "room_climate",
+    "room_history",
+    "ClimateBucket",
+    "PlugHistory",
     "RoomClimate",
     "load_factors",
     "projection",

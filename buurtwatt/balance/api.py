@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -298,6 +299,71 @@ def plug_energy(store: Store, roles: Roles, start: float, end: float) -> dict[st
 
 
 @dataclass(frozen=True)
+class PlugHistory:
+    """A plug's energy per bucket; buckets without data are left out (a gap, never a zero)."""
+
+    plug: str
+    from_counter: bool  # True: its own energy_kwh counter; False: mean power per hour times the hour
+    kwh: list[tuple[float, float]]  # (bucket start, kWh)
+
+    @property
+    def total_kwh(self) -> float | None:
+        return sum(v for _, v in self.kwh) if self.kwh else None
+
+
+def plug_history(
+    store: Store, roles: Roles, plug: str, start: float, end: float, resolution: Resolution
+) -> PlugHistory:
+    """kWh per bucket of one plug: the increases of its energy counter when it has one in
+    [start, end), else its hourly mean power times the hour, added up per bucket.
+
+    ``start`` and ``end`` lie on bucket boundaries (local midnights), as a chart's period does."""
+    if plug not in roles.plugs:
+        raise ValueError(f"{plug!r} is not a plug of this site")
+    counter = store.read(str(Series(plug, "energy_kwh")), start, end, resolution)
+    rows = [(r.ts, r.value) for r in counter if r.value is not None and r.count]
+    if rows:
+        return PlugHistory(plug, True, rows)
+    power = str(roles.plug_w(plug))
+    hours = [r for r in store.read(power, start, end, Resolution.HOUR) if r.value is not None and r.count]
+    if resolution == Resolution.HOUR:
+        return PlugHistory(plug, False, [(r.ts, r.value / 1000) for r in hours if r.value is not None])
+    # the store's own buckets (local days, months) say where each hour belongs
+    starts = [r.ts for r in store.read(power, start, end, resolution) if r.count]
+    sums: dict[float, float] = {}
+    for r in hours:
+        place = bisect_right(starts, r.ts) - 1
+        if place >= 0 and r.value is not None:
+            sums[starts[place]] = sums.get(starts[place], 0.0) + r.value / 1000
+    return PlugHistory(plug, False, sorted(sums.items()))
+
+
+@dataclass(frozen=True)
+class ClimateBucket:
+    start: float
+    mean: float
+    low: float | None
+    high: float | None
+
+
+def room_history(
+    store: Store, roles: Roles, room: str, start: float, end: float, resolution: Resolution
+) -> dict[str, list[ClimateBucket]]:
+    """Mean, lowest and highest CO2 ppm, temperature and humidity of one room per bucket
+    (keys: ``ROOM_QUANTITIES``); buckets without samples are left out."""
+    if room not in roles.rooms:
+        raise ValueError(f"{room!r} is not a room sensor of this site")
+    return {
+        q: [
+            ClimateBucket(r.ts, r.value, r.min, r.max)
+            for r in store.read(str(Series(room, q)), start, end, resolution)
+            if r.value is not None and r.count
+        ]
+        for q in ROOM_QUANTITIES
+    }
+
+
+@dataclass(frozen=True)
 class RoomClimate:
     room: str
     ts: float | None
@@ -388,9 +454,11 @@ __all__ = [
     "factors_for",
     "live_now",
     "plug_energy",
+    "plug_history",
     "power_history",
     "projection",
     "room_climate",
+    "room_history",
     "series_roles",
     "site_roles",
     "today_so_far",
