@@ -34,7 +34,8 @@
   var CONTROLS = "[role=slider], input:not([type=hidden]):not(.dash-dropdown-focus-target), " +
     "[role=radiogroup], [role=group], [role=listbox], [role=progressbar], button";
   function repair() {
-    document.querySelectorAll("label[role=option]").forEach(function (label) {
+    // React sets aria-selected again on a click (it changed), even where the role is gone
+    document.querySelectorAll("label[role=option], label[aria-selected]").forEach(function (label) {
       if (!label.querySelector("input")) return;
       label.removeAttribute("role");
       label.removeAttribute("aria-selected");
@@ -83,7 +84,11 @@
     if (pending) return;
     pending = true;
     requestAnimationFrame(function () { pending = false; repair(); });
-  }).observe(document.documentElement, { subtree: true, childList: true });
+  // attributes too: React puts role/aria-selected back on a re-render without adding nodes
+  }).observe(document.documentElement, {
+    subtree: true, childList: true, attributes: true,
+    attributeFilter: ["role", "aria-selected", "aria-expanded"],
+  });
   document.addEventListener("DOMContentLoaded", repair);
   // the dropdown hands Tab back to its stand-in when its button loses focus
   document.addEventListener("focusout", function () { setTimeout(repair, 0); }, true);
