@@ -143,7 +143,7 @@ DECODE_SIZES = (10_000, 40_000)
 _DECODE = """
 import json, resource, sys, time
 sys.argv = ["buurtwatt", "p1", "decode", sys.argv[1]]
-from buurtwatt.cli import main
+from buurtwatt_app import main
 t0, c0 = time.perf_counter(), time.process_time()
 code = main(sys.argv[1:])
 wall, cpu = time.perf_counter() - t0, time.process_time() - c0

@@ -18,11 +18,14 @@ from buurtwatt.alerts.runner import AlertRunner
 from buurtwatt.config import SiteConfig
 from buurtwatt.store import open_store
 from buurtwatt.store.base import Store
+from buurtwatt.timeutil import local_date
+from buurtwatt.whatif.simulate import Choices
 from dashboard import (
     auth,
     balance_adapter,
     coach_auth,
     compression,
+    costs_adapter,
     fmt,
     headers,
     live,
@@ -116,6 +119,10 @@ def warm_up(app: Dash) -> None:
         balance_adapter.today(ctx, now)
         balance_adapter.co2_overview(ctx, now)
         shares_adapter.settle_today(ctx, now)
+        # this year's costs (on `/`) and the coach's 12 months of hours read a year of data
+        year = local_date(now, ctx.tz).year
+        costs_adapter.year_costs(ctx, year, now)
+        costs_adapter.whatif_year(ctx, Choices(), year, now)
         if compression.enabled(app.server):
             client = app.server.test_client()
             page = client.get("/", headers={"Accept-Encoding": "identity"}).get_data(as_text=True)

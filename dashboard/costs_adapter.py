@@ -139,15 +139,22 @@ def whatif_year(ctx: DashContext, choices: Choices, rules_year: int, now: float)
     measured = ctx.cached(("whatif-hours", first, end), 3600, lambda: hours(ctx, first, end, now))
     tz, cfg = ctx.config.site.tz, ctx.config.whatif
     kwh_per_m3 = ctx.config.balance.gas_kwh_per_m3
-    before = simulate(measured, Choices(), cfg, tz, kwh_per_m3)
+    # the year as measured does not depend on the choices: worked out once an hour, not per slider move
+    before = ctx.cached(
+        ("whatif-before", first, end), 3600, lambda: simulate(measured, Choices(), cfg, tz, kwh_per_m3)
+    )
     after = simulate(measured, choices, cfg, tz, kwh_per_m3)
     cost_before = cost_after = None
     notes = list(after.notes)
     if ctx.config.tariffs.periods:
         table, prices = tax_table(ctx), _day_ahead(ctx)
-        a = costs_under(
-            measured.start, before.import_kwh, before.export_kwh, before.gas_m3,
-            ctx.config.tariffs, table, tz, rules_year, prices,
+        a = ctx.cached(
+            ("whatif-before-costs", first, end, rules_year),
+            3600,
+            lambda: costs_under(
+                measured.start, before.import_kwh, before.export_kwh, before.gas_m3,
+                ctx.config.tariffs, table, tz, rules_year, prices,
+            ),
         )  # fmt: skip
         b = costs_under(
             measured.start, after.import_kwh, after.export_kwh, after.gas_m3,
