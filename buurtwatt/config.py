@@ -150,6 +150,8 @@ class DashboardConfig(StrictModel):
     secret_key: SecretRef | None = None
     collector_health_url: str | None = None
     sites: list[str] = Field(default_factory=list, description="extra site ids for the /stad page")
+    # how /stad names those sites: { noord = "Buurthuis Noord" }; a site without one shows its id as words
+    site_names: dict[str, str] = Field(default_factory=dict)
     # reverse proxies (addresses or networks) whose X-Forwarded-For / X-Forwarded-Proto are believed
     trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
     # sites that may show /scherm in a frame, besides the dashboard itself ("https://buurt.example.nl")
@@ -162,6 +164,14 @@ class DashboardConfig(StrictModel):
             if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d+)?", origin):
                 raise ValueError(f"{origin!r} is not an origin such as https://buurt.example.nl")
         return value
+
+    @model_validator(mode="after")
+    def _named_sites_are_shown(self) -> DashboardConfig:
+        # a name for a site that is not in `sites` is a typo: it would silently never show
+        unknown = sorted(set(self.site_names) - set(self.sites))
+        if unknown:
+            raise ValueError(f"site_names names {', '.join(unknown)}, which is not in sites = {self.sites}")
+        return self
 
 
 class SiteConfig(StrictModel):

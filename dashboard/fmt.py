@@ -113,13 +113,23 @@ def humidity(value: float | None, lang: str) -> str:
     return DASH if value is None or not math.isfinite(value) else f"{number(value, lang)}\u00a0%"
 
 
+def _as_words(words: list[str]) -> str:
+    text = " ".join(w for w in words if w)
+    return text[:1].upper() + text[1:]
+
+
 def device_label(name: str) -> str:
     """A device id as words for a screen: 'plug-koelkast' -> 'Koelkast', 'zaal_sensor' -> 'Zaal sensor'."""
     words = re.split(r"[-_]+", name)
     if len(words) > 1 and words[0].lower() in DEVICE_PREFIXES:
         words = words[1:]
-    text = " ".join(w for w in words if w)
-    return text[:1].upper() + text[1:]
+    return _as_words(words)
+
+
+def site_label(site_id: str, names: dict[str, str]) -> str:
+    """A site as people call it: its name from ``[dashboard] site_names``, else its id as words
+    ('buurthuis-noord' -> 'Buurthuis noord')."""
+    return names.get(site_id) or _as_words(re.split(r"[-_]+", site_id))
 
 
 def gas(m3: float | None, lang: str) -> str:

@@ -53,7 +53,7 @@ def layout(lang: str | None = None, **_: str) -> html.Div:
                     explain(t("coach.plug_explain1", lang), t("coach.plug_explain2", lang)),
                     dcc.Dropdown(
                         id="plug-pick",
-                        options=[{"label": p, "value": p} for p in plugs],
+                        options=[{"label": fmt.device_label(p), "value": p} for p in plugs],
                         value=plugs[0] if plugs else None,
                         clearable=False,
                         placeholder=t("coach.plug_pick", lang),

@@ -344,8 +344,11 @@ def _plug_view(view: str, anchor: str, compare: bool, plug: str, lang: str) -> t
     if not now.kwh:
         _empty(fig, lang)
 
+    # this period and the one before in one unit, so "850 kWh" never stands over "1,2 MWh"
+    unit = fmt.energy_unit([now.total_kwh, previous.total_kwh if previous else None])
+
     def shown(value: float | None) -> str:
-        return t("hist.no_data", lang) if value is None else fmt.energy(value, lang)
+        return t("hist.no_data", lang) if value is None else fmt.energy_in(value, unit, lang)
 
     sub = t("hist.before", lang, value=shown(previous.total_kwh if previous else None)) if compare else ""
     how = t("hist.plug_counter" if now.from_counter else "hist.plug_from_power", lang)
@@ -517,8 +520,12 @@ def _building_view(view: str, anchor: str, compare: list[str], lang: str) -> tup
             }
         )
 
+    keys = ("production_kwh", "consumption_kwh", "import_kwh", "export_kwh")
+    # all four cards and their "before" lines in one unit, so one row never mixes kWh and MWh
+    unit = fmt.energy_unit([getattr(p, k) for p in (totals, previous) if p for k in keys])
+
     def shown(value: float | None) -> str:
-        return t("hist.no_data", lang) if value is None else fmt.energy(value, lang)
+        return t("hist.no_data", lang) if value is None else fmt.energy_in(value, unit, lang)
 
     def cell(label: str, key: str) -> dbc.Col:
         value = getattr(totals, key) if totals else None

@@ -79,7 +79,8 @@ def layout(lang: str | None = None, **_: str) -> html.Div:
     for site in sites:
         day = _site_day(ctx, site, now)
         total = day if total is None else total + day
-        name = ctx.config.site.name if site == ctx.config.site.id else site
+        names = ctx.config.dashboard.site_names
+        name = ctx.config.site.name if site == ctx.config.site.id else fmt.site_label(site, names)
         cards.append(_card(name, day, lang, site))
     assert total is not None
     cards.append(_card(t("city.total", lang), total, lang, "total"))
