@@ -18,7 +18,7 @@ from buurtwatt.config import SiteConfig
 from dashboard import fmt
 from dashboard.i18n import t
 
-STATES = ("starting", "ok", "asleep", "offline", "error")
+STATES = ("starting", "ok", "asleep", "offline", "error", "degraded")
 STORE_FACTS = (
     "kind",
     "size_bytes",
@@ -62,6 +62,27 @@ def state_text(state: Any, lang: str) -> str:
     return t(f"health.state_{state}", lang) if state in STATES else t("health.state_unknown", lang)
 
 
+def _what_to_do(device: dict[str, Any], lang: str) -> list[Any]:
+    """Advice per state in the page's language. The collector's own message is free English text
+    (often an exception), so it is not translated: it stays behind a "technical detail" fold,
+    with the device's name in the config, for whoever reads the collector's log."""
+    state = device.get("state")
+    out: list[Any] = [t(f"health.advice_{state}" if state in STATES else "health.advice_unknown", lang)]
+    message = str(device.get("message") or "")
+    name = str(device.get("name") or "")
+    if message or name:
+        facts = [html.Li(t("health.config_name", lang, name=name))] if name else []
+        if message:
+            facts.append(html.Li([t("health.collector_says", lang), " ", html.Code(message)]))
+        out.append(
+            html.Details(
+                [html.Summary(t("health.technical", lang)), html.Ul(facts, className="mb-0")],
+                className="health-detail",
+            )
+        )
+    return out
+
+
 def devices_table(config: SiteConfig, lang: str, tz: str) -> html.Div:
     url = health_url(config)
     if not url:
@@ -73,7 +94,7 @@ def devices_table(config: SiteConfig, lang: str, tz: str) -> html.Div:
     rows = [
         html.Tr(
             [
-                html.Td(str(d.get("name", fmt.DASH))),
+                html.Td(fmt.device_label(str(d["name"])) if d.get("name") else fmt.DASH),
                 html.Td(state_text(d.get("state"), lang), className=f"health-{d.get('state')}"),
                 html.Td(
                     fmt.moment(d["last_reading"], tz, lang)
@@ -81,14 +102,14 @@ def devices_table(config: SiteConfig, lang: str, tz: str) -> html.Div:
                     else fmt.DASH
                 ),
                 html.Td(fmt.number(d["readings"], lang) if isinstance(d.get("readings"), int) else fmt.DASH),
-                html.Td(str(d.get("message") or "")),
+                html.Td(_what_to_do(d, lang)),
             ]
         )
         for d in _flatten(_devices(body))
     ]
     if not rows:
         return html.P(t("health.no_devices", lang), id="health-table")
-    head = ("admin.device", "admin.state", "health.last_reading", "health.readings", "admin.message")
+    head = ("admin.device", "admin.state", "health.last_reading", "health.readings", "health.what_to_do")
     return html.Div(
         dbc.Table(
             [html.Thead(html.Tr([html.Th(t(k, lang)) for k in head])), html.Tbody(rows)],

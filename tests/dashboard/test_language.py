@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.dashboard.conftest import Site, Tab, with_lang
+from tests.dashboard.conftest import PASSWORD, Site, Tab, with_lang
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -64,6 +64,10 @@ def test_date_picker_speaks_the_language(
 # ids from the config and the factors file, and English notes, that must not reach a Dutch page
 NOT_FOR_PEOPLE = re.compile(r"\b[a-z0-9]+_[a-z0-9_]+\b|as cited|calorific|moerwijk-dak|\d+/\d+\)")
 
+# a device id as the config spells it, and the collector's English state messages
+RAW_DEVICE = re.compile(r"\bplug-[a-z]+\b")
+ENGLISH = re.compile(r"connection refused|not reachable|\bretrying\b|\boffline\b")
+
 
 def test_no_internal_ids_or_english_notes_on_dutch_pages(site: Site, tabs: dict[str, Tab]) -> None:
     tab = tabs["wide"]
@@ -73,6 +77,30 @@ def test_no_internal_ids_or_english_notes_on_dutch_pages(site: Site, tabs: dict[
         hits = sorted(set(NOT_FOR_PEOPLE.findall(page.inner_text("body"))))
         if hits:
             found[path.split("/mijn/")[0] or "/mijn"] = hits
+    # a plug chosen on /historie, the coach's plug list, the other site's card and /beheer (logged in)
+    page = tab.visit(site.url + "/historie?lang=nl", DIGIT)
+    page.click("#hist-what")
+    page.get_by_text("Apparaat: Tv", exact=True).click()
+    page.wait_for_selector("#hist-plug .main-svg")
+    shown = {"/historie (tv)": page.inner_text("body")}
+    page = tab.visit(site.url + "/coach?lang=nl", DIGIT)
+    page.click("#plug-pick")
+    page.wait_for_selector("[role=option]")
+    options = "\n".join(page.locator("[role=option]").all_inner_texts())
+    assert "Koelkast" in options and "Tv" in options, options
+    shown["/coach (apparaten)"] = options
+    page.keyboard.press("Escape")
+    stad = tab.visit(site.url + "/stad?lang=nl", DIGIT).inner_text("#city-noord h2")
+    assert stad == "Noord", stad  # no site_names in the test config: the id as a word
+    page = tab.visit(site.url + "/beheer?lang=nl")
+    page.fill("#password", PASSWORD)
+    page.click("#login-btn")
+    page.wait_for_selector("#health-table tbody tr")
+    shown["/beheer"] = page.inner_text("body")
+    for where, text in shown.items():
+        hits = sorted({*NOT_FOR_PEOPLE.findall(text), *RAW_DEVICE.findall(text), *ENGLISH.findall(text)})
+        if hits:
+            found[where] = hits
     assert not found, found
     co2 = tab.visit(site.url + "/co2?lang=nl", DIGIT).inner_text("#co2-factors")
     assert "overgenomen uit" in co2 and "Stroom van onbekende herkomst" in co2, co2
@@ -114,3 +142,21 @@ def test_one_energy_unit_per_row() -> None:
     assert unit == "MWh"
     assert [fmt.energy_in(v, unit, "nl") for v in (850.0, 12_345.0)] == ["0,85\u00a0MWh", "12,3\u00a0MWh"]
     assert fmt.energy_in(850.0, fmt.energy_unit([850.0, 3.2]), "nl") == "850\u00a0kWh"
+
+
+def test_sites_by_name() -> None:
+    from dashboard import fmt
+
+    assert fmt.site_label("noord", {}) == "Noord"
+    assert fmt.site_label("buurthuis-noord", {}) == "Buurthuis noord"
+    assert fmt.site_label("noord", {"noord": "Buurthuis Noord"}) == "Buurthuis Noord"
+
+
+def test_a_name_for_a_site_that_is_not_shown_is_refused() -> None:
+    from pydantic import ValidationError
+
+    from buurtwatt.config import DashboardConfig
+
+    assert DashboardConfig(sites=["noord"], site_names={"noord": "Buurthuis Noord"}).site_names
+    with pytest.raises(ValidationError, match="zuid"):
+        DashboardConfig(sites=["noord"], site_names={"zuid": "Buurthuis Zuid"})

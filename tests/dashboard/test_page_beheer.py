@@ -60,14 +60,21 @@ def test_admin_shows_device_health_and_storage_in_words(site: Site, tabs: dict[s
     page.click("#login-btn")
     page.wait_for_selector("#health-table tbody tr")
     health = page.inner_text("#health-table")
-    assert "meter" in health and "werkt" in health and "441.654" in health, health
-    assert "omvormer" in health and "niet bereikbaar" in health, health
+    assert "Meter" in health and "werkt" in health and "441.654" in health, health
+    assert "Omvormer" in health and "niet bereikbaar" in health, health
+    # the collector's English message waits behind a fold labelled as technical detail
+    assert "Kijk of het apparaat aan staat" in health and "connection refused" not in health, health
+    page.click("#health-table tbody tr:nth-child(2) summary")
+    detail = page.inner_text("#health-table tbody tr:nth-child(2) details")
+    assert "Technische details" in detail and "connection refused" in detail, detail
+    assert "Naam in de instellingen: omvormer" in detail, detail
     store = page.inner_text("#store-status")
     assert "De opslag werkt." in store and "MB" in store, store
     assert not re.search(r"size_bytes|\bTrue\b|\bok\b|raw_replaced", store), store
     page.goto(site.url + "/beheer?lang=en")
     page.wait_for_selector("#health-table tbody tr")
     assert "not reachable" in page.inner_text("#health-table")
+    assert "Technical details" in page.inner_text("#health-table")
     assert "Storage is working." in page.inner_text("#store-status")
     page.context.clear_cookies()
 

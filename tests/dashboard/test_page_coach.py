@@ -28,7 +28,7 @@ def test_a_standby_plug_shows_its_small_power(site: Site, tabs: dict[str, Tab]) 
     """The store holds 0.4 W for the TV on standby: the page says 0,4 W, never "0 W"."""
     page = tabs["wide"].visit(site.url + "/coach?lang=nl", re.compile(r"85\sW"))
     page.click("#plug-pick")
-    page.get_by_text("plug-tv", exact=True).click()
+    page.get_by_text("Tv", exact=True).click()
     page.wait_for_function(
         "() => /^0,4\\sW$/.test((document.getElementById('plug-watts') || {}).innerText || '')", timeout=8000
     )
