@@ -85,8 +85,8 @@ def test_no_internal_ids_or_english_notes_on_dutch_pages(site: Site, tabs: dict[
     shown = {"/historie (tv)": page.inner_text("body")}
     page = tab.visit(site.url + "/coach?lang=nl", DIGIT)
     page.click("#plug-pick")
-    page.wait_for_selector("[role=option]")
-    options = "\n".join(page.locator("[role=option]").all_inner_texts())
+    page.wait_for_selector(".dash-dropdown-option")
+    options = "\n".join(page.locator(".dash-dropdown-option").all_inner_texts())
     assert "Koelkast" in options and "Tv" in options, options
     shown["/coach (apparaten)"] = options
     page.keyboard.press("Escape")

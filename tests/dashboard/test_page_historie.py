@@ -79,6 +79,7 @@ def test_compare_keeps_charts_apart_and_months_in_place(year_site: str, tabs: di
     tab = tabs["wide"]
     page = tab.visit(year_site + "/historie?lang=nl", re.compile(r"\d+,\d+\s?kWh"), timeout=15000)
     page.click("#hist-compare input")
+    units: dict[str, str] = {}
     for view in ("day", "week", "month", "year"):
         shown = graphs(page, view)
         for g in shown:
@@ -86,6 +87,12 @@ def test_compare_keeps_charts_apart_and_months_in_place(year_site: str, tabs: di
         for above, below in zip(shown, shown[1:], strict=False):
             assert above["bottom"] <= below["top"] + 1, (view, above["id"], below["id"])
         page.screenshot(path=str(ARTIFACTS / f"historie-compare-{view}-1920x1080.png"), full_page=True)
+        # the four cards and their "period before" lines share one unit (never kWh beside MWh)
+        cards = page.inner_text("#hist-cards")
+        assert len(set(re.findall(r"\b[kMG]Wh\b", cards))) == 1, (view, cards)
+        units[view] = cards
+    # this year or the one before passes 10 MWh (since late 2026), the other may not: both in MWh
+    assert "MWh" in units["year"] and "kWh" not in units["year"], units["year"]
     # the year view of this year: last year has only November and December
     year = {g["id"]: g for g in shown}["hist-energy"]
     assert year["prev"] == [10, 11], year["prev"]
