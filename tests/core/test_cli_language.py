@@ -68,3 +68,29 @@ def test_status_in_both_languages(tmp_path):
     assert nl.returncode == en.returncode == 1
     assert "De collector antwoordt niet op" in nl.stderr
     assert "The collector does not answer on" in en.stderr
+
+
+def test_coach_in_both_languages():
+    args = ("coach", "advice", "--persons", "2", "--reading", "2026-01-05,12000,9000,0,4500")
+    nl, en = run("nl", *args), run("en", *args)
+    assert nl.returncode == en.returncode == 2
+    assert "geef --reading twee keer" in nl.stderr
+    assert "give --reading twice" in en.stderr
+
+
+def test_export_in_both_languages():
+    args = (
+        "export",
+        "--config",
+        DEMO,
+        "--series",
+        "meter:import_kwh",
+        "--from",
+        "2025-01-02",
+        "--to",
+        "2025-01-01",
+    )
+    nl, en = run("nl", *args), run("en", *args)
+    assert nl.returncode == en.returncode == 2
+    assert "fout: --to moet na --from liggen" in nl.stderr
+    assert "error: --to must be after --from" in en.stderr
