@@ -94,3 +94,12 @@ def test_export_in_both_languages():
     assert nl.returncode == en.returncode == 2
     assert "fout: --to moet na --from liggen" in nl.stderr
     assert "error: --to must be after --from" in en.stderr
+
+
+def test_p1_decode_in_both_languages(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("no telegrams here\n")
+    nl, en = run("nl", "p1", "decode", str(empty)), run("en", "p1", "decode", str(empty))
+    assert nl.returncode == en.returncode == 1
+    assert "geen telegram gevonden" in nl.stderr
+    assert "no telegram found" in en.stderr
