@@ -35,8 +35,7 @@ def _reading(text: str) -> MeterReading:
         return MeterReading(date.fromisoformat(day), normal, low, returned, 0.0, gas)
     except (ValueError, TypeError):
         raise argparse.ArgumentTypeError(
-            f"{text!r}: write YYYY-MM-DD,kWh normal,kWh low,kWh returned,m3 gas "
-            "(e.g. 2026-01-05,12000,9000,0,4500)"
+            t("coach.cli.bad_reading", cli_language(), text=repr(text))
         ) from None
 
 

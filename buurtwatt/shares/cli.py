@@ -32,7 +32,9 @@ def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from None
+        raise argparse.ArgumentTypeError(
+            t("shares.cli.not_a_date", cli_language(), text=repr(text))
+        ) from None
 
 
 def _config(args: argparse.Namespace, writes: bool = False) -> SiteConfig:
