@@ -77,7 +77,17 @@ def render(report: BalanceReport, factors: Factors, lang: str = "nl") -> str:
         return t(f"balance.render.{key}", lang, **values)
 
     to = report.to_dict()["to"]
-    out = [say("title", site=report.site, start=report.start, to=to, tz=report.timezone, by=report.by), ""]
+    out = [
+        say(
+            "title",
+            site=report.site,
+            start=report.start,
+            to=to,
+            tz=report.timezone,
+            by=say(f"by.{report.by}"),
+        ),
+        "",
+    ]
     out.append(
         table(
             [_row(p, lang) for p in report.periods]
@@ -89,13 +99,19 @@ def render(report: BalanceReport, factors: Factors, lang: str = "nl") -> str:
     out += ["", say("total"), *_details(e, c, lang)]
     out += ["", say("coverage")]
     out += [
-        say("with_data", series=str(s.series), present=s.present, expected=s.expected, unit=s.unit)
+        say(
+            "with_data",
+            series=str(s.series),
+            present=s.present,
+            expected=s.expected,
+            unit=t(f"balance.unit.{s.unit}", lang),
+        )
         for s in cov.series
     ]
-    out += [f"  ! {p}" for p in cov.problems()] or [say("complete")]
+    out += [f"  ! {p}" for p in cov.problems(lang)] or [say("complete")]
     if cov.partial:
         out.append(say("missing"))
-    out += ["", say("boundary"), *(f"  {line}" for line in report.boundary_lines())]
+    out += ["", say("boundary"), *(f"  {line}" for line in report.boundary_lines(lang))]
     out += ["", say("factors")]
     seen = set()
     for use in (u for p in [*report.periods, report.total] for u in p.co2.factors):

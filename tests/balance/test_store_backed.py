@@ -148,7 +148,7 @@ def test_cli_balance_json_and_table(tmp_path, capsys):
     assert out["boundary"]["collective_share"] is False
     code = main(["balance", "--config", cfg, "--from", "2025-01-01", "--to", "2025-01-02"])
     text = capsys.readouterr().out
-    assert "energy_positive" in text and "co2_positive" in text and "Wat we meetellen" in text
+    assert "energiepositief" in text and "CO2-positief" in text and "Wat we meetellen" in text
     assert "stroom_onbekend 2025" in text
 
 
