@@ -30,7 +30,7 @@ def _day(text: str, config, today: date, lang: str) -> date:  # noqa: ANN001
 def _balance(args: argparse.Namespace) -> int:
     from buurtwatt.balance.api import balance_for, factors_for
     from buurtwatt.balance.render import render
-    from buurtwatt.commands.config import load_or_exit
+    from buurtwatt.commands.config import load_or_exit, no_store_yet
     from buurtwatt.store import open_store
 
     config = load_or_exit(args.config)
@@ -47,6 +47,8 @@ def _balance(args: argparse.Namespace) -> int:
     except FactorError as exc:
         print(exc, file=sys.stderr)
         return 2
+    if no_store_yet(config, lang):
+        return 1
     store = open_store(config, readonly=True)
     try:
         report = balance_for(store, config, start, end, args.by, now=now, factors=factors, exact=args.exact)

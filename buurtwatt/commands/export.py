@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Iterator
 
-from buurtwatt.commands.config import load_or_exit
+from buurtwatt.commands.config import load_or_exit, no_store_yet
 from buurtwatt.csvout import write_csv
 from buurtwatt.i18n import cli_language, t
 from buurtwatt.series import Series, known_series
@@ -52,6 +52,8 @@ def _export(args: argparse.Namespace) -> int:
     if end <= start:
         print(t("export.to_before_from", lang), file=sys.stderr)
         return 2
+    if no_store_yet(config, lang):
+        return 1
     store = open_store(config, readonly=True)
     rows = export_rows(store, args.series, start, end, resolution, args.stat)
     out = sys.stdout

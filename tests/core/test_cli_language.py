@@ -103,3 +103,24 @@ def test_p1_decode_in_both_languages(tmp_path):
     assert nl.returncode == en.returncode == 1
     assert "geen telegram gevonden" in nl.stderr
     assert "no telegram found" in en.stderr
+
+
+def test_a_missing_store_is_named_without_a_traceback(tmp_path):
+    site = tmp_path / "site.toml"
+    site.write_text('[site]\nname = "Test"\n[store]\ntype = "sqlite"\npath = "nog-niet.sqlite"\n')
+    nl = run("nl", "balance", "--config", str(site), "--from", "2025-01-01", "--to", "2025-01-02")
+    args = (
+        "export",
+        "--config",
+        str(site),
+        "--series",
+        "meter:import_kwh",
+        "--from",
+        "2025-01-01",
+        "--to",
+        "2025-01-02",
+    )
+    en = run("en", *args)
+    assert nl.returncode == en.returncode == 1
+    assert "Er is nog geen opslag op" in nl.stderr and "Traceback" not in nl.stderr
+    assert "There is no store at" in en.stderr and "Traceback" not in en.stderr
