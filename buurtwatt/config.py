@@ -21,6 +21,7 @@ from buurtwatt.backup_config import BackupConfig
 from buurtwatt.balance.config import BalanceConfig
 from buurtwatt.config_base import DeviceConfig, SecretRef, StrictModel
 from buurtwatt.device_types import DEVICE_TYPES
+from buurtwatt.i18n import cli_language, t
 from buurtwatt.registry import UnknownName
 from buurtwatt.shares.config import InstallationConfig, SharesConfig
 from buurtwatt.tariffs.config import TariffsConfig
@@ -203,7 +204,7 @@ class ConfigProblem:
     line: int | None = None
 
     def __str__(self) -> str:
-        where = f" (line {self.line})" if self.line else ""
+        where = t("config.line", cli_language(), line=self.line) if self.line else ""
         return f"{self.path}{where}: {self.message}"
 
 
@@ -214,7 +215,8 @@ class ConfigError(Exception):
         super().__init__(self.render())
 
     def render(self) -> str:
-        lines = [f"{self.file}: {len(self.problems)} problem(s) in the config"]
+        n = len(self.problems)
+        lines = [t("config.problems_1" if n == 1 else "config.problems", cli_language(), file=self.file, n=n)]
         lines += [f"  {self.file}: {p}" for p in self.problems]
         return "\n".join(lines)
 
@@ -267,17 +269,18 @@ def _find_line(text: str, loc: tuple[Any, ...]) -> int | None:
 
 def _problems_from(exc: ValidationError, text: str, prefix: tuple[Any, ...] = ()) -> list[ConfigProblem]:
     problems = []
+    lang = cli_language()  # the config is not read yet: only BUURTWATT_LANG can choose
     for err in exc.errors():
         loc = (*prefix, *err["loc"])
         # drop the discriminator tag pydantic inserts for unions
         loc = tuple(p for p in loc if p not in STORE_TYPES)
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
-            msg = "unknown key (a typo?); remove it or check the spelling in config/demo.toml"
+            msg = t("config.unknown_key", lang)
         elif err["type"] == "missing":
-            msg = "required key is missing"
+            msg = t("config.missing_key", lang)
         elif err["type"] == "literal_error":
-            msg = f"{msg}; found {err.get('input')!r}"
+            msg = t("config.found", lang, message=msg, found=repr(err.get("input")))
         problems.append(ConfigProblem(_key_path(loc), msg, _find_line(text, loc)))
     return problems
 
@@ -316,7 +319,12 @@ def parse_config(text: str, file: Path | str = "<config>", base: Path | None = N
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         raise ConfigError(
-            file, [ConfigProblem("(file)", f"not valid TOML: {exc}", int(m.group(1)) if m else None)]
+            file,
+            [
+                ConfigProblem(
+                    "(file)", t("config.not_toml", cli_language(), error=exc), int(m.group(1)) if m else None
+                )
+            ],
         ) from None
     _resolve_paths(raw, base or Path.cwd())
     problems: list[ConfigProblem] = []
@@ -326,7 +334,9 @@ def parse_config(text: str, file: Path | str = "<config>", base: Path | None = N
         loc: tuple[Any, ...] = ("devices", index)
         if not isinstance(device, dict) or "type" not in device:
             problems.append(
-                ConfigProblem(_key_path((*loc, "type")), "every device needs a type", _find_line(text, loc))
+                ConfigProblem(
+                    _key_path((*loc, "type")), t("config.device_type", cli_language()), _find_line(text, loc)
+                )
             )
             continue
         try:
@@ -344,7 +354,7 @@ def parse_config(text: str, file: Path | str = "<config>", base: Path | None = N
             problems.append(
                 ConfigProblem(
                     _key_path((*loc, "name")),
-                    f"device name {parsed.name!r} is used twice; names must be unique",
+                    t("config.name_twice", cli_language(), name=repr(parsed.name)),
                     _find_line(text, (*loc, "name")),
                 )
             )
@@ -369,11 +379,7 @@ def load_config(path: Path | str | None = None) -> SiteConfig:
     except OSError as exc:
         raise ConfigError(
             file,
-            [
-                ConfigProblem(
-                    "(file)", f"cannot read the config: {exc.strerror}; check the path given with --config"
-                )
-            ],
+            [ConfigProblem("(file)", t("config.cannot_read", cli_language(), error=exc.strerror))],
         ) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(file, [_not_utf8(file, exc)]) from None
@@ -388,7 +394,13 @@ def _not_utf8(file: Path, exc: UnicodeDecodeError) -> ConfigProblem:
     column = exc.start - (before.rfind(b"\n") + 1) + 1
     return ConfigProblem(
         "(file)",
-        f"byte {exc.start} (line {line}, column {column}) is 0x{data[exc.start]:02x}, which is not UTF-8; "
-        "save the file as UTF-8 (most editors: 'Save with encoding' > UTF-8)",
+        t(
+            "config.not_utf8",
+            cli_language(),
+            offset=exc.start,
+            line=line,
+            column=column,
+            byte=f"{data[exc.start]:02x}",
+        ),
         line,
     )

@@ -37,11 +37,13 @@ def fetch_health(url: str, timeout: float = 3.0) -> dict:
         return json.load(response)
 
 
-def _ago(ts: float | None) -> str:
+def _ago(ts: float | None, lang: str) -> str:
     if not ts:
-        return "never"
+        return t("status.never", lang)
     seconds = max(0, int(time.time() - ts))
-    return f"{seconds} s ago" if seconds < 120 else f"{seconds // 60} min ago"
+    if seconds < 120:
+        return t("status.seconds_ago", lang, n=seconds)
+    return t("status.minutes_ago", lang, n=seconds // 60)
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -52,25 +54,23 @@ def _status(args: argparse.Namespace) -> int:
     try:
         health = fetch_health(url)
     except (urllib.error.URLError, OSError) as exc:
-        print(
-            f"The collector does not answer on {url} ({exc}). Is it running? "
-            "Start it with: buurtwatt collect --config FILE",
-            file=sys.stderr,
-        )
+        print(t("status.no_answer", lang, url=url, error=exc), file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps(health, indent=2))
         return 0
-    print(f"Site {health['site']}: {health['status']}, {health['committed']} readings committed")
+    print(t("status.site", lang, site=health["site"], status=health["status"], committed=health["committed"]))
+    col = {key: t(f"status.col.{key}", lang) for key in ("device", "type", "state", "last", "readings")}
+    col |= {key: t(f"status.col.{key}", lang) for key in ("dropped", "reconnects")}
     print(
-        f"{'device':<20} {'type':<9} {'state':<9} {'last reading':<14} {'readings':>9} "
-        f"{'dropped':>8} {'reconnects':>10}"
+        f"{col['device']:<20} {col['type']:<9} {col['state']:<9} {col['last']:<14} {col['readings']:>9} "
+        f"{col['dropped']:>8} {col['reconnects']:>10}"
     )
     for d in health["devices"]:
         for row in [d, *d.get("children", [])]:
             name = row["name"] if row is d else f"  {row['name']}"
             print(
-                f"{name:<20} {row['type']:<9} {row['state']:<9} {_ago(row['last_reading']):<14} "
+                f"{name:<20} {row['type']:<9} {row['state']:<9} {_ago(row['last_reading'], lang):<14} "
                 f"{row['readings']:>9} {sum(row['drops'].values()):>8} {row['reconnects']:>10}"
                 + (f"  {row['message']}" if row["message"] else "")
             )
@@ -80,9 +80,10 @@ def _status(args: argparse.Namespace) -> int:
             for event, n in sorted(row.get("events", {}).items()):
                 print(" " * 22 + t("status.noted", lang, n=n, event=event))
     store = health["store"]
+    state = t("status.store_ok" if store.get("ok", True) else "status.store_problem", lang)
     print(
-        f"store: {store.get('kind', '?')} {'ok' if store.get('ok', True) else 'PROBLEM'} "
-        + (f"outbox {store['outbox']}" if store.get("outbox") else "")
+        t("status.store", lang, kind=store.get("kind", "?"), state=state)
+        + (t("status.outbox", lang, n=store["outbox"]) if store.get("outbox") else "")
     )
     writer = store.get("writer") or {}
     if writer:

@@ -17,6 +17,7 @@ from buurtwatt.balance.model import EnergyBalance, EnergyBucket, LivePower, Peri
 from buurtwatt.balance.own_shares import with_own_shares
 from buurtwatt.balance.projection import Projection, project
 from buurtwatt.balance.reader import read_hourly, series_roles
+from buurtwatt.i18n import t
 from buurtwatt.roles import ROOM_QUANTITIES, Roles, resolve_roles
 from buurtwatt.series import Series
 from buurtwatt.store.base import Resolution, Store
@@ -40,30 +41,44 @@ class BalanceReport:
     factors_file: str
     warnings: list[str] = field(default_factory=list)
 
-    def boundary_lines(self) -> list[str]:
-        """The system boundary in plain words (English; the dashboard translates its own)."""
+    def boundary_lines(self, lang: str = "en") -> list[str]:
+        """The system boundary in plain words (the JSON keeps English; the terminal asks for its language)."""
         b, cfg, roles = self.balance.boundary, self.balance, self.roles
         coll = cfg.collective
+
+        def say(key: str, **values: object) -> str:
+            return t(f"balance.boundary.{key}", lang, **values)
+
+        def counted(flag: bool) -> str:
+            return say("counted" if flag else "not_counted")
+
         lines = [
-            f"building electricity: {'counted' if b.electricity else 'not counted'}"
-            + (f" (grid meter {roles.grid})" if roles.grid else ""),
-            f"gas: {'counted' if b.gas else 'not counted'}"
+            say("electricity", counted=counted(b.electricity))
+            + (say("grid_meter", meter=roles.grid) if roles.grid else ""),
+            say("gas", counted=counted(b.gas))
             + (
-                f" (gas meter {roles.gas}, {cfg.gas_kwh_per_m3:g} kWh/m3)" if roles.gas else " (no gas meter)"
+                say("gas_meter", meter=roles.gas, kwh=f"{cfg.gas_kwh_per_m3:g}")
+                if roles.gas
+                else say("no_gas_meter")
             ),
-            f"own solar: {'counted' if b.own_solar else 'not counted'}"
-            + (f" ({', '.join(roles.solar)})" if roles.solar else " (no inverters)"),
+            say("solar", counted=counted(b.own_solar))
+            + (say("inverters", names=", ".join(roles.solar)) if roles.solar else say("no_inverters")),
         ]
         if coll is None:
-            lines.append("collective roof: none configured")
+            lines.append(say("no_collective"))
         else:
             held = (
-                f"{coll.shares_held:g} of {coll.shares_total:g} shares" if coll.shares_total else "0 shares"
+                say("held", held=f"{coll.shares_held:g}", total=f"{coll.shares_total:g}")
+                if coll.shares_total
+                else say("no_shares")
             )
             lines.append(
-                f"share of the collective roof {coll.installation}: "
-                f"{'counted' if b.collective_share else 'not counted'} ({held}); "
-                "the rest belongs to its participants and is never counted here"
+                say(
+                    "collective",
+                    installation=coll.installation,
+                    counted=counted(b.collective_share),
+                    held=held,
+                )
             )
         return lines
 

@@ -10,41 +10,45 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from buurtwatt.balance.factors import FactorError
+from buurtwatt.i18n import cli_language, t
 from buurtwatt.timeutil import BY_CHOICES, local_date
 
 
-def _day(text: str, config, today: date) -> date:  # noqa: ANN001
+def _day(text: str, config, today: date, lang: str) -> date:  # noqa: ANN001
     if text == "today":
         return today
     if text == "start":
         if not config.site.started:
-            raise SystemExit("--from start needs site.started in the config")
+            raise SystemExit(t("balance.cli.start_needs_started", lang))
         return date.fromisoformat(config.site.started)
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise SystemExit(f"not a date: {text!r}; use YYYY-MM-DD, 'today' or 'start'") from None
+        raise SystemExit(t("balance.cli.not_a_date", lang, text=repr(text))) from None
 
 
 def _balance(args: argparse.Namespace) -> int:
     from buurtwatt.balance.api import balance_for, factors_for
     from buurtwatt.balance.render import render
-    from buurtwatt.commands.config import load_or_exit
+    from buurtwatt.commands.config import load_or_exit, no_store_yet
     from buurtwatt.store import open_store
 
     config = load_or_exit(args.config)
+    lang = cli_language(config.dashboard.language)
     now = time.time()
     today = local_date(now, config.site.tz)
-    start = _day(args.date_from, config, today)
-    end = _day(args.date_to, config, today) + timedelta(days=1)  # --to is included
+    start = _day(args.date_from, config, today, lang)
+    end = _day(args.date_to, config, today, lang) + timedelta(days=1)  # --to is included
     if end <= start:
-        print("--to must not be before --from", file=sys.stderr)
+        print(t("balance.cli.to_before_from", lang), file=sys.stderr)
         return 2
     try:
         factors = factors_for(config)
     except FactorError as exc:
         print(exc, file=sys.stderr)
         return 2
+    if no_store_yet(config, lang):
+        return 1
     store = open_store(config, readonly=True)
     try:
         report = balance_for(store, config, start, end, args.by, now=now, factors=factors, exact=args.exact)
@@ -53,7 +57,7 @@ def _balance(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
-        print(render(report, factors))
+        print(render(report, factors, lang))
     return 1 if report.total.coverage.partial else 0
 
 
@@ -64,9 +68,10 @@ def _import_intensity(args: argparse.Namespace) -> int:
     from buurtwatt.store import open_store
 
     config = load_or_exit(args.config, writes=True)
+    lang = cli_language(config.dashboard.language)
     path = Path(args.csv) if args.csv else resolve_path(config, config.balance.grid_intensity_csv)
     if path is None:
-        print("give a CSV file, or set balance.grid_intensity_csv in the config", file=sys.stderr)
+        print(t("balance.cli.no_csv", lang), file=sys.stderr)
         return 2
     try:
         parsed = parse_intensity_csv(
@@ -80,11 +85,19 @@ def _import_intensity(args: argparse.Namespace) -> int:
         print(f"{path}: {exc}", file=sys.stderr)
         return 2
     print(
-        f"{path}: {len(parsed.readings)} values from column {parsed.value_column!r} ({parsed.unit}), "
-        f"times from {parsed.time_column!r}; {parsed.skipped_count} line(s) skipped"
+        t(
+            "balance.cli.parsed",
+            lang,
+            path=path,
+            n=len(parsed.readings),
+            column=repr(parsed.value_column),
+            unit=parsed.unit,
+            time_column=repr(parsed.time_column),
+            skipped=parsed.skipped_count,
+        )
     )
     for why in parsed.skipped:
-        print(f"  skipped {why}")
+        print(t("balance.cli.skipped", lang, why=why))
     if args.dry_run or not parsed.readings:
         return 1 if not parsed.readings else 0
     store = open_store(config)
@@ -94,11 +107,11 @@ def _import_intensity(args: argparse.Namespace) -> int:
         store.close()
     duplicates = getattr(result, "duplicates", 0)
     print(
-        "stored as grid:co2_g_per_kwh"
-        + (f"; {duplicates} not newer than what was stored, ignored" if duplicates else "")
+        t("balance.cli.stored", lang)
+        + (t("balance.cli.duplicates", lang, n=duplicates) if duplicates else "")
     )
     if config.balance.grid_intensity != "hourly":
-        print('note: set balance.grid_intensity = "hourly" to use it in the balance')
+        print(t("balance.cli.not_hourly", lang))
     return 0
 
 

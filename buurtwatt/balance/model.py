@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from buurtwatt.balance.factors import Factor
+from buurtwatt.i18n import t
 from buurtwatt.timeutil import Period
 
 
@@ -101,16 +102,24 @@ class Coverage:
         shares = [s.present / s.expected for s in self.series if s.expected]
         return min(shares) if shares else 1.0
 
-    def problems(self) -> list[str]:
+    def problems(self, lang: str = "en") -> list[str]:
+        """What is missing, in words (English in the JSON; the terminal asks for its language)."""
         out = []
         for s in self.series:
             if s.missing > 0:
-                out.append(f"{s.series}: no data in {s.missing} of {s.expected} {s.unit}s")
-            if s.went_back > 0:
+                unit = t(f"balance.unit.{s.unit}", lang)
                 out.append(
-                    f"{s.series}: counter went back in {s.went_back} hour(s) "
-                    "(meter replaced?); those hours are left out"
+                    t(
+                        "balance.problem.missing",
+                        lang,
+                        series=s.series,
+                        missing=s.missing,
+                        expected=s.expected,
+                        unit=unit,
+                    )
                 )
+            if s.went_back > 0:
+                out.append(t("balance.problem.went_back", lang, series=s.series, n=s.went_back))
         return out
 
 

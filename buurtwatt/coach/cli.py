@@ -24,6 +24,7 @@ from buurtwatt.coach.household import (
 )
 from buurtwatt.coach.visits import coach_db_path, coordinator_export, normal_code, open_book
 from buurtwatt.config import SiteConfig
+from buurtwatt.i18n import cli_language
 
 
 def _reading(text: str) -> MeterReading:
@@ -34,8 +35,7 @@ def _reading(text: str) -> MeterReading:
         return MeterReading(date.fromisoformat(day), normal, low, returned, 0.0, gas)
     except (ValueError, TypeError):
         raise argparse.ArgumentTypeError(
-            f"{text!r}: write YYYY-MM-DD,kWh normal,kWh low,kWh returned,m3 gas "
-            "(e.g. 2026-01-05,12000,9000,0,4500)"
+            t("coach.cli.bad_reading", cli_language(), text=repr(text))
         ) from None
 
 
@@ -45,13 +45,18 @@ def _config(args: argparse.Namespace) -> SiteConfig:
     return load_or_exit(args.config)
 
 
+def _lang(args: argparse.Namespace) -> str:
+    # --lang may also be tr (the sheet); without it BUURTWATT_LANG, else Dutch
+    return args.lang or cli_language()
+
+
 def _advice(args: argparse.Namespace) -> int:
-    lang = args.lang
+    lang = _lang(args)
     try:
         household = Household(args.persons, args.dwelling, args.heating, args.period)
         if args.reading:
             if len(args.reading) != 2:
-                print("give --reading twice: the first and the second reading", file=sys.stderr)
+                print(t("coach.cli.reading_twice", lang), file=sys.stderr)
                 return 2
             use = from_readings(*sorted(args.reading, key=lambda r: r.day))
         else:
@@ -59,7 +64,7 @@ def _advice(args: argparse.Namespace) -> int:
         prices = Prices(args.price_kwh, args.price_kwh_low, args.price_return, args.price_gas)
         result = consult(household, prices, use, args.year or date.today().year, args.advance)
     except (HouseholdError, CoachDataError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(t("coach.cli.error", lang, error=exc), file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
@@ -84,9 +89,9 @@ def _delete(args: argparse.Namespace) -> int:
     code = normal_code(args.code)
     with open_book(coach_db_path(_config(args))) as book:
         if book.delete(code):
-            print(t("coach.cli.deleted", args.lang, code=code))
+            print(t("coach.cli.deleted", _lang(args), code=code))
             return 0
-    print(t("coach.cli.not_found", args.lang, code=code), file=sys.stderr)
+    print(t("coach.cli.not_found", _lang(args), code=code), file=sys.stderr)
     return 1
 
 
@@ -109,14 +114,14 @@ def _degree_days(args: argparse.Namespace) -> int:
     try:
         rows = parse_csv(Path(args.csv).read_text(encoding="utf-8"))
     except OSError as exc:
-        print(f"error: cannot read {args.csv}: {exc.strerror}", file=sys.stderr)
+        print(t("coach.cli.cannot_read", _lang(args), file=args.csv, error=exc.strerror), file=sys.stderr)
         return 2
     except CoachDataError as exc:
-        print(f"error: {args.csv}: {exc}", file=sys.stderr)
+        print(t("coach.cli.bad_file", _lang(args), file=args.csv, error=exc), file=sys.stderr)
         return 2
     with open_book(coach_db_path(_config(args))) as book:
         n = book.import_degree_days(rows, args.source or Path(args.csv).name)
-    print(t("coach.cli.imported", args.lang, n=n))
+    print(t("coach.cli.imported", _lang(args), n=n))
     return 0
 
 
@@ -125,7 +130,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     coach = p.add_subparsers(dest="coach_command", metavar="ACTION", required=True)
 
     def common(q: argparse.ArgumentParser, config: bool = True) -> None:
-        q.add_argument("--lang", choices=SHEET_LANGUAGES, default="nl")
+        q.add_argument("--lang", choices=SHEET_LANGUAGES, help="language (default BUURTWATT_LANG, else nl)")
         if config:
             q.add_argument("--config", help="site config (default config/demo.toml)")
 

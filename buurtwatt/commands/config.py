@@ -44,6 +44,15 @@ def load_or_exit(path: str | None, *, writes: bool = False) -> SiteConfig:
         raise SystemExit(2) from None
 
 
+def no_store_yet(config: SiteConfig, lang: str) -> bool:
+    """A command that only reads: say so when the SQLite file is not there yet (no traceback)."""
+    path = getattr(config.store, "path", None)
+    if config.store.type != "sqlite" or path is None or Path(path).exists():
+        return False
+    print(t("cli.no_store", lang, path=path), file=sys.stderr)
+    return True
+
+
 def _is_port_or_time(name: str, value: object) -> bool:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return False

@@ -7,8 +7,9 @@ import json
 import sys
 from collections.abc import Iterator
 
-from buurtwatt.commands.config import load_or_exit
+from buurtwatt.commands.config import load_or_exit, no_store_yet
 from buurtwatt.csvout import write_csv
+from buurtwatt.i18n import cli_language, t
 from buurtwatt.series import Series, known_series
 from buurtwatt.store import Resolution, Store, open_store
 from buurtwatt.store.base import Row
@@ -38,6 +39,7 @@ def _pick(row: Row, stat: str, counter: bool, raw: bool) -> float | None:
 
 def _export(args: argparse.Namespace) -> int:
     config = load_or_exit(args.config)
+    lang = cli_language(config.dashboard.language)
     tz = config.site.timezone
     try:
         for name in args.series:
@@ -45,18 +47,20 @@ def _export(args: argparse.Namespace) -> int:
         start, end = parse_when(args.from_, tz), parse_when(args.to, tz)
         resolution = Resolution.parse(args.resolution)
     except (UnknownSeries, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(t("export.error", lang, error=exc), file=sys.stderr)
         return 2
     if end <= start:
-        print("error: --to must be after --from (--to is exclusive)", file=sys.stderr)
+        print(t("export.to_before_from", lang), file=sys.stderr)
         return 2
+    if no_store_yet(config, lang):
+        return 1
     store = open_store(config, readonly=True)
     rows = export_rows(store, args.series, start, end, resolution, args.stat)
     out = sys.stdout
     if args.format == "csv" or args.excel_nl:
         write_csv(out, ("time", "series", "value"), rows, excel_nl=args.excel_nl)
     else:
-        json.dump([{"time": t, "series": s, "value": v} for t, s, v in rows], out)
+        json.dump([{"time": ts, "series": s, "value": v} for ts, s, v in rows], out)
         out.write("\n")
     store.close()
     return 0

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from buurtwatt import csvsafe
 from buurtwatt.config import SiteConfig
+from buurtwatt.i18n import cli_language, t
 from buurtwatt.shares.ledger import (
     ProductionSource,
     confirm_year,
@@ -31,7 +32,9 @@ def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from None
+        raise argparse.ArgumentTypeError(
+            t("shares.cli.not_a_date", cli_language(), text=repr(text))
+        ) from None
 
 
 def _config(args: argparse.Namespace, writes: bool = False) -> SiteConfig:
@@ -58,9 +61,13 @@ def _source(config: SiteConfig, args: argparse.Namespace) -> Iterator[Production
         store.close()
 
 
-def _fail(exc: Exception) -> int:
-    text = exc.render() if isinstance(exc, RegisterError) else str(exc)
-    print(f"error: {text}" if not isinstance(exc, RegisterError) else text, file=sys.stderr)
+def _lang(config: SiteConfig) -> str:
+    return cli_language(config.dashboard.language)
+
+
+def _fail(exc: Exception, lang: str) -> int:
+    text = exc.render() if isinstance(exc, RegisterError) else t("shares.cli.error", lang, error=exc)
+    print(text, file=sys.stderr)
     return 1
 
 
@@ -70,33 +77,43 @@ def _today(args: argparse.Namespace) -> date:
 
 def _check(args: argparse.Namespace) -> int:
     config = _config(args)
+    lang = _lang(config)
     try:
         register = _register(config, args)
     except RegisterError as exc:
-        return _fail(exc)
+        return _fail(exc, lang)
     today = _today(args)
-    print(f"Participants  {len(register.participants)}")
+    print(t("shares.check.participants", lang, n=len(register.participants)))
     if register.payments:
-        print(f"Payments      {len(register.payments)}")
+        print(t("shares.check.payments", lang, n=len(register.payments)))
     if register.organisation:
-        print(f"Organisation  {register.organisation} (its shares are the building's own)")
+        print(t("shares.check.organisation", lang, id=register.organisation))
     for inst in config.installations:
         held = register.shares_on(inst.name, today)
         total = sum(held.values())
         print(
-            f"{inst.name:<14}{inst.scheme}, {inst.shares_issued} shares issued, {total} held by "
-            f"{len(held)} participants on {today}, {inst.shares_issued - total} unsold"
+            t(
+                "shares.check.installation",
+                lang,
+                name=inst.name,
+                scheme=inst.scheme,
+                issued=inst.shares_issued,
+                held=total,
+                holders=len(held),
+                day=today,
+                unsold=inst.shares_issued - total,
+            )
         )
     for warning in register.warnings:
         print(f"  {warning}")
-    print(
-        "OK: the register is valid."
-        + (f" ({len(register.warnings)} warning(s))" if register.warnings else "")
-    )
+    if register.warnings:
+        print(t("shares.check.ok_warnings", lang, n=len(register.warnings)))
+    else:
+        print(t("shares.check.ok", lang))
     return 0
 
 
-def _render(rounded: RoundedSettlement, fmt: str, notes: tuple[str, ...]) -> str:
+def _render(rounded: RoundedSettlement, fmt: str, notes: tuple[str, ...], lang: str) -> str:
     if fmt == "json":
         return json.dumps(rounded.to_json(), indent=1)
     if fmt == "csv":
@@ -108,23 +125,33 @@ def _render(rounded: RoundedSettlement, fmt: str, notes: tuple[str, ...]) -> str
         writer.writerow(["(unallocated)", "", f"{rounded.unallocated_kwh:f}", ""])
         writer.writerow(["(total)", "", f"{rounded.total_kwh:f}", ""])
         return buffer.getvalue().rstrip("\n")
+    participant, share_days, unallocated, total = (
+        t(f"shares.allocate.{key}", lang) for key in ("participant", "share_days", "unallocated", "total")
+    )
     lines = [
-        f"{rounded.installation}  {rounded.start} to {rounded.end}",
-        f"{'participant':<14}{'share-days':>12}{'kWh':>16}{'EUR':>12}",
+        t(
+            "shares.allocate.period",
+            lang,
+            installation=rounded.installation,
+            start=rounded.start,
+            end=rounded.end,
+        ),
+        f"{participant:<14}{share_days:>12}{'kWh':>16}{'EUR':>12}",
     ]
     lines += [f"{r.participant_id:<14}{r.share_days:>12}{r.kwh:>16f}{r.eur:>12f}" for r in rounded.rows]
-    lines.append(f"{'unallocated':<14}{'':>12}{rounded.unallocated_kwh:>16f}")
-    lines.append(f"{'total':<14}{'':>12}{rounded.total_kwh:>16f}")
+    lines.append(f"{unallocated:<14}{'':>12}{rounded.unallocated_kwh:>16f}")
+    lines.append(f"{total:<14}{'':>12}{rounded.total_kwh:>16f}")
     if rounded.estimated_days:
-        lines.append(f"{rounded.estimated_days} day(s) without data were estimated")
-    lines += [f"note: {n}" for n in notes]
+        lines.append(t("shares.allocate.estimated", lang, n=rounded.estimated_days))
+    lines += [t("shares.cli.note", lang, note=n) for n in notes]
     return "\n".join(lines)
 
 
 def _allocate(args: argparse.Namespace) -> int:
     config = _config(args)
+    lang = _lang(config)
     if args.to < args.from_:
-        print(f"error: --to {args.to} is before --from {args.from_}", file=sys.stderr)
+        print(t("shares.allocate.to_before_from", lang, to=args.to, start=args.from_), file=sys.stderr)
         return 2
     try:
         register = _register(config, args)
@@ -132,16 +159,17 @@ def _allocate(args: argparse.Namespace) -> int:
         with _source(config, args) as source:
             settlement = settle_period(config, register, inst, source, args.from_, args.to)
     except PROBLEMS as exc:
-        return _fail(exc)
-    print(_render(settlement.rounded(args.precision), args.format, settlement.notes))
+        return _fail(exc, lang)
+    print(_render(settlement.rounded(args.precision), args.format, settlement.notes, lang))
     if args.format != "table":
         for note in settlement.notes:
-            print(f"note: {note}", file=sys.stderr)
+            print(t("shares.cli.note", lang, note=note), file=sys.stderr)
     return 0
 
 
 def _confirm(args: argparse.Namespace) -> int:
     config = _config(args, writes=True)  # freezes a year: never on the demo config by accident
+    lang = _lang(config)
     try:
         register = _register(config, args)
         names = [args.installation] if args.installation else [i.name for i in config.installations]
@@ -149,9 +177,9 @@ def _confirm(args: argparse.Namespace) -> int:
             for name in names:
                 inst = find_installation(config, name)
                 path = confirm_year(config, register, inst, source, args.year, _today(args), args.precision)
-                print(f"confirmed {inst.name} {args.year}: {path}")
+                print(t("shares.confirm.done", lang, name=inst.name, year=args.year, path=path))
     except PROBLEMS as exc:
-        return _fail(exc)
+        return _fail(exc, lang)
     return 0
 
 
@@ -159,13 +187,14 @@ def _links(args: argparse.Namespace) -> int:
     from buurtwatt.shares.tokens import TokenStore
 
     config = _config(args, writes=True)  # writes tokens.json
+    lang = _lang(config)
     try:
         register = _register(config, args)
     except RegisterError as exc:
-        return _fail(exc)
+        return _fail(exc, lang)
     path = config.shares.tokens_path
     if path is None:
-        print('error: [shares] needs holdings = "..." (tokens.json goes next to it)', file=sys.stderr)
+        print(t("shares.links.no_holdings", lang), file=sys.stderr)
         return 2
     base = (
         args.base_url
@@ -175,7 +204,7 @@ def _links(args: argparse.Namespace) -> int:
     tokens = TokenStore(path)
     unknown = [p for p in args.rotate if p not in register.participants]
     if unknown:
-        print(f"error: unknown participant(s): {', '.join(unknown)}", file=sys.stderr)
+        print(t("shares.links.unknown", lang, ids=", ".join(unknown)), file=sys.stderr)
         return 2
     rotate = set(register.participants) if args.rotate_all else set(args.rotate)
     issued = {pid: tokens.issue(pid, _today(args)) for pid in sorted(rotate)}
@@ -184,8 +213,8 @@ def _links(args: argparse.Namespace) -> int:
         if pid in issued:
             print(f"{pid}\t{person.name}\t{base}/mijn/{issued[pid]}")
         else:
-            print(f"{pid}\t{person.name}\t(link given out before; --rotate {pid} makes a new one)")
-    print(f"{len(issued)} new link(s). Links are shown once: only a hash is kept in {path}.", file=sys.stderr)
+            print(f"{pid}\t{person.name}\t{t('shares.links.given_before', lang, id=pid)}")
+    print(t("shares.links.done", lang, n=len(issued), path=path), file=sys.stderr)
     return 0
 
 
@@ -193,25 +222,26 @@ def _report(args: argparse.Namespace) -> int:
     from buurtwatt.shares.report import supplier_reports, supplier_slug
 
     config = _config(args)
+    lang = _lang(config)
     try:
         register = _register(config, args)
         inst = find_installation(config, args.installation)
         if inst.scheme != "postcoderoos":
-            print(f"error: {inst.name!r} is SCE; suppliers get no report under SCE", file=sys.stderr)
+            print(t("shares.report.sce", lang, name=repr(inst.name)), file=sys.stderr)
             return 2
         start, end = max(date(args.year, 1, 1), inst.delivery_start), date(args.year, 12, 31)
         with _source(config, args) as source:
             settlement = settle_period(config, register, inst, source, start, end)
     except PROBLEMS as exc:
-        return _fail(exc)
+        return _fail(exc, lang)
     reports, warnings = supplier_reports(register, settlement.rounded(args.precision), inst.title, inst.ean)
     args.out.mkdir(parents=True, exist_ok=True)
     for rep in reports:
         path = args.out / f"ledenverklaring-{inst.name}-{args.year}-{supplier_slug(rep.supplier)}.csv"
         path.write_text(rep.csv_text, encoding="utf-8")
-        print(f"{path}: {rep.rows} participant(s)")
+        print(t("shares.report.written", lang, path=path, n=rep.rows))
     for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(t("shares.cli.warning", lang, warning=warning), file=sys.stderr)
     return 0
 
 
@@ -219,11 +249,12 @@ def _statement(args: argparse.Namespace) -> int:
     from buurtwatt.shares.statement import build_statement
 
     config = _config(args)
+    lang = _lang(config)
     try:
         register = _register(config, args)
         ids = sorted(register.participants) if args.all else [args.participant]
         if not args.all and args.participant not in register.participants:
-            print(f"error: unknown participant {args.participant!r}", file=sys.stderr)
+            print(t("shares.statement.unknown", lang, id=repr(args.participant)), file=sys.stderr)
             return 2
         with _source(config, args) as source:
             for pid in ids:
@@ -238,7 +269,7 @@ def _statement(args: argparse.Namespace) -> int:
                 path.write_bytes(pdf)
                 print(path)
     except PROBLEMS as exc:
-        return _fail(exc)
+        return _fail(exc, lang)
     return 0
 
 

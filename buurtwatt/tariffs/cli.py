@@ -8,24 +8,26 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from buurtwatt.commands.config import load_or_exit
+from buurtwatt.i18n import cli_language, t
 from buurtwatt.tariffs.prices import PriceFileError, import_prices
 
 
 def _import(args: argparse.Namespace) -> int:
     config = load_or_exit(args.config, writes=True)
+    lang = cli_language(config.dashboard.language)
     target = config.tariffs.prices_file
     try:
         count, first, last = import_prices(Path(args.csv), target, config.site.tz)
     except PriceFileError as exc:
-        print(f"import-prices: {exc}", file=sys.stderr)
+        print(t("prices.failed", lang, error=exc), file=sys.stderr)
         return 1
 
     def when(ts: int) -> str:
         return datetime.fromtimestamp(ts, UTC).astimezone(config.site.tz).strftime("%Y-%m-%d %H:%M")
 
-    print(f"{count} hours of prices from {when(first)} to {when(last)} stored in {target}")
+    print(t("prices.stored", lang, n=count, first=when(first), last=when(last), target=target))
     if not config.tariffs.uses_hourly_prices:
-        print("note: no [[tariffs.periods]] has hourly = true, so these prices are not used yet")
+        print(t("prices.unused", lang))
     return 0
 
 

@@ -13,6 +13,7 @@ import sys
 import time
 from typing import Any
 
+from buurtwatt.i18n import cli_language, t
 from buurtwatt.readings import Reading
 from collector.modbus.config import ModbusMapConfig, SunSpecConfig, resolve_map
 from collector.modbus.link import LinkError
@@ -32,7 +33,7 @@ def connection_args(target: str, unit: int, baud: int) -> dict[str, Any]:
         return {**common, "serial_port": target, "baud": baud}
     host, sep, port = target.rpartition(":") if target.count(":") == 1 else (target, "", "")
     if sep and not port.isdigit():
-        raise ValueError(f"port in {target!r} must be a number")
+        raise ValueError(t("modbus.bad_port", cli_language(), target=repr(target)))
     return {**common, "host": host, "port": int(port) if sep else 502}
 
 
@@ -55,12 +56,13 @@ def _fail(message: str, code: int) -> int:
 
 
 def scan(args: argparse.Namespace) -> int:
+    lang = cli_language()
     try:
         config = SunSpecConfig(
             type="sunspec", name="scan", **connection_args(args.target, args.unit, args.baud)
         )
     except ValueError as exc:
-        return _fail(f"bad address: {exc}", 2)
+        return _fail(t("modbus.bad_address", lang, error=exc), 2)
     source = SunSpecSource(config)
     try:
         layout = discover(source.link)
@@ -68,7 +70,7 @@ def scan(args: argparse.Namespace) -> int:
             channel.name = channel_name(config, i)
         values = [read_channel(source.link, channel) for channel in layout.channels]
     except NotSunSpec as exc:
-        return _fail(f"{config.describe()} answers, but is not a SunSpec device: {exc}", 1)
+        return _fail(t("modbus.not_sunspec", lang, where=config.describe(), error=exc), 1)
     except (DeviceFault, LinkError) as exc:
         return _device_failure(config.describe(), exc)
     finally:
@@ -85,17 +87,17 @@ def scan(args: argparse.Namespace) -> int:
         ]
         print(json.dumps({"models": [m.as_dict() for m in layout.models], "channels": channels}))
         return 0
-    print(f"SunSpec at {layout.base} ({config.describe()})")
-    roles = {c.inverter: f" <- inverter {c.name}" for c in layout.channels}
-    roles |= {c.mppt: f" <- MPPT of {c.name}" for c in layout.channels if c.mppt}
+    print(t("modbus.scan.base", lang, base=layout.base, where=config.describe()))
+    roles = {c.inverter: t("modbus.scan.role_inverter", lang, name=c.name) for c in layout.channels}
+    roles |= {c.mppt: t("modbus.scan.role_mppt", lang, name=c.name) for c in layout.channels if c.mppt}
     for m in layout.models:
-        print(f"  model {m.id:>5} at {m.address:>5}, length {m.length:>3}{roles.get(m, '')}")
+        print(
+            t("modbus.scan.model", lang, id=m.id, address=m.address, length=m.length, role=roles.get(m, ""))
+        )
     for channel, measured in zip(layout.channels, values, strict=True):
         info = channel.info
-        print(
-            f"{channel.name}: {info.get('Mn', '?')} {info.get('Md', '')}"
-            f"{', serial ' + info['SN'] if 'SN' in info else ''}"
-        )
+        serial = t("modbus.scan.serial", lang, serial=info["SN"]) if "SN" in info else ""
+        print(f"{channel.name}: {info.get('Mn', '?')} {info.get('Md', '')}{serial}")
         for name, m in measured.items():
             print(_format(name, m.value, m.unit))
     return 0
@@ -103,12 +105,14 @@ def scan(args: argparse.Namespace) -> int:
 
 def _device_failure(where: str, exc: DeviceFault | LinkError) -> int:
     """Exit 2 when nothing answers (within the timeout), 1 when the device answered wrongly."""
+    lang = cli_language()
     if isinstance(exc, LinkError) and exc.quiet:
-        return _fail(f"{where} is unreachable: {exc}", 2)
-    return _fail(f"{where}: {exc}", 1)
+        return _fail(t("modbus.unreachable", lang, where=where, error=exc), 2)
+    return _fail(t("modbus.failed", lang, where=where, error=exc), 1)
 
 
 def read(args: argparse.Namespace) -> int:
+    lang = cli_language()
     try:
         register_map = load_map(resolve_map(args.map))
     except MapError as exc:
@@ -119,7 +123,7 @@ def read(args: argparse.Namespace) -> int:
             type="modbus", name="read", map=args.map, **connection_args(args.target, unit, args.baud)
         )
     except ValueError as exc:
-        return _fail(f"bad address: {exc}", 2)
+        return _fail(t("modbus.bad_address", lang, error=exc), 2)
     source = MappedSource(config, register_map=register_map)
     started = time.time()
     try:
@@ -143,12 +147,21 @@ def read(args: argparse.Namespace) -> int:
             )
         )
         return 0
-    print(f"{register_map.name} ({config.describe()}), map from: {register_map.source}")
-    print(f"{len(groups)} read(s): " + ", ".join(f"{g.register} {g.address}+{g.count}" for g in groups))
+    print(
+        t(
+            "modbus.read.map",
+            lang,
+            name=register_map.name,
+            where=config.describe(),
+            source=register_map.source,
+        )
+    )
+    reads = ", ".join(f"{g.register} {g.address}+{g.count}" for g in groups)
+    print(t("modbus.read.reads", lang, n=len(groups), groups=reads))
     for f, value in fields.items():
-        shown = "missing" if value is None else value
+        shown = t("modbus.read.missing", lang) if value is None else value
         print(f"  {f.name:<28} {f.register:<7} {f.address:>5}  {shown}")
-    print("readings:")
+    print(t("modbus.read.readings", lang))
     for r in readings:
         print(_format(r.quantity, r.value, r.unit or ""))
     return 0

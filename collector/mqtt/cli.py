@@ -31,8 +31,11 @@ HINT_AFTER_S = 10.0  # no reading shown after this long: say why (earlier when -
 class PrintingHealth(DeviceHealth):
     """Health that also prints every dropped message on stderr (the log shows one a minute)."""
 
+    lang = "nl"  # set per run: the language of the printed lines
+
     def drop(self, reason: str, n: int = 1, detail: str = "") -> None:
-        print(f"dropped: {reason}" + (f" ({detail})" if detail else ""), file=sys.stderr, flush=True)
+        text = t("mqtt.listen.dropped", self.lang, reason=reason) + (f" ({detail})" if detail else "")
+        print(text, file=sys.stderr, flush=True)
         with self._lock:
             self.drops[reason] = self.drops.get(reason, 0) + n
 
@@ -109,11 +112,13 @@ def format_reading(reading: Reading, as_json: bool) -> str:
 
 
 def listen_command(args: argparse.Namespace) -> int:
+    lang = cli_language()
     try:
         config = _config(args)
     except ValidationError as exc:
         for error in exc.errors():
-            print(f"buurtwatt mqtt listen: {error['msg'].removeprefix('Value error, ')}", file=sys.stderr)
+            message = error["msg"].removeprefix("Value error, ")
+            print(t("mqtt.listen.failed", lang, error=message), file=sys.stderr)
         return 2
 
     shown = 0
@@ -124,8 +129,8 @@ def listen_command(args: argparse.Namespace) -> int:
             print(format_reading(reading, args.json), flush=True)
             shown += 1
 
-    lang = cli_language()
     health = PrintingHealth(name="listen", type="mqtt")
+    health.lang = lang
     ctx = SourceContext(emit=show, health=health)
     source = MqttSource(config)
     thread = threading.Thread(target=source.run, args=(ctx,), daemon=True)
@@ -161,6 +166,6 @@ def listen_command(args: argparse.Namespace) -> int:
     ctx.stopping.set()
     thread.join(5)
     if health.state is not State.OK:
-        print(f"buurtwatt mqtt listen: {health.state.value}: {health.message}", file=sys.stderr)
+        print(t("mqtt.listen.state", lang, state=health.state.value, message=health.message), file=sys.stderr)
         return 1
     return 1 if health.dropped or nothing_read else 0

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from buurtwatt.i18n import cli_language, t
 from buurtwatt.readings import Reading
 from buurtwatt.series import UnknownSeries
 from buurtwatt.timeutil import iso_utc
@@ -21,16 +22,21 @@ from collector.health import DeviceHealth
 from collector.p1.specs import SPEC_CHOICES, describe
 from collector.p1.stream import Outcome, TelegramStream
 
-LABELS = {
-    "bad_crc": "bad CRC",
-    "truncated": "truncated",
-    "unknown_spec": "unknown spec",
-    "unparsable": "unparsable",
-    "serial_unconfirmed": "unconfirmed meter serial",
-    "unreadable_line": "line cannot be read",
-    "unreadable_value": "value cannot be read",
-}
+REASONS = (
+    "bad_crc",
+    "truncated",
+    "unknown_spec",
+    "unparsable",
+    "serial_unconfirmed",
+    "unreadable_line",
+    "unreadable_value",
+)
 CHUNK = 1 << 16  # bytes read from a file at a time: memory stays flat whatever the file's size
+
+
+def reason_label(reason: str, lang: str) -> str:
+    """A drop reason in words; an unknown one as it is."""
+    return t(f"p1.reason.{reason}", lang) if reason in REASONS else reason
 
 
 def register(sub: Any) -> None:
@@ -65,14 +71,15 @@ def iso(ts: float) -> str:
 
 def cmd_decode(args: argparse.Namespace) -> int:
     """Stream the file through the same path as the collector: constant memory, linear time."""
+    lang = cli_language()
     try:
         file = open(args.file, "rb")  # noqa: SIM115 - closed below, read in chunks
     except OSError as exc:
-        print(f"buurtwatt p1 decode: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        print(t("p1.cannot_read", lang, file=args.file, error=exc.strerror), file=sys.stderr)
         return 2
     # files are history: no receive time on the readings, leading junk is reported
     stream = TelegramStream(spec=args.spec, report_leading=True)
-    report = _Report(args)
+    report = _Report(args, lang)
     now = time.time()
     try:
         with file:
@@ -84,15 +91,16 @@ def cmd_decode(args: argparse.Namespace) -> int:
         sys.stderr.close()
         return 0
     except OSError as exc:
-        print(f"buurtwatt p1 decode: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        print(t("p1.cannot_read", lang, file=args.file, error=exc.strerror), file=sys.stderr)
         return 2
 
 
 class _Report:
     """Prints readings as they come and a message per problem; remembers only counts."""
 
-    def __init__(self, args: argparse.Namespace) -> None:
+    def __init__(self, args: argparse.Namespace, lang: str) -> None:
         self.args = args
+        self.lang = lang
         self.telegrams = 0
         self.dropped = 0
 
@@ -100,27 +108,31 @@ class _Report:
         out, name = sys.stdout, self.args.file
         for outcome in outcomes:
             self.telegrams += 1
-            where = f"{name}: telegram {self.telegrams} at byte {outcome.offset} (line {outcome.line})"
+            where = t(
+                "p1.where", self.lang, file=name, n=self.telegrams, offset=outcome.offset, line=outcome.line
+            )
             if outcome.bad:
                 self.dropped += 1
-                label = LABELS.get(outcome.reason or "", outcome.reason)
+                label = reason_label(outcome.reason or "", self.lang)
                 print(f"{where}: {label}: {outcome.detail}", file=sys.stderr)
             for reason, detail in outcome.partial_drops:
                 self.dropped += 1
-                print(f"{where}: {LABELS.get(reason, reason)}: {detail}", file=sys.stderr)
+                print(f"{where}: {reason_label(reason, self.lang)}: {detail}", file=sys.stderr)
             for reading in outcome.readings:
                 out.write(_format(reading, self.args.json))
 
     def close(self, garbage_bytes: int) -> int:
         name = self.args.file
         if garbage_bytes:
-            print(f"{name}: skipped {garbage_bytes} bytes outside telegrams", file=sys.stderr)
+            print(t("p1.garbage", self.lang, file=name, n=garbage_bytes), file=sys.stderr)
         if not self.telegrams:
-            hint = "a telegram starts with '/' and ends with '!'"
-            print(f"{name}: no telegram found ({hint})", file=sys.stderr)
+            print(t("p1.no_telegram", self.lang, file=name), file=sys.stderr)
             return 1
         if self.dropped:
-            print(f"{name}: {self.dropped} problems in {self.telegrams} telegrams", file=sys.stderr)
+            print(
+                t("p1.problems", self.lang, file=name, n=self.dropped, telegrams=self.telegrams),
+                file=sys.stderr,
+            )
         return 1 if self.dropped else 0
 
 
@@ -142,7 +154,7 @@ def _format(reading: Reading, as_json: bool) -> str:
 # -- listen ---------------------------------------------------------------------------------
 
 
-def _listen_config(args: argparse.Namespace) -> Any:
+def _listen_config(args: argparse.Namespace, lang: str) -> Any:
     from collector.p1.config import P1Config
 
     fields: dict[str, Any] = {"type": "p1", "name": "meter", "spec": args.spec, "silence_s": 30}
@@ -151,15 +163,13 @@ def _listen_config(args: argparse.Namespace) -> Any:
     elif args.tcp:
         host, _, port = args.tcp.rpartition(":")
         if not host or not port.isdigit():
-            raise ValueError(f"--tcp needs HOST:PORT, e.g. 192.168.1.20:23; found {args.tcp!r}")
+            raise ValueError(t("p1.listen.bad_tcp", lang, value=repr(args.tcp)))
         fields.update(host=host, tcp_port=int(port))
     else:
         fields.update(homewizard=args.homewizard, api=args.api)
         if args.api == "v2":
             if not args.token_env:
-                raise ValueError(
-                    "--api v2 needs --token-env NAME (the token is never given on the command line)"
-                )
+                raise ValueError(t("p1.listen.token_env", lang))
             fields["token"] = {"env": args.token_env}
     return P1Config.model_validate(fields)
 
@@ -174,8 +184,9 @@ def _in_vocabulary_units(r: Reading) -> Reading:
 class _Printer:
     """One line per telegram: power, totals, gas."""
 
-    def __init__(self, health: DeviceHealth) -> None:
+    def __init__(self, health: DeviceHealth, lang: str) -> None:
         self.health = health
+        self.lang = lang
         self.telegrams = 0
         self.gas: Reading | None = None
         self.lock = threading.Lock()
@@ -196,26 +207,37 @@ class _Printer:
             def v(name: str, fmt: str) -> str:
                 return format(values[name].value, fmt) if name in values else "-"
 
-            gas = f"gas {self.gas.value:.3f} m3 @ {iso(self.gas.ts)[11:16]}" if self.gas else "no gas"
-            print(
-                f"{iso(ts)}  import {v('import_w', '.0f')} W  export {v('export_w', '.0f')} W  "
-                f"in {v('import_kwh', '.3f')} kWh  out {v('export_kwh', '.3f')} kWh  {gas}  "
-                f"CRC errors {self.health.drops.get('bad_crc', 0)}",
-                flush=True,
+            gas = (
+                t("p1.listen.gas", self.lang, m3=f"{self.gas.value:.3f}", time=iso(self.gas.ts)[11:16])
+                if self.gas
+                else t("p1.listen.no_gas", self.lang)
             )
+            line = t(
+                "p1.listen.line",
+                self.lang,
+                time=iso(ts),
+                import_w=v("import_w", ".0f"),
+                export_w=v("export_w", ".0f"),
+                import_kwh=v("import_kwh", ".3f"),
+                export_kwh=v("export_kwh", ".3f"),
+                gas=gas,
+                crc=self.health.drops.get("bad_crc", 0),
+            )
+            print(line, flush=True)
 
 
 def cmd_listen(args: argparse.Namespace) -> int:
     from collector.p1.source import P1Source
     from collector.source import SourceContext
 
+    lang = cli_language()
     try:
-        config = _listen_config(args)
+        config = _listen_config(args, lang)
     except ValueError as exc:
-        print(f"buurtwatt p1 listen: {exc}", file=sys.stderr)
+        print(t("p1.listen.failed", lang, error=exc), file=sys.stderr)
         return 2
     health = DeviceHealth(name="meter", type="p1")
-    printer = _Printer(health)
+    printer = _Printer(health, lang)
     ctx = SourceContext(emit=printer.emit, health=health)
     source = P1Source(config, None)
     thread = threading.Thread(target=source.run, args=(ctx,), daemon=True, name="p1-listen")
@@ -228,13 +250,17 @@ def cmd_listen(args: argparse.Namespace) -> int:
         pass
     ctx.stopping.set()
     thread.join(5)
-    print(
-        f"{printer.telegrams} telegrams, {health.drops.get('bad_crc', 0)} CRC errors, "
-        f"other drops {({k: n for k, n in health.drops.items() if k != 'bad_crc'}) or 'none'}, "
-        f"reconnects {health.reconnects}; state {health.state.value}"
-        f"{' (' + health.message + ')' if health.message else ''}",
-        file=sys.stderr,
+    other = {k: n for k, n in health.drops.items() if k != "bad_crc"} or t("p1.listen.none", lang)
+    summary = t(
+        "p1.listen.summary",
+        lang,
+        telegrams=printer.telegrams,
+        crc=health.drops.get("bad_crc", 0),
+        other=other,
+        reconnects=health.reconnects,
+        state=health.state.value,
     )
+    print(summary + (f" ({health.message})" if health.message else ""), file=sys.stderr)
     if source.stream.stats.get("time_from_receive_no_clock"):
-        print("note: the meter has no clock; times came from this computer's clock", file=sys.stderr)
+        print(t("p1.listen.no_clock", lang), file=sys.stderr)
     return 0 if printer.telegrams else 1

@@ -148,7 +148,7 @@ def test_cli_balance_json_and_table(tmp_path, capsys):
     assert out["boundary"]["collective_share"] is False
     code = main(["balance", "--config", cfg, "--from", "2025-01-01", "--to", "2025-01-02"])
     text = capsys.readouterr().out
-    assert "energy_positive" in text and "co2_positive" in text and "System boundary" in text
+    assert "energiepositief" in text and "CO2-positief" in text and "Wat we meetellen" in text
     assert "stroom_onbekend 2025" in text
 
 
@@ -162,7 +162,7 @@ def test_cli_import_intensity(tmp_path, capsys):
         "2025-01-01 00:00:00,NL,300,400\n2025-01-01 01:00:00,NL,250,350\n"
     )
     assert main(["import-intensity", str(csv_file), "--config", str(tmp_path / "site.toml")]) == 0
-    assert "2 values" in capsys.readouterr().out
+    assert "2 waarden" in capsys.readouterr().out
     reopened = SqliteStore(tmp_path / "bw.sqlite", site="werkplaats")
     rows = reopened.read(
         "grid:co2_g_per_kwh", midnight(date(2025, 1, 1)), midnight(date(2025, 1, 2)), Resolution.HOUR

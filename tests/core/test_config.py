@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,12 @@ path = "var/test.sqlite"
 [dashboard]
 port = 8050
 """
+
+
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The asserts read the English config messages; test_check_config_cli also reads the Dutch."""
+    monkeypatch.setenv("BUURTWATT_LANG", "en")
 
 
 def test_good_config_resolves_paths_relative_to_the_file(tmp_path: Path) -> None:
@@ -79,9 +86,10 @@ def test_secrets_are_never_inline() -> None:
     assert err.value.problems[0].path == "store.token"
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
+def run_cli(*args: str, lang: str = "en") -> subprocess.CompletedProcess:
+    env = {**os.environ, "BUURTWATT_LANG": lang}  # the asserts read English; one test reads Dutch
     return subprocess.run(
-        [sys.executable, "-m", "buurtwatt_app", *args], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "buurtwatt_app", *args], capture_output=True, text=True, timeout=60, env=env
     )
 
 
@@ -96,6 +104,10 @@ def test_check_config_cli(tmp_path: Path) -> None:
     res = run_cli("check-config", str(bad))
     assert res.returncode == 2
     assert f"{bad}: dashboard.prot (line 11): unknown key" in res.stderr
+    dutch = run_cli("check-config", str(bad), lang="nl")
+    assert dutch.returncode == 2
+    assert f"{bad}: er is 1 probleem in de config" in dutch.stderr
+    assert f"{bad}: dashboard.prot (regel 11): onbekende sleutel" in dutch.stderr
 
 
 def test_demo_config_is_valid() -> None:

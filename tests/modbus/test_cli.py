@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -15,9 +16,15 @@ from tests.services import free_port
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def buurtwatt(*args: str) -> subprocess.CompletedProcess:
+def buurtwatt(*args: str, lang: str = "en") -> subprocess.CompletedProcess:
+    env = {**os.environ, "BUURTWATT_LANG": lang}  # the asserts read English, but one
     return subprocess.run(
-        [sys.executable, "-m", "buurtwatt_app", *args], capture_output=True, text=True, cwd=ROOT, timeout=30
+        [sys.executable, "-m", "buurtwatt_app", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=30,
+        env=env,
     )
 
 
@@ -58,6 +65,12 @@ def test_scan_unreachable_exits_2_quickly() -> None:
     assert result.returncode == 2
     assert "unreachable" in result.stderr
     assert time.monotonic() - started < 10
+
+
+def test_scan_unreachable_in_dutch() -> None:
+    result = buurtwatt("modbus", "scan", f"127.0.0.1:{free_port()}", lang="nl")
+    assert result.returncode == 2
+    assert "is niet bereikbaar" in result.stderr
 
 
 def test_scan_silent_device_exits_2_within_10_s(sunspec_sim) -> None:

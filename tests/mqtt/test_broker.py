@@ -148,7 +148,7 @@ def test_flood_of_bad_messages(broker: ServiceProcess, caplog: pytest.LogCapture
 
 
 def test_listen_cli(broker: ServiceProcess) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "BUURTWATT_LANG": "en"}  # the asserts read English
     cmd = [
         sys.executable,
         "-m",

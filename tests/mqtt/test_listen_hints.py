@@ -14,14 +14,14 @@ from tests.services import ServiceProcess
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def listen(port: int, topic: str, fmt: str, seconds: float) -> subprocess.Popen[str]:
+def listen(port: int, topic: str, fmt: str, seconds: float, lang: str = "en") -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "buurtwatt_app", "mqtt", "listen", "--broker", f"mqtt://127.0.0.1:{port}"]
         + ["--topic", topic, "--format", fmt, "--seconds", str(seconds)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "BUURTWATT_LANG": "en"},
+        env={**os.environ, "PYTHONPATH": str(ROOT), "BUURTWATT_LANG": lang},
     )
 
 
@@ -57,4 +57,12 @@ def test_a_silent_topic_is_named(mosquitto: ServiceProcess) -> None:
     assert out == ""
     assert "No message arrived on nobody/+/SENSOR" in err, err
     assert "not connected" not in err.lower()
+    assert proc.returncode == 0
+
+
+def test_a_silent_topic_is_named_in_dutch(mosquitto: ServiceProcess) -> None:
+    proc = listen(mosquitto.port, "niemand/+/SENSOR", "tasmota", 1.5, lang="nl")
+    out, err = proc.communicate(timeout=30)
+    assert out == ""
+    assert "Nog geen bericht ontvangen op niemand/+/SENSOR" in err, err
     assert proc.returncode == 0

@@ -23,6 +23,12 @@ CASE_DIRS = sorted(p for p in CASES.iterdir() if (p / "expected.jsonl").exists()
 RECEIVED = 1_780_000_000.0
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI checks here read the English texts; tests/core/test_cli_language.py checks the Dutch."""
+    monkeypatch.setenv("BUURTWATT_LANG", "en")
+
+
 def _decode(data: bytes, parser: str = "fast", spec: str = "auto", received: float = RECEIVED):
     stream = TelegramStream(spec=spec, parser=parser, report_leading=True)
     outcomes = stream.feed(data, received) + stream.finish(received)

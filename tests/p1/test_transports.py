@@ -23,6 +23,12 @@ from tests.p1.helpers import CASES, Collected
 from tests.services import wait_until as wait_for
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI checks here read the English texts; tests/core/test_cli_language.py checks the Dutch."""
+    monkeypatch.setenv("BUURTWATT_LANG", "en")
+
+
 @contextmanager
 def running(config: P1Config) -> Iterator[tuple[Collected, DeviceHealth, P1Source]]:
     got = Collected()

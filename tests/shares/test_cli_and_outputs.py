@@ -28,6 +28,12 @@ TODAY = date(2026, 3, 15)
 TZ = "Europe/Amsterdam"
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch):
+    """These tests read the English texts; test_cli_language checks the Dutch ones."""
+    monkeypatch.setenv("BUURTWATT_LANG", "en")
+
+
 @pytest.fixture
 def site(tmp_path):
     for name in ("participants.example.csv", "holdings.example.csv"):

@@ -49,7 +49,7 @@ pc4 = "2532"
     with pytest.raises(ConfigError) as caught:
         parse_config(text)
     message = str(caught.value.render())
-    assert "installations[0].delivery_start (line 13)" in message
+    assert "installations[0].delivery_start (regel 13)" in message
     assert "'dak-2025'" in message and "2021-04-01" in message and 'scheme = "sce"' in message
     # before 1 April 2021 the same roof is fine
     assert roof(delivery=date(2021, 3, 31)).scheme == "postcoderoos"

@@ -81,7 +81,12 @@ def test_tariffs_section_parses(tmp_path: Path):
     [
         ('per = "month"', "tariffs.periods[0].standing[0].per", 16, "'day', 'month' or 'year'"),
         ("export_eur_per_kwh = 0.07", "tariffs.periods[0]", 12, "export_eur_per_kwh"),
-        ("import_markup_eur_per_kwh", "tariffs.periods[1].import_markup_eur_per_kwh_x", 21, "unknown key"),
+        (
+            "import_markup_eur_per_kwh",
+            "tariffs.periods[1].import_markup_eur_per_kwh_x",
+            21,
+            "onbekende sleutel",
+        ),
     ],
 )
 def test_bad_tariffs_name_key_and_line(tmp_path: Path, change: str, path: str, line: int, words: str):
