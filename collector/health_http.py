@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from buurtwatt.health_report import flat_devices
 from collector.health import State
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ class _HealthMetrics:
         last = GaugeMetricFamily(
             "buurtwatt_device_last_reading_seconds", "time of the newest reading", labels=["device"]
         )
-        for d in _flatten(health["devices"]):
+        for d in flat_devices(health["devices"]):
             for s in STATES:
                 state.add_metric([d["name"], s], 1.0 if d["state"] == s else 0.0)
             readings.add_metric([d["name"]], d["readings"])
@@ -82,14 +83,6 @@ class _HealthMetrics:
         for key in ("depth", "oldest_age_s", "dropped_raw"):
             if isinstance(outbox.get(key), int | float):
                 yield GaugeMetricFamily(f"buurtwatt_outbox_{key}", f"outbox {key}", value=outbox[key])
-
-
-def _flatten(devices: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for d in devices:
-        out.append(d)
-        out += _flatten(d.get("children", []))
-    return out
 
 
 class HealthServer:

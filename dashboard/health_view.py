@@ -15,6 +15,7 @@ import requests
 from dash import html
 
 from buurtwatt.config import SiteConfig
+from buurtwatt.health_report import flat_devices, health_url
 from dashboard import fmt
 from dashboard.i18n import t
 
@@ -30,32 +31,12 @@ STORE_FACTS = (
 )
 
 
-def health_url(config: SiteConfig) -> str | None:
-    """The dashboard's ``collector_health_url``, else the collector's own port (as the alerts do)."""
-    if config.dashboard.collector_health_url:
-        return config.dashboard.collector_health_url
-    c = config.collector
-    if not c.health_port:
-        return None
-    host = "127.0.0.1" if c.health_host in ("0.0.0.0", "::", "") else c.health_host
-    return f"http://{host}:{c.health_port}/health"
-
-
 def _devices(body: Any) -> list[dict[str, Any]]:
     """The device snapshots, also from an older collector that sent a name -> state dict."""
     devices = body.get("devices", []) if isinstance(body, dict) else body
     if isinstance(devices, dict):
         return [{"name": k, **(v if isinstance(v, dict) else {"state": v})} for k, v in devices.items()]
     return [d for d in devices if isinstance(d, dict)] if isinstance(devices, list) else []
-
-
-def _flatten(devices: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A gateway's children (plugs behind one MQTT broker) as rows of their own."""
-    out: list[dict[str, Any]] = []
-    for d in devices:
-        out.append(d)
-        out += _flatten([c for c in d.get("children", []) if isinstance(c, dict)])
-    return out
 
 
 def state_text(state: Any, lang: str) -> str:
@@ -105,7 +86,7 @@ def devices_table(config: SiteConfig, lang: str, tz: str) -> html.Div:
                 html.Td(_what_to_do(d, lang)),
             ]
         )
-        for d in _flatten(_devices(body))
+        for d in flat_devices(_devices(body))
     ]
     if not rows:
         return html.P(t("health.no_devices", lang), id="health-table")

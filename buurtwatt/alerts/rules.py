@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from buurtwatt.alerts.config import AlertsConfig
+from buurtwatt.health_report import flat_devices
 
 ASLEEP_OR_FINE = ("ok", "asleep", "starting")
 
@@ -34,21 +35,11 @@ class Observation:
     slow_devices: dict[str, float] = field(default_factory=dict)
 
 
-def _devices(health: dict[str, Any]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    stack = list(health.get("devices", []))
-    while stack:
-        d = stack.pop(0)
-        out.append(d)
-        stack.extend(d.get("children", []))
-    return out
-
-
 def device_problems(obs: Observation, cfg: AlertsConfig) -> list[Problem]:
     if obs.health is None:
         return []
     found: list[Problem] = []
-    for d in _devices(obs.health):
+    for d in flat_devices(obs.health.get("devices", [])):
         name, state = d.get("name", "?"), d.get("state", "")
         limit = max(cfg.device_silent_minutes, obs.slow_devices.get(name, 0.0)) * 60
         if state == "asleep":

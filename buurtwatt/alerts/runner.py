@@ -19,22 +19,13 @@ from buurtwatt.alerts.channels import ChannelError, send_email, send_push
 from buurtwatt.alerts.config import AlertsConfig
 from buurtwatt.alerts.rules import Observation, problems
 from buurtwatt.config import SiteConfig
+from buurtwatt.health_report import flat_devices, health_url
 from buurtwatt.i18n import t
 from buurtwatt.series import Series
 from buurtwatt.store.base import Resolution, Store
 
 log = logging.getLogger(__name__)
 Sender = Callable[[str, str, str], None]  # (title, body, tags)
-
-
-def health_url(config: SiteConfig) -> str:
-    c = config.collector
-    host = "127.0.0.1" if c.health_host in ("0.0.0.0", "::", "") else c.health_host
-    return (
-        config.alerts.collector_health_url
-        or config.dashboard.collector_health_url
-        or (f"http://{host}:{c.health_port}/health")
-    )
 
 
 MBUS_SILENT_MINUTES = 130.0  # a DSMR 4 meter passes its gas meter's value on once an hour
@@ -87,7 +78,7 @@ class AlertRunner:
         self.cfg: AlertsConfig = config.alerts
         self.store = store
         self.clock = clock
-        self.url = health_url(config)
+        self.url = config.alerts.collector_health_url or health_url(config) or ""
         self.senders = senders if senders is not None else self._channels()
         state = Path(self.cfg.state_file) if self.cfg.state_file else None
         self.state_path = state
@@ -129,12 +120,7 @@ class AlertRunner:
     def _refused_rate(self, health: dict[str, Any] | None, now: float) -> float | None:
         if health is None:
             return None
-        total = 0
-        stack = list(health.get("devices", []))
-        while stack:
-            d = stack.pop()
-            total += sum(d.get("drops", {}).values())
-            stack.extend(d.get("children", []))
+        total = sum(sum(d.get("drops", {}).values()) for d in flat_devices(health.get("devices", [])))
         last, self._last_refused = self._last_refused, (now, total)
         if last is None or now <= last[0] or total < last[1]:  # first look, or the collector restarted
             return None
